@@ -1,0 +1,62 @@
+# mlopscutter: every command a developer or CI runs.
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo
+EXAMPLE ?= examples/canary.yaml
+
+.PHONY: help install test test-fast lint format typecheck snapshots cookiecutter-json demo bench clean
+
+help:
+	@echo "install            create $(VENV) with mlopscutter and its dev tools"
+	@echo "test               the whole test suite (what CI runs)"
+	@echo "test-fast          the suite without the slow tier (generated projects' own tests)"
+	@echo "lint               ruff, mypy"
+	@echo "snapshots          re-render the example snapshots (review the diff before committing)"
+	@echo "cookiecutter-json  regenerate cookiecutter.json from the option declarations"
+	@echo "demo               generate $(EXAMPLE) into $(DEMO_DIR)/ and lint it"
+	@echo "bench              timing ratios against plain cookiecutter; matrix lint time"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check generator tests benchmarks hooks mlopscutter_ext.py
+	$(BIN)/ruff format --check generator tests benchmarks
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format generator tests benchmarks
+	$(BIN)/ruff check --fix generator tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+snapshots: install
+	$(BIN)/python -m tests.snapshot_tool --update
+
+cookiecutter-json: install
+	$(BIN)/python -c "from pathlib import Path; from mlopscutter import cookiecutter_json; cookiecutter_json.write(Path('.'))"
+
+demo: install
+	rm -rf $(DEMO_DIR)
+	$(BIN)/mlopscutter new . --answers $(EXAMPLE) --no-input -o $(DEMO_DIR)
+	$(BIN)/mlopscutter lint $(DEMO_DIR)/*/
+
+bench: install
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -1,0 +1,3 @@
+from mlopscutter.cli import main
+
+main()

@@ -1,0 +1,94 @@
+"""The ``mlopscutter`` command line. Exit codes: 0 success, 1 findings, 2 invalid input,
+130 interrupted."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mlopscutter import __version__
+from mlopscutter.answers import load_answers_file, parse_key_values
+from mlopscutter.errors import InvalidInputError, MlopscutterError
+
+EXIT_FINDINGS = 1
+EXIT_INVALID = 2
+EXIT_INTERRUPTED = 130
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlopscutter")
+def cli() -> None:
+    """Generate and maintain production-shaped ML projects on AWS."""
+
+
+@cli.command()
+@click.argument("template", required=False)
+@click.argument("extra", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option("--answers", "answers_file", type=click.Path(path_type=Path),
+              help="YAML mapping of option names to values.")
+@click.option("--no-input", is_flag=True, help="Do not prompt; use answers and defaults.")
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=Path("."),
+              show_default=True, help="Where the project directory is created.")
+@click.option("--checkout", help="Branch, tag or commit of a git TEMPLATE.")
+def new(template: str | None, extra: tuple[str, ...], answers_file: Path | None,
+        no_input: bool, output_dir: Path, checkout: str | None) -> None:
+    """Create a project from TEMPLATE (default: the template this installation carries).
+
+    Answers come from --answers FILE, then KEY=VALUE arguments (which win); the remaining
+    options are prompted for unless --no-input is given. Nothing is written unless every answer
+    is valid.
+    """
+    from mlopscutter.main import render_project
+
+    if template is not None and "=" in template and not Path(template).exists():
+        extra = (template, *extra)
+        template = None
+    answers = load_answers_file(answers_file) if answers_file else {}
+    answers.update(parse_key_values(extra))
+    project = render_project(answers, output_dir, template, no_input=no_input,
+                             checkout=checkout)
+    click.echo(f"created {project}")
+
+
+@cli.command()
+@click.argument("project_dir", type=click.Path(path_type=Path))
+def lint(project_dir: Path) -> None:
+    """Run every linter on PROJECT_DIR; exit 0 only when all are clean."""
+    from mlopscutter.lint import lint_project
+
+    findings = lint_project(project_dir)
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        click.echo(f"{len(findings)} finding(s)", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo("clean")
+
+
+def main() -> None:
+    """Entry point: map mlopscutter's errors to exit codes."""
+    try:
+        cli.main(standalone_mode=False)
+    except InvalidInputError as error:
+        click.echo(f"mlopscutter: error: {error}", err=True)
+        sys.exit(EXIT_INVALID)
+    except MlopscutterError as error:
+        click.echo(f"mlopscutter: error: {error}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_INVALID)
+
+
+if __name__ == "__main__":
+    main()

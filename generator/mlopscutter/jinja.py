@@ -1,0 +1,52 @@
+"""The Jinja extension the template loads (``_extensions`` in cookiecutter.json).
+
+It gives templates the escaping filters and ``mlops(cookiecutter)``, which returns the derived
+:class:`~mlopscutter.context.ProjectContext` for the answers (computed once per answer set).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+from mlopscutter.context import ProjectContext, build_context
+from mlopscutter.escaping import markdown_text, quote, shell_word, tag_value
+from mlopscutter.options import OPTION_SPECS, parse_options, slugify
+
+
+@lru_cache(maxsize=32)
+def _context_for(answers_json: str) -> ProjectContext:
+    return build_context(parse_options(json.loads(answers_json)))
+
+
+def project_context(cookiecutter: Mapping[str, Any]) -> ProjectContext:
+    """The derived context for a cookiecutter context mapping."""
+    answers = {spec.name: cookiecutter[spec.name] for spec in OPTION_SPECS
+               if spec.name in cookiecutter}
+    return _context_for(json.dumps(answers, sort_keys=True, default=str))
+
+
+class MlopsExtension(Extension):
+    """Registers mlopscutter's filters and the ``mlops`` global on the environment."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters.update(
+            {
+                "mlops_slug": slugify,
+                "q": quote,
+                "md": markdown_text,
+                "sh": shell_word,
+                "tag": tag_value,
+            }
+        )
+        environment.globals["mlops"] = project_context
+        # cookiecutter renders hook scripts while working in the template directory; the hook
+        # shims use this to find the template's own generator code.
+        environment.globals["template_root"] = os.getcwd

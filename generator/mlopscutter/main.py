@@ -1,0 +1,109 @@
+"""The library API: :func:`render_project` turns answers into a project on disk.
+
+Validation happens before anything is written; rendering goes to a temporary directory that is
+moved into place only when everything succeeded, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cookiecutter.exceptions import CookiecutterException
+from cookiecutter.generate import generate_context, generate_files
+from cookiecutter.prompt import prompt_for_config
+from cookiecutter.repository import determine_repo_dir
+from cookiecutter.config import get_user_config
+
+from mlopscutter.errors import OutputExistsError, RenderError
+from mlopscutter.metadata import cruft_state, write_cruft_file
+from mlopscutter.options import Options, parse_options
+from mlopscutter.template import git_commit, importable_template, local_template_dir
+
+
+def render_project(
+    answers: Mapping[str, Any],
+    output_dir: Path,
+    template: str | None = None,
+    *,
+    no_input: bool = True,
+    checkout: str | None = None,
+) -> Path:
+    """Render the template with ``answers`` into ``output_dir/<project_slug>``.
+
+    ``template`` is a local directory or a git URL; ``None`` uses the template this
+    installation carries. With ``no_input=False`` the remaining options are prompted for.
+
+    :raises ValidationErrors: when the answers break a rule (nothing is written).
+    :raises OutputExistsError: when the project directory exists already.
+    :raises RenderError: when cookiecutter fails (nothing is left behind).
+    """
+    config = get_user_config()
+    local = local_template_dir(template)
+    cleanup: bool = False
+    if local is None:
+        assert template is not None
+        repo_dir, cleanup = determine_repo_dir(
+            template=template, abbreviations=config["abbreviations"],
+            clone_to_dir=config["cookiecutters_dir"], checkout=checkout, no_input=no_input,
+        )
+        template_dir = Path(repo_dir)
+    else:
+        template_dir = local
+    try:
+        return _render(answers, Path(output_dir), template_dir, template, config, no_input,
+                       checkout)
+    finally:
+        if cleanup:
+            shutil.rmtree(template_dir, ignore_errors=True)
+
+
+def _render(
+    answers: Mapping[str, Any], output_dir: Path, template_dir: Path, template: str | None,
+    config: dict[str, Any], no_input: bool, checkout: str | None,
+) -> Path:
+    with importable_template(template_dir):
+        context = generate_context(
+            context_file=str(template_dir / "cookiecutter.json"),
+            default_context=config["default_context"],
+            extra_context=dict(answers),
+        )
+        context["cookiecutter"] = prompt_for_config(context, no_input)
+        options = parse_options(context["cookiecutter"])
+        destination = output_dir / options.project_slug
+        if destination.exists():
+            raise OutputExistsError(
+                f"output: {destination} exists already; allowed: a directory that does not "
+                "exist yet (choose another -o DIR or project_slug)"
+            )
+        source = template if template is not None else str(template_dir)
+        commit = git_commit(template_dir)
+        context["cookiecutter"]["_template"] = source
+        context["cookiecutter"]["_commit"] = commit
+        context["cookiecutter"]["_repo_dir"] = str(template_dir)
+        context["cookiecutter"]["_checkout"] = checkout
+        output_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".mlopscutter-", dir=output_dir))
+        try:
+            context["cookiecutter"]["_output_dir"] = str(staging)
+            try:
+                rendered = Path(generate_files(
+                    repo_dir=str(template_dir), context=context, output_dir=str(staging),
+                    accept_hooks=True,
+                ))
+            except CookiecutterException as error:
+                raise RenderError(f"rendering failed: {error}") from error
+            write_cruft_file(rendered, cruft_state(source, commit, context["cookiecutter"],
+                                                   checkout))
+            rendered.rename(destination)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return destination
+
+
+def validate_answers(answers: Mapping[str, Any]) -> Options:
+    """Validate answers without rendering. :raises ValidationErrors: as parse_options."""
+    return parse_options(answers)

@@ -1,0 +1,291 @@
+"""One declaration per option, and the typed :class:`Options` built from answers.
+
+Adding an option means adding one :class:`OptionSpec` to :data:`OPTION_SPECS` (and a field to
+:class:`Options`); ``cookiecutter.json`` is generated from these declarations and a test fails
+when the two disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mlopscutter.errors import OptionError, ValidationErrors
+
+Kind = Literal["text", "int", "choice"]
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """The declaration of one option: its name, type, default, help and when it applies.
+
+    ``default`` may be a cookiecutter Jinja expression (``{{ cookiecutter.x }}``) for derived
+    defaults; ``supported`` lists the choices this version renders (the others are declared,
+    shown at the prompt, and rejected with a "not supported yet" error).
+    """
+
+    name: str
+    kind: Kind
+    default: str | int
+    help: str
+    choices: tuple[str, ...] = ()
+    supported: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    applies: Callable[[Mapping[str, Any]], bool] = field(default=lambda _: True, repr=False)
+    applies_text: str = ""
+
+    def cookiecutter_default(self) -> str | int | list[str]:
+        """The value this option takes in ``cookiecutter.json`` (a list for choices)."""
+        if self.kind == "choice":
+            return [str(self.default), *[c for c in self.choices if c != self.default]]
+        return self.default
+
+
+def _when_strategy(strategy: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda values: values.get("deployment_strategy") == strategy
+
+
+INSTANCE_TYPE_HELP = "a SageMaker ML instance type, e.g. ml.m5.large"
+
+OPTION_SPECS: tuple[OptionSpec, ...] = (
+    OptionSpec("project_name", "text", "Customer Churn", "Human-readable project name"),
+    OptionSpec(
+        "project_slug",
+        "text",
+        "{{ cookiecutter.project_name | mlops_slug }}",
+        "Lower-case identifier used in every AWS resource name",
+    ),
+    OptionSpec("description", "text", "Predicts customer churn.", "One-line description"),
+    OptionSpec("owner", "text", "ml-platform", "Owning team or person (used in tags)"),
+    OptionSpec("aws_region", "text", "us-east-1", "AWS Region code, e.g. eu-west-1"),
+    OptionSpec(
+        "ci_provider",
+        "choice",
+        "codepipeline",
+        "Delivery system: AWS CodePipeline or GitHub Actions",
+        choices=("codepipeline", "github-actions"),
+        supported=("codepipeline",),
+    ),
+    OptionSpec(
+        "github_repository",
+        "text",
+        "example-org/{{ cookiecutter.project_slug }}",
+        "GitHub repository as owner/name (source connection and OIDC trust)",
+    ),
+    OptionSpec(
+        "branch_model",
+        "choice",
+        "github-flow",
+        "Branching model that drives pipeline triggers",
+        choices=("github-flow", "gitflow"),
+        supported=("github-flow",),
+    ),
+    OptionSpec(
+        "inference",
+        "choice",
+        "realtime",
+        "How the model is served",
+        choices=("realtime", "serverless", "async", "batch"),
+        supported=("realtime",),
+    ),
+    OptionSpec(
+        "deployment_strategy",
+        "choice",
+        "canary",
+        "How traffic moves to a new model version (SageMaker blue/green)",
+        choices=("canary", "linear", "all-at-once"),
+        supported=("canary", "linear", "all-at-once"),
+    ),
+    OptionSpec(
+        "canary_percent",
+        "int",
+        50,
+        "Share of capacity that takes traffic first (canary)",
+        minimum=1,
+        maximum=50,
+        applies=_when_strategy("canary"),
+        applies_text="deployment_strategy is canary",
+    ),
+    OptionSpec(
+        "linear_step_percent",
+        "int",
+        50,
+        "Share of capacity shifted per step (linear)",
+        minimum=10,
+        maximum=50,
+        applies=_when_strategy("linear"),
+        applies_text="deployment_strategy is linear",
+    ),
+    OptionSpec(
+        "wait_minutes",
+        "int",
+        10,
+        "Baking period after each traffic shift, watched by the rollback alarms",
+        minimum=0,
+        maximum=60,
+    ),
+    OptionSpec("training_instance_type", "text", "ml.m5.xlarge", "Training " + INSTANCE_TYPE_HELP),
+    OptionSpec("staging_instance_type", "text", "ml.m5.large", "Staging " + INSTANCE_TYPE_HELP),
+    OptionSpec(
+        "staging_instance_count", "int", 2, "Staging endpoint instances", minimum=1, maximum=100
+    ),
+    OptionSpec("prod_instance_type", "text", "ml.m5.large", "Production " + INSTANCE_TYPE_HELP),
+    OptionSpec(
+        "prod_instance_count", "int", 2, "Production endpoint instances", minimum=1, maximum=100
+    ),
+    OptionSpec(
+        "autoscaling_min_capacity",
+        "int",
+        2,
+        "Autoscaling minimum instances (every stage)",
+        minimum=1,
+        maximum=100,
+    ),
+    OptionSpec(
+        "autoscaling_max_capacity",
+        "int",
+        4,
+        "Autoscaling maximum instances (every stage)",
+        minimum=1,
+        maximum=100,
+    ),
+    OptionSpec(
+        "autoscaling_target_invocations",
+        "int",
+        100,
+        "Target invocations per instance per minute",
+        minimum=1,
+        maximum=100000,
+    ),
+    OptionSpec(
+        "retrain_schedule",
+        "text",
+        "",
+        "EventBridge cron(...) or rate(...) expression to retrain on; empty for none",
+    ),
+)
+
+SPECS_BY_NAME: dict[str, OptionSpec] = {spec.name: spec for spec in OPTION_SPECS}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every answer, typed and validated; built only through :func:`parse_options`."""
+
+    project_name: str
+    project_slug: str
+    description: str
+    owner: str
+    aws_region: str
+    ci_provider: str
+    github_repository: str
+    branch_model: str
+    inference: str
+    deployment_strategy: str
+    canary_percent: int
+    linear_step_percent: int
+    wait_minutes: int
+    training_instance_type: str
+    staging_instance_type: str
+    staging_instance_count: int
+    prod_instance_type: str
+    prod_instance_count: int
+    autoscaling_min_capacity: int
+    autoscaling_max_capacity: int
+    autoscaling_target_invocations: int
+    retrain_schedule: str
+
+    def as_answers(self) -> dict[str, str | int]:
+        """The options as a plain mapping, in declaration order."""
+        return {spec.name: getattr(self, spec.name) for spec in OPTION_SPECS}
+
+
+def slugify(text: str) -> str:
+    """Turn a project name into a slug that fits the slug pattern where it can."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    slug = re.sub(r"^[^a-z]+", "", slug)
+    return slug[:32].rstrip("-")
+
+
+def default_answers() -> dict[str, str | int]:
+    """The declared defaults with derived (Jinja) defaults left out."""
+    return {
+        spec.name: spec.default
+        for spec in OPTION_SPECS
+        if not (isinstance(spec.default, str) and "{{" in spec.default)
+    }
+
+
+def fill_derived_defaults(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Complete answers with the derived defaults that cookiecutter.json computes with Jinja."""
+    filled = dict(answers)
+    if not filled.get("project_slug"):
+        filled["project_slug"] = slugify(str(filled.get("project_name", "")))
+    if not filled.get("github_repository"):
+        filled["github_repository"] = f"example-org/{filled['project_slug']}"
+    return filled
+
+
+def parse_options(raw: Mapping[str, Any]) -> Options:
+    """Build typed :class:`Options` from raw answers (strings or native values) and validate.
+
+    Keys starting with ``_`` (cookiecutter's private context) are ignored. Missing options take
+    their defaults.
+
+    :raises ValidationErrors: listing every broken rule, each naming option, value and what
+        is allowed.
+    """
+    from mlopscutter.rules import check_rules
+
+    errors: list[OptionError] = []
+    unknown = sorted(k for k in raw if not k.startswith("_") and k not in SPECS_BY_NAME)
+    for name in unknown:
+        errors.append(
+            OptionError(
+                "unknown-option",
+                (name,),
+                f"{name}: unknown option; known options are {', '.join(SPECS_BY_NAME)}",
+            )
+        )
+    merged = fill_derived_defaults({**default_answers(), **{
+        k: v for k, v in raw.items() if k in SPECS_BY_NAME
+    }})
+    values: dict[str, Any] = {}
+    for spec in OPTION_SPECS:
+        value = merged[spec.name]
+        if spec.kind == "int":
+            values[spec.name] = _coerce_int(spec, value, errors)
+        else:
+            values[spec.name] = "" if value is None else str(value)
+    if not errors:
+        errors.extend(check_rules(values))
+    if errors:
+        raise ValidationErrors(errors)
+    return Options(**values)
+
+
+def _coerce_int(spec: OptionSpec, value: Any, errors: list[OptionError]) -> int:
+    if isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, int):
+        return value
+    else:
+        text = str(value).strip()
+    if re.fullmatch(r"[+-]?\d{1,9}", text):
+        return int(text)
+    errors.append(
+        OptionError(
+            "integer",
+            (spec.name,),
+            f"{spec.name}={text!r} is not a whole number; allowed: an integer "
+            f"from {spec.minimum} to {spec.maximum}",
+        )
+    )
+    return 0
+
+
+OPTION_FIELDS = tuple(f.name for f in dataclasses.fields(Options))

@@ -1,0 +1,315 @@
+"""Validation rules over the answers: every rule has a stable id and one message.
+
+Each message names the option(s), the value(s) given and what is allowed. Field rules check one
+option; cross-option rules check combinations. :func:`check_rules` runs all that apply.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlopscutter.errors import OptionError
+from mlopscutter.options import OPTION_SPECS, OptionSpec
+from mlopscutter.regions import COMMERCIAL_REGIONS, OTHER_PARTITION_REGIONS
+from mlopscutter.schedule import ScheduleExpressionError, validate_schedule_expression
+
+SLUG_PATTERN = re.compile(r"[a-z][a-z0-9-]{1,30}[a-z0-9]")
+# GitHub: owner 1-39 alphanumerics or single hyphens, not starting with a hyphen;
+# repository 1-100 of letters, digits, '.', '-', '_' and not '.' or '..'.
+GITHUB_REPOSITORY_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
+                                       r"/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}")
+INSTANCE_TYPE_PATTERN = re.compile(r"ml\.(?P<family>[a-z0-9-]+)\.(?P<size>[a-z0-9]+)")
+# SageMaker hosting and training instance families offered in the commercial partition
+# (SageMaker pricing page, instance type lists of the CreateEndpointConfig / CreateTrainingJob
+# API enums). Region-specific availability is checked by a later capability.
+INSTANCE_FAMILIES = frozenset(
+    {
+        "t2", "t3", "m4", "m5", "m5d", "m6i", "m6id", "m7i", "c4", "c5", "c5d", "c6i", "c6id",
+        "c7i", "r5", "r5d", "r6i", "r6id", "r7i", "g4dn", "g5", "g6", "g6e", "p3", "p4d",
+        "p5", "inf1", "inf2", "trn1", "c6g", "c7g", "m6g", "r6g", "m6gd", "c6gd", "r6gd",
+    }
+)
+MAX_FREE_TEXT = 500
+# SageMaker deployment guardrails: MaximumExecutionTimeoutInSeconds is 600-28800 and must
+# exceed the traffic-shifting waits plus the termination wait; the green fleet needs time to
+# provision before the first shift.
+MAX_EXECUTION_TIMEOUT_SECONDS = 28_800
+MIN_EXECUTION_TIMEOUT_SECONDS = 600
+PROVISIONING_ALLOWANCE_SECONDS = 1_800
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validation rule: its id, the options it reads and its check.
+
+    ``check`` returns the message when the rule is broken, else ``None``.
+    """
+
+    id: str
+    options: tuple[str, ...]
+    summary: str
+    check: Callable[[Mapping[str, Any]], str | None]
+    applies: Callable[[Mapping[str, Any]], bool] = lambda _: True
+
+
+def traffic_steps(values: Mapping[str, Any]) -> int:
+    """How many traffic shifts (each followed by a baking wait) a deployment makes."""
+    strategy = values["deployment_strategy"]
+    if strategy == "canary":
+        return 2
+    if strategy == "linear":
+        return math.ceil(100 / int(values["linear_step_percent"]))
+    return 1
+
+
+def deployment_timeout_seconds(values: Mapping[str, Any]) -> int:
+    """MaximumExecutionTimeoutInSeconds for the blue/green update: provisioning + waits."""
+    wait = int(values["wait_minutes"]) * 60
+    needed = PROVISIONING_ALLOWANCE_SECONDS + traffic_steps(values) * wait + wait
+    return max(MIN_EXECUTION_TIMEOUT_SECONDS, needed)
+
+
+def _choice_rule(spec: OptionSpec) -> list[Rule]:
+    def known(values: Mapping[str, Any]) -> str | None:
+        value = values[spec.name]
+        if value in spec.choices:
+            return None
+        return f"{spec.name}={value!r} is not a known value; allowed: {', '.join(spec.choices)}"
+
+    def supported(values: Mapping[str, Any]) -> str | None:
+        value = values[spec.name]
+        if value not in spec.choices or value in spec.supported:
+            return None
+        return (
+            f"{spec.name}={value!r} is not supported yet by this template version; "
+            f"supported now: {', '.join(spec.supported)}"
+        )
+
+    return [
+        Rule(f"{spec.name}-choice", (spec.name,), f"{spec.name} is one of its choices", known),
+        Rule(f"{spec.name}-supported", (spec.name,), f"{spec.name} is supported", supported),
+    ]
+
+
+def _range_rule(spec: OptionSpec) -> Rule:
+    def check(values: Mapping[str, Any]) -> str | None:
+        value = values[spec.name]
+        assert spec.minimum is not None and spec.maximum is not None
+        if spec.minimum <= value <= spec.maximum:
+            return None
+        when = f" (applies when {spec.applies_text})" if spec.applies_text else ""
+        return (
+            f"{spec.name}={value} is out of range; allowed: {spec.minimum} to "
+            f"{spec.maximum}{when}"
+        )
+
+    return Rule(f"{spec.name}-range", (spec.name,), f"{spec.name} within limits", check,
+                spec.applies)
+
+
+def _free_text_rule(name: str) -> Rule:
+    def check(values: Mapping[str, Any]) -> str | None:
+        value = values[name]
+        if not value.strip():
+            return f"{name} is empty; allowed: any text of 1 to {MAX_FREE_TEXT} characters"
+        if len(value) > MAX_FREE_TEXT:
+            return (f"{name} is {len(value)} characters long; allowed: at most "
+                    f"{MAX_FREE_TEXT}")
+        return None
+
+    return Rule(f"{name}-text", (name,), f"{name} is non-empty text", check)
+
+
+def _instance_type_rule(name: str) -> Rule:
+    def check(values: Mapping[str, Any]) -> str | None:
+        value = values[name]
+        match = INSTANCE_TYPE_PATTERN.fullmatch(value)
+        if match and match["family"] in INSTANCE_FAMILIES:
+            return None
+        return (
+            f"{name}={value!r} is not a SageMaker instance type; allowed: 'ml.<family>.<size>' "
+            f"with a known family ({', '.join(sorted(INSTANCE_FAMILIES))}), e.g. ml.m5.large"
+        )
+
+    return Rule(f"{name}-known", (name,), f"{name} is a SageMaker instance type", check)
+
+
+def _check_slug(values: Mapping[str, Any]) -> str | None:
+    slug = values["project_slug"]
+    if SLUG_PATTERN.fullmatch(slug):
+        return None
+    return (
+        f"project_slug={slug!r} does not match ^[a-z][a-z0-9-]{{1,30}}[a-z0-9]$; allowed: 3 to "
+        "32 lower-case letters, digits and hyphens, starting with a letter and not ending "
+        "with a hyphen (set project_slug explicitly if the project name cannot be slugified)"
+    )
+
+
+def _check_region(values: Mapping[str, Any]) -> str | None:
+    region = values["aws_region"]
+    if region in COMMERCIAL_REGIONS:
+        return None
+    if region in OTHER_PARTITION_REGIONS:
+        return (
+            f"aws_region={region!r} is in the China or GovCloud partition, which this "
+            "template does not target; allowed: a commercial AWS Region such as us-east-1"
+        )
+    return (
+        f"aws_region={region!r} is not an AWS Region code; allowed: "
+        f"{', '.join(sorted(COMMERCIAL_REGIONS))}"
+    )
+
+
+def _check_github_repository(values: Mapping[str, Any]) -> str | None:
+    repository = values["github_repository"]
+    if GITHUB_REPOSITORY_PATTERN.fullmatch(repository):
+        return None
+    return (
+        f"github_repository={repository!r} is not of the form owner/name; allowed: an owner "
+        "of up to 39 letters, digits or single hyphens, '/', and a repository name of up to "
+        "100 letters, digits, '.', '-' or '_' (e.g. acme/churn-model)"
+    )
+
+
+def _check_schedule(values: Mapping[str, Any]) -> str | None:
+    expression = values["retrain_schedule"]
+    if expression == "":
+        return None
+    try:
+        validate_schedule_expression(expression)
+    except ScheduleExpressionError as error:
+        return f"retrain_schedule={expression!r} {error}"
+    return None
+
+
+def _check_autoscaling_range(values: Mapping[str, Any]) -> str | None:
+    low, high = values["autoscaling_min_capacity"], values["autoscaling_max_capacity"]
+    if low <= high:
+        return None
+    return (
+        f"autoscaling_min_capacity={low} is above autoscaling_max_capacity={high}; allowed: "
+        "min <= max"
+    )
+
+
+def _stage_count_rule(stage: str) -> Rule:
+    name = f"{stage}_instance_count"
+
+    def check(values: Mapping[str, Any]) -> str | None:
+        count = values[name]
+        low, high = values["autoscaling_min_capacity"], values["autoscaling_max_capacity"]
+        if low <= count <= high:
+            return None
+        return (
+            f"{name}={count} is outside the autoscaling range autoscaling_min_capacity={low} .. "
+            f"autoscaling_max_capacity={high}; allowed: a count within that range"
+        )
+
+    return Rule(f"{stage}-count-in-autoscaling-range",
+                (name, "autoscaling_min_capacity", "autoscaling_max_capacity"),
+                f"{stage} instance count within the autoscaling range", check)
+
+
+def _check_canary_fleet(values: Mapping[str, Any]) -> str | None:
+    percent, low = values["canary_percent"], values["autoscaling_min_capacity"]
+    if low * percent >= 100:
+        return None
+    needed = math.ceil(100 / percent)
+    return (
+        f"canary_percent={percent} of autoscaling_min_capacity={low} instances is less than one "
+        f"instance, so no canary would exist; allowed: autoscaling_min_capacity >= {needed} "
+        f"for {percent}% (or canary_percent >= {math.ceil(100 / low)} for {low} instances, "
+        "at most 50)"
+    )
+
+
+def _check_linear_fleet(values: Mapping[str, Any]) -> str | None:
+    percent, low = values["linear_step_percent"], values["autoscaling_min_capacity"]
+    if low * percent >= 100:
+        return None
+    needed = math.ceil(100 / percent)
+    return (
+        f"linear_step_percent={percent} of autoscaling_min_capacity={low} instances is less "
+        f"than one instance per step; allowed: autoscaling_min_capacity >= {needed} for "
+        f"{percent}% steps (or a larger linear_step_percent, at most 50)"
+    )
+
+
+def _check_guardrail_timeout(values: Mapping[str, Any]) -> str | None:
+    needed = deployment_timeout_seconds(values)
+    if needed <= MAX_EXECUTION_TIMEOUT_SECONDS:
+        return None
+    steps = traffic_steps(values)
+    return (
+        f"deployment_strategy={values['deployment_strategy']!r} with {steps} traffic shifts and "
+        f"wait_minutes={values['wait_minutes']} needs a {needed} s deployment, above "
+        f"SageMaker's MaximumExecutionTimeoutInSeconds limit of {MAX_EXECUTION_TIMEOUT_SECONDS} "
+        "s; allowed: fewer or shorter waits (lower wait_minutes or a larger linear_step_percent)"
+    )
+
+
+def _is(option: str, value: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda values: values[option] == value
+
+
+def _all_rules() -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    for spec in OPTION_SPECS:
+        if spec.kind == "choice":
+            rules.extend(_choice_rule(spec))
+        elif spec.kind == "int":
+            rules.append(_range_rule(spec))
+    rules += [_free_text_rule(name) for name in ("project_name", "description", "owner")]
+    rules += [
+        Rule("slug-pattern", ("project_slug",), "slug pattern", _check_slug),
+        Rule("region-known", ("aws_region",), "a real AWS Region code", _check_region),
+        Rule("github-repository-form", ("github_repository",), "owner/name",
+             _check_github_repository),
+        Rule("schedule-expression", ("retrain_schedule",), "EventBridge schedule syntax",
+             _check_schedule),
+    ]
+    rules += [
+        _instance_type_rule(name)
+        for name in ("training_instance_type", "staging_instance_type", "prod_instance_type")
+    ]
+    rules += [
+        Rule("autoscaling-range", ("autoscaling_min_capacity", "autoscaling_max_capacity"),
+             "autoscaling min <= max", _check_autoscaling_range),
+        _stage_count_rule("staging"),
+        _stage_count_rule("prod"),
+        Rule("canary-fleet", ("canary_percent", "autoscaling_min_capacity"),
+             "a canary of at least one instance", _check_canary_fleet,
+             _is("deployment_strategy", "canary")),
+        Rule("linear-fleet", ("linear_step_percent", "autoscaling_min_capacity"),
+             "linear steps of at least one instance", _check_linear_fleet,
+             _is("deployment_strategy", "linear")),
+        Rule("guardrail-timeout", ("deployment_strategy", "wait_minutes",
+                                   "linear_step_percent"),
+             "the deployment fits SageMaker's maximum execution timeout",
+             _check_guardrail_timeout),
+    ]
+    return tuple(rules)
+
+
+RULES: tuple[Rule, ...] = _all_rules()
+
+
+def check_rules(values: Mapping[str, Any]) -> list[OptionError]:
+    """Run every rule that applies; cross-option rules run only when their fields are valid."""
+    errors: list[OptionError] = []
+    broken_fields: set[str] = set()
+    for rule in RULES:
+        if len(rule.options) > 1 and broken_fields & set(rule.options):
+            continue
+        if not rule.applies(values):
+            continue
+        message = rule.check(values)
+        if message is not None:
+            errors.append(OptionError(rule.id, rule.options, message))
+            if len(rule.options) == 1:
+                broken_fields.add(rule.options[0])
+    return errors

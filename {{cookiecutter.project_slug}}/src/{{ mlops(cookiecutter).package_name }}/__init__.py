@@ -1,0 +1,2 @@
+{%- set p = mlops(cookiecutter) -%}
+"""{{ p.slug }}: training, evaluation, inference and delivery code."""
