@@ -18,9 +18,9 @@ from cookiecutter.prompt import prompt_for_config
 from cookiecutter.repository import determine_repo_dir
 from cookiecutter.config import get_user_config
 
-from mlopscutter.errors import OutputExistsError, RenderError
+from mlopscutter.errors import OutputExistsError, RenderError, ValidationErrors
 from mlopscutter.metadata import cruft_state, write_cruft_file
-from mlopscutter.options import Options, parse_options
+from mlopscutter.options import Options, parse_options, unknown_option_errors
 from mlopscutter.template import git_commit, importable_template, local_template_dir
 
 
@@ -41,6 +41,9 @@ def render_project(
     :raises OutputExistsError: when the project directory exists already.
     :raises RenderError: when cookiecutter fails (nothing is left behind).
     """
+    unknown = unknown_option_errors(answers)
+    if unknown:
+        raise ValidationErrors(unknown)
     config = get_user_config()
     local = local_template_dir(template)
     cleanup: bool = False

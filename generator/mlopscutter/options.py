@@ -241,16 +241,7 @@ def parse_options(raw: Mapping[str, Any]) -> Options:
     """
     from mlopscutter.rules import check_rules
 
-    errors: list[OptionError] = []
-    unknown = sorted(k for k in raw if not k.startswith("_") and k not in SPECS_BY_NAME)
-    for name in unknown:
-        errors.append(
-            OptionError(
-                "unknown-option",
-                (name,),
-                f"{name}: unknown option; known options are {', '.join(SPECS_BY_NAME)}",
-            )
-        )
+    errors = unknown_option_errors(raw)
     merged = fill_derived_defaults({**default_answers(), **{
         k: v for k, v in raw.items() if k in SPECS_BY_NAME
     }})
@@ -266,6 +257,18 @@ def parse_options(raw: Mapping[str, Any]) -> Options:
     if errors:
         raise ValidationErrors(errors)
     return Options(**values)
+
+
+def unknown_option_errors(raw: Mapping[str, Any]) -> list[OptionError]:
+    """One error per answer that names no declared option (``_private`` keys excepted)."""
+    return [
+        OptionError(
+            "unknown-option",
+            (name,),
+            f"{name}: unknown option; known options are {', '.join(SPECS_BY_NAME)}",
+        )
+        for name in sorted(k for k in raw if not k.startswith("_") and k not in SPECS_BY_NAME)
+    ]
 
 
 def _coerce_int(spec: OptionSpec, value: Any, errors: list[OptionError]) -> int:

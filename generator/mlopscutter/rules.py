@@ -89,10 +89,12 @@ def _choice_rule(spec: OptionSpec) -> list[Rule]:
             f"supported now: {', '.join(spec.supported)}"
         )
 
-    return [
-        Rule(f"{spec.name}-choice", (spec.name,), f"{spec.name} is one of its choices", known),
-        Rule(f"{spec.name}-supported", (spec.name,), f"{spec.name} is supported", supported),
-    ]
+    rules = [Rule(f"{spec.name}-choice", (spec.name,), f"{spec.name} is one of its choices",
+                  known)]
+    if set(spec.supported) != set(spec.choices):
+        rules.append(Rule(f"{spec.name}-supported", (spec.name,), f"{spec.name} is supported",
+                          supported))
+    return rules
 
 
 def _range_rule(spec: OptionSpec) -> Rule:

@@ -1,0 +1,80 @@
+"""Helpers shared by the generator's tests: rendering, tree reading, normalisation."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlopscutter.main import render_project
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES_DIR = REPO_ROOT / "examples"
+SNAPSHOTS_DIR = Path(__file__).resolve().parent / "snapshots"
+BIN = Path(sys.executable).parent
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in EXAMPLES_DIR.glob("*.yaml"))
+
+
+def example_answers(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((EXAMPLES_DIR / f"{name}.yaml").read_text())
+    return data
+
+
+def render(answers: Mapping[str, Any], output_dir: Path) -> Path:
+    """Render the checkout's template with ``answers`` (no prompts)."""
+    return render_project(answers, output_dir, str(REPO_ROOT), no_input=True)
+
+
+def subprocess_env() -> dict[str, str]:
+    """Environment for CLI subprocesses: the checkout's code first, HOME as the tests set it."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "generator"), str(REPO_ROOT)])
+    return env
+
+
+def run(args: list[str], cwd: Path | None = None, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=subprocess_env(), capture_output=True, text=True,
+                          check=False, **kwargs)
+
+
+_COMMIT = re.compile(r"\b[0-9a-f]{40}\b")
+
+
+def normalise(relative: str, content: bytes) -> bytes:
+    """Remove what legitimately differs between renders: the template location and commit
+    recorded in .cruft.json."""
+    if relative != ".cruft.json":
+        return content
+    state = json.loads(content)
+    state["template"] = "<template>"
+    state["commit"] = "<commit>"
+    context = state["context"]["cookiecutter"]
+    context["_template"] = "<template>"
+    context["_commit"] = "<commit>"
+    return (json.dumps(state, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by POSIX relative path, normalised."""
+    tree = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            relative = path.relative_to(root).as_posix()
+            tree[relative] = normalise(relative, path.read_bytes())
+    return tree
+
+
+def template_syntax_left(text: str) -> list[str]:
+    """Jinja syntax left in rendered text (GitHub Actions' ``${{ }}`` is not Jinja)."""
+    text = text.replace("${{", "")
+    return re.findall(r"\{\{|\{%|\{#|%\}|#\}", text)

@@ -1,0 +1,1 @@
+"""demand-forecast: training, evaluation, inference and delivery code."""

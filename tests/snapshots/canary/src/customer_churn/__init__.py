@@ -1,0 +1,1 @@
+"""customer-churn: training, evaluation, inference and delivery code."""

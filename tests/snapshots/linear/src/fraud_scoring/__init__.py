@@ -1,0 +1,1 @@
+"""fraud-scoring: training, evaluation, inference and delivery code."""

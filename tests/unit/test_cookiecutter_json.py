@@ -1,0 +1,35 @@
+"""cookiecutter.json is generated from the option declarations and must agree with them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from mlopscutter import cookiecutter_json
+from mlopscutter.options import OPTION_SPECS, Options
+from tests.helpers import REPO_ROOT
+
+
+def test_cookiecutter_json_matches_the_declarations() -> None:
+    stored = json.loads((REPO_ROOT / "cookiecutter.json").read_text())
+    assert stored == cookiecutter_json.cookiecutter_json(), (
+        "cookiecutter.json disagrees with mlopscutter.options; run `make cookiecutter-json`"
+    )
+
+
+def test_every_declared_option_is_a_field_and_back() -> None:
+    assert [spec.name for spec in OPTION_SPECS] == [f.name for f in dataclasses.fields(Options)]
+
+
+def test_choices_default_first_and_supported_subset() -> None:
+    for spec in OPTION_SPECS:
+        if spec.kind == "choice":
+            assert spec.cookiecutter_default()[0] == spec.default
+            assert set(spec.supported) <= set(spec.choices)
+            assert spec.default in spec.supported
+
+
+def test_every_option_has_a_prompt() -> None:
+    prompts = cookiecutter_json.cookiecutter_json()["__prompts__"]
+    assert set(prompts) == {spec.name for spec in OPTION_SPECS}
+    assert all(text.strip() for text in prompts.values())

@@ -1,0 +1,69 @@
+"""The one escaping path: any text survives YAML, JSON, TOML, Python, Markdown and shell."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import tomllib
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlopscutter.escaping import markdown_text, quote, shell_word, tag_value
+
+NASTY = [
+    'He said "hi": #1',
+    "line one\nline two\r\n\ttabbed",
+    "{{ cookiecutter.project_slug }} {% if %} ${{ secrets.X }} #{codepipeline.Var}",
+    "`rm -rf /` $(reboot) ; echo pwned && true || false",
+    "- item\n? key\n: value\n---\n...",
+    "null",
+    "yes",
+    "0x1F",
+    "déjà vu — 東京 — 🚀",
+    "back\\slash \\u0041 \\n",
+    "\x7f\x85\u2028\u2029",
+    "x" * 5000,
+]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_quote_round_trips_in_every_format(text: str) -> None:
+    literal = quote(text)
+    assert yaml.safe_load(f"key: {literal}\n") == {"key": text}
+    assert json.loads(literal) == text
+    assert tomllib.loads(f"key = {literal}\n") == {"key": text}
+    assert ast.literal_eval(literal) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_quote_round_trips_for_any_text(text: str) -> None:
+    literal = quote(text)
+    assert yaml.safe_load(f"key: {literal}\n") == {"key": text}
+    assert json.loads(literal) == text
+    assert tomllib.loads(f"key = {literal}\n") == {"key": text}
+    assert ast.literal_eval(literal) == text
+
+
+@pytest.mark.parametrize("text", NASTY[:10])
+def test_shell_word_is_one_literal_word(text: str) -> None:
+    result = subprocess.run(["sh", "-c", f"printf '%s' {shell_word(text)}"],
+                            capture_output=True, check=True)
+    assert result.stdout.decode("utf-8") == text
+
+
+def test_markdown_text_is_one_line_with_specials_escaped() -> None:
+    rendered = markdown_text("# Title\n* item `code` [link](x) <b>")
+    assert "\n" not in rendered
+    assert rendered.startswith("\\# Title \\* item \\`code\\`")
+    assert "\\[link\\]\\(x\\)" in rendered and "\\<b\\>" in rendered
+
+
+def test_tag_value_keeps_allowed_characters_only() -> None:
+    assert tag_value("Risk ML <risk-ml@example.com>") == "Risk ML -risk-ml@example.com-"
+    assert len(tag_value("x" * 300)) == 256
+    assert tag_value("a\nb") == "a b"
