@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from mlopscutter.escaping import markdown_text, quote, tag_value
 from mlopscutter.main import render_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +75,12 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return tree
 
 
-def template_syntax_left(text: str) -> list[str]:
-    """Jinja syntax left in rendered text (GitHub Actions' ``${{ }}`` is not Jinja)."""
+def template_syntax_left(text: str, answers: Mapping[str, Any] | None = None) -> list[str]:
+    """Jinja syntax left in rendered text. GitHub Actions' ``${{ }}`` is not Jinja, and the
+    user's own free text (in any of its escaped forms) may legitimately contain ``{%``."""
+    for value in (answers or {}).values():
+        if isinstance(value, str) and value:
+            for form in (quote(value), markdown_text(value), tag_value(value), value):
+                text = text.replace(form, "")
     text = text.replace("${{", "")
     return re.findall(r"\{\{|\{%|\{#|%\}|#\}", text)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mlopscutter.escaping import tag_value
+from mlopscutter.region_support import CONNECTION, offers
 from mlopscutter.options import Options
 from mlopscutter.rules import deployment_timeout_seconds, traffic_steps
 
@@ -91,6 +92,11 @@ class ProjectContext:
     @property
     def sagemaker_pipeline_name(self) -> str:
         return f"{self.slug}-training"
+
+    @property
+    def creates_connection(self) -> bool:
+        """Whether the CI/CD stack can create the GitHub connection (else it takes one)."""
+        return offers(self.options.aws_region, CONNECTION)
 
     @property
     def sagemaker_role_name(self) -> str:

@@ -23,6 +23,17 @@ def quote(value: object) -> str:
     return _UNSAFE_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def jinja_literal(value: str) -> str:
+    """A Jinja expression that renders to exactly ``value``.
+
+    cookiecutter renders every supplied answer as a template (that is how defaults derive from
+    other answers), so an answer holding ``{{`` or ``{%`` would be evaluated or fail. Wrapping
+    it as a string literal keeps it literal. Jinja decodes its string literals with Python's
+    unicode-escape rules, which accept every escape json.dumps writes.
+    """
+    return "{{ " + json.dumps(value, ensure_ascii=False) + " }}"
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&\"'])")
 
 

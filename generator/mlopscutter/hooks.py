@@ -28,11 +28,16 @@ def pre_generate(cookiecutter: Mapping[str, Any]) -> int:
 
 
 def post_generate(cookiecutter: Mapping[str, Any], project_dir: Path, template_dir: Path) -> int:
-    """Prune unselected paths and write ``.cruft.json``. Returns the exit status."""
+    """Prune unselected paths; under plain cookiecutter also write ``.cruft.json``.
+
+    cruft and mlopscutter put ``_commit`` in the context and write ``.cruft.json`` themselves
+    after rendering; writing it here too would make it part of the template's output, so that
+    ``cruft diff`` and ``cruft update`` would try to merge it. Returns the exit status.
+    """
     options = parse_options(cookiecutter)
     prune(project_dir, options)
-    template = str(cookiecutter.get("_template") or template_dir)
-    commit = cookiecutter.get("_commit") or git_commit(template_dir)
-    write_cruft_file(project_dir, cruft_state(template, commit, cookiecutter,
-                                              cookiecutter.get("_checkout")))
+    if "_commit" not in cookiecutter:
+        template = str(cookiecutter.get("_template") or template_dir)
+        write_cruft_file(project_dir, cruft_state(template, git_commit(template_dir), cookiecutter,
+                                                  cookiecutter.get("_checkout")))
     return 0

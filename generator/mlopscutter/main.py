@@ -18,9 +18,10 @@ from cookiecutter.prompt import prompt_for_config
 from cookiecutter.repository import determine_repo_dir
 from cookiecutter.config import get_user_config
 
+from mlopscutter.escaping import jinja_literal
 from mlopscutter.errors import OutputExistsError, RenderError, ValidationErrors
 from mlopscutter.metadata import cruft_state, write_cruft_file
-from mlopscutter.options import Options, parse_options, unknown_option_errors
+from mlopscutter.options import SPECS_BY_NAME, Options, early_errors, parse_options
 from mlopscutter.template import git_commit, importable_template, local_template_dir
 
 
@@ -41,9 +42,9 @@ def render_project(
     :raises OutputExistsError: when the project directory exists already.
     :raises RenderError: when cookiecutter fails (nothing is left behind).
     """
-    unknown = unknown_option_errors(answers)
-    if unknown:
-        raise ValidationErrors(unknown)
+    errors = early_errors(answers)
+    if errors:
+        raise ValidationErrors(errors)
     config = get_user_config()
     local = local_template_dir(template)
     cleanup: bool = False
@@ -72,7 +73,7 @@ def _render(
         context = generate_context(
             context_file=str(template_dir / "cookiecutter.json"),
             default_context=config["default_context"],
-            extra_context=dict(answers),
+            extra_context={key: _literal(key, value) for key, value in answers.items()},
         )
         context["cookiecutter"] = prompt_for_config(context, no_input)
         options = parse_options(context["cookiecutter"])
@@ -105,6 +106,13 @@ def _render(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return destination
+
+
+def _literal(name: str, value: Any) -> Any:
+    """Keep a free-text answer literal through cookiecutter's rendering of answers."""
+    if isinstance(value, str) and SPECS_BY_NAME[name].kind != "choice":
+        return jinja_literal(value)
+    return value
 
 
 def validate_answers(answers: Mapping[str, Any]) -> Options:

@@ -37,6 +37,17 @@ class OptionSpec:
     maximum: int | None = None
     applies: Callable[[Mapping[str, Any]], bool] = field(default=lambda _: True, repr=False)
     applies_text: str = ""
+    samples: tuple[str, ...] = ()
+
+    def matrix_values(self) -> tuple[str | int, ...]:
+        """Representative values for the pairwise matrix: supported choices, the bounds and
+        default of integers, the declared samples of text."""
+        if self.kind == "choice":
+            return self.supported
+        if self.kind == "int":
+            assert self.minimum is not None and self.maximum is not None
+            return tuple(dict.fromkeys((self.minimum, self.default, self.maximum)))
+        return self.samples or (self.default,)
 
     def cookiecutter_default(self) -> str | int | list[str]:
         """The value this option takes in ``cookiecutter.json`` (a list for choices)."""
@@ -49,19 +60,26 @@ def _when_strategy(strategy: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda values: values.get("deployment_strategy") == strategy
 
 
+NASTY_TEXT = 'Q3 "churn": #1 {{ x }} {% y %} ${z} #{w} `id` $(id) \'q\' \\ déjà 東京'
+
 INSTANCE_TYPE_HELP = "a SageMaker ML instance type, e.g. ml.m5.large"
 
 OPTION_SPECS: tuple[OptionSpec, ...] = (
-    OptionSpec("project_name", "text", "Customer Churn", "Human-readable project name"),
+    OptionSpec("project_name", "text", "Customer Churn", "Human-readable project name",
+               samples=("Customer Churn", NASTY_TEXT)),
     OptionSpec(
         "project_slug",
         "text",
         "{{ cookiecutter.project_name | mlops_slug }}",
         "Lower-case identifier used in every AWS resource name",
+        samples=("abc", "a" * 32, "churn-model-2"),
     ),
-    OptionSpec("description", "text", "Predicts customer churn.", "One-line description"),
-    OptionSpec("owner", "text", "ml-platform", "Owning team or person (used in tags)"),
-    OptionSpec("aws_region", "text", "us-east-1", "AWS Region code, e.g. eu-west-1"),
+    OptionSpec("description", "text", "Predicts customer churn.", "One-line description",
+               samples=("Predicts customer churn.", NASTY_TEXT + "\nsecond line: - [x]")),
+    OptionSpec("owner", "text", "ml-platform", "Owning team or person (used in tags)",
+               samples=("ml-platform", "Risk ML <risk@example.com>", NASTY_TEXT)),
+    OptionSpec("aws_region", "text", "us-east-1", "AWS Region code, e.g. eu-west-1",
+               samples=("us-east-1", "eu-west-1", "ap-southeast-2", "il-central-1")),
     OptionSpec(
         "ci_provider",
         "choice",
@@ -75,6 +93,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "example-org/{{ cookiecutter.project_slug }}",
         "GitHub repository as owner/name (source connection and OIDC trust)",
+        samples=("acme/churn-model", "a-b/x.y_z"),
     ),
     OptionSpec(
         "branch_model",
@@ -128,12 +147,15 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=0,
         maximum=60,
     ),
-    OptionSpec("training_instance_type", "text", "ml.m5.xlarge", "Training " + INSTANCE_TYPE_HELP),
-    OptionSpec("staging_instance_type", "text", "ml.m5.large", "Staging " + INSTANCE_TYPE_HELP),
+    OptionSpec("training_instance_type", "text", "ml.m5.xlarge", "Training " + INSTANCE_TYPE_HELP,
+               samples=("ml.m5.xlarge", "ml.g5.2xlarge")),
+    OptionSpec("staging_instance_type", "text", "ml.m5.large", "Staging " + INSTANCE_TYPE_HELP,
+               samples=("ml.m5.large", "ml.c6i.xlarge")),
     OptionSpec(
         "staging_instance_count", "int", 2, "Staging endpoint instances", minimum=1, maximum=100
     ),
-    OptionSpec("prod_instance_type", "text", "ml.m5.large", "Production " + INSTANCE_TYPE_HELP),
+    OptionSpec("prod_instance_type", "text", "ml.m5.large", "Production " + INSTANCE_TYPE_HELP,
+               samples=("ml.m5.large", "ml.g4dn.xlarge")),
     OptionSpec(
         "prod_instance_count", "int", 2, "Production endpoint instances", minimum=1, maximum=100
     ),
@@ -166,6 +188,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "",
         "EventBridge cron(...) or rate(...) expression to retrain on; empty for none",
+        samples=("", "cron(0 3 ? * MON *)", "rate(1 day)"),
     ),
 )
 
@@ -269,6 +292,22 @@ def unknown_option_errors(raw: Mapping[str, Any]) -> list[OptionError]:
         )
         for name in sorted(k for k in raw if not k.startswith("_") and k not in SPECS_BY_NAME)
     ]
+
+
+def early_errors(raw: Mapping[str, Any]) -> list[OptionError]:
+    """Errors knowable before prompting: unknown options and unknown choice values (which
+    cookiecutter itself would refuse with a traceback)."""
+    from mlopscutter.rules import RULES_BY_ID
+
+    errors = unknown_option_errors(raw)
+    for name, value in raw.items():
+        spec = SPECS_BY_NAME.get(name)
+        if spec is not None and spec.kind == "choice":
+            rule = RULES_BY_ID[f"{name}-choice"]
+            message = rule.check({name: str(value)})
+            if message is not None:
+                errors.append(OptionError(rule.id, rule.options, message))
+    return errors
 
 
 def _coerce_int(spec: OptionSpec, value: Any, errors: list[OptionError]) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from mlopscutter.errors import OptionError
 from mlopscutter.options import OPTION_SPECS, OptionSpec
+from mlopscutter.region_support import REQUIRED_TYPES, offers
 from mlopscutter.regions import COMMERCIAL_REGIONS, OTHER_PARTITION_REGIONS
 from mlopscutter.schedule import ScheduleExpressionError, validate_schedule_expression
 
@@ -166,6 +167,23 @@ def _check_region(values: Mapping[str, Any]) -> str | None:
     )
 
 
+def _check_region_offers(values: Mapping[str, Any]) -> str | None:
+    region = values["aws_region"]
+    for (option, value), resource_types in REQUIRED_TYPES.items():
+        if option != "*" and values[option] != value:
+            continue
+        missing = [t for t in resource_types if not offers(region, t)]
+        if missing:
+            needed_by = "every project" if option == "*" else f"{option}={value!r}"
+            regions = sorted(r for r in COMMERCIAL_REGIONS
+                             if all(offers(r, t) for t in resource_types))
+            return (
+                f"aws_region={region!r} does not offer {', '.join(missing)} in CloudFormation, "
+                f"which {needed_by} needs; allowed: a Region that does ({', '.join(regions)})"
+            )
+    return None
+
+
 def _check_github_repository(values: Mapping[str, Any]) -> str | None:
     repository = values["github_repository"]
     if GITHUB_REPOSITORY_PATTERN.fullmatch(repository):
@@ -269,6 +287,9 @@ def _all_rules() -> tuple[Rule, ...]:
     rules += [
         Rule("slug-pattern", ("project_slug",), "slug pattern", _check_slug),
         Rule("region-known", ("aws_region",), "a real AWS Region code", _check_region),
+        Rule("region-offers-resources", ("aws_region", "ci_provider", "inference"),
+             "CloudFormation offers the needed resource types in the Region",
+             _check_region_offers),
         Rule("github-repository-form", ("github_repository",), "owner/name",
              _check_github_repository),
         Rule("schedule-expression", ("retrain_schedule",), "EventBridge schedule syntax",
@@ -298,6 +319,7 @@ def _all_rules() -> tuple[Rule, ...]:
 
 
 RULES: tuple[Rule, ...] = _all_rules()
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 
 def check_rules(values: Mapping[str, Any]) -> list[OptionError]:

@@ -74,4 +74,7 @@ def test_cruft_check_and_diff_work_on_our_metadata(template_repo: Path, tmp_path
     readme.write_text(readme.read_text() + "\nLocal note.\n")
     diff = run([str(BIN / "cruft"), "diff"], cwd=project)
     assert diff.returncode == 0, diff.stderr
-    assert "+Local note." in diff.stdout
+    # cruft diffs the project against the template: only the local edit shows up.
+    changed = [line for line in diff.stdout.splitlines() if line.startswith("diff --git")]
+    assert changed == ["diff --git upstream-template-old/README.md upstream-template-new/README.md"]
+    assert "-Local note." in diff.stdout

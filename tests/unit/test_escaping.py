@@ -12,7 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlopscutter.escaping import markdown_text, quote, shell_word, tag_value
+from jinja2 import Environment, StrictUndefined
+
+from mlopscutter.escaping import jinja_literal, markdown_text, quote, shell_word, tag_value
 
 NASTY = [
     'He said "hi": #1',
@@ -67,3 +69,16 @@ def test_tag_value_keeps_allowed_characters_only() -> None:
     assert tag_value("Risk ML <risk-ml@example.com>") == "Risk ML -risk-ml@example.com-"
     assert len(tag_value("x" * 300)) == 256
     assert tag_value("a\nb") == "a b"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_jinja_literal_renders_to_the_value(text: str) -> None:
+    environment = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+    assert environment.from_string(jinja_literal(text)).render() == text
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_jinja_literal_of_template_syntax_stays_literal(text: str) -> None:
+    environment = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+    assert environment.from_string(jinja_literal(text)).render() == text

@@ -22,3 +22,22 @@ def test_other_partitions_are_known_to_botocore() -> None:
         for region in session.get_available_regions("sagemaker", partition_name=partition)
     }
     assert others == set(OTHER_PARTITION_REGIONS)
+
+
+def test_region_support_table_matches_cfn_lint_registry_data() -> None:
+    import json
+    from importlib import resources
+
+    from mlopscutter.region_support import MISSING_IN
+
+    providers = resources.files("cfnlint") / "data" / "schemas" / "providers"
+    compared = 0
+    for region in sorted(COMMERCIAL_REGIONS):
+        index = providers / f"{region}.json"
+        if not index.is_file():
+            continue  # cfn-lint has no registry index of its own for this Region
+        offered = json.loads(index.read_text())
+        for resource_type, missing in MISSING_IN.items():
+            assert (resource_type not in offered) == (region in missing), (region, resource_type)
+            compared += 1
+    assert compared >= 30 * len(MISSING_IN)

@@ -1,0 +1,66 @@
+"""The pairwise-covering answer matrix, computed from the option declarations.
+
+Every pair of representative values of two options appears in some row, unless the rules make
+that pair impossible. Cross-option rules prune partial rows as soon as all the options a rule
+reads are placed, so allpairspy never builds an invalid row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import combinations
+from typing import Any
+
+from allpairspy import AllPairs
+
+from mlopscutter.options import OPTION_SPECS, default_answers, fill_derived_defaults
+from mlopscutter.rules import RULES
+
+
+def _consistent(partial: Mapping[str, Any]) -> bool:
+    values = fill_derived_defaults({**default_answers(), **partial})
+    for rule in RULES:
+        if not set(rule.options) <= set(partial):
+            continue
+        if rule.applies(values) and rule.check(values) is not None:
+            return False
+    return True
+
+
+def pairwise_answers() -> list[dict[str, Any]]:
+    """Rows of answers covering every valid pair of representative values."""
+    names = [spec.name for spec in OPTION_SPECS]
+    parameters = [list(spec.matrix_values()) for spec in OPTION_SPECS]
+
+    def keep(row: list[Any]) -> bool:
+        return _consistent(dict(zip(names, row, strict=False)))
+
+    rows = [dict(zip(names, row, strict=True)) for row in AllPairs(parameters, filter_func=keep)]
+    return _complete(rows)
+
+
+def uncovered_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, Any, str, Any]]:
+    """Pairs of representative values that no row holds."""
+    seen = {(a, row[a], b, row[b]) for row in rows for a, b in combinations(row, 2)}
+    return [
+        (a.name, va, b.name, vb)
+        for a, b in combinations(OPTION_SPECS, 2)
+        for va in a.matrix_values()
+        for vb in b.matrix_values()
+        if (a.name, va, b.name, vb) not in seen
+    ]
+
+
+def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """allpairspy's greedy search can miss pairs its filter made hard; add a row for each
+    missed pair that some existing row (or the defaults) can carry without breaking a rule."""
+    candidates = [*rows, fill_derived_defaults(default_answers())]
+    for a, va, b, vb in uncovered_pairs(rows):
+        if any(row[a] == va and row[b] == vb for row in rows):
+            continue
+        for candidate in candidates:
+            row = {**candidate, a: va, b: vb}
+            if _consistent(row):
+                rows.append(row)
+                break
+    return rows
