@@ -33,7 +33,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: install
-	$(BIN)/ruff check generator tests benchmarks hooks mlopscutter_ext.py
+	$(BIN)/ruff check generator tests benchmarks mlopscutter_ext.py
 	$(BIN)/ruff format --check generator tests benchmarks
 	$(BIN)/mypy
 

@@ -43,9 +43,12 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
-def run(args: list[str], cwd: Path | None = None, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=subprocess_env(), capture_output=True, text=True,
-                          check=False, **kwargs)
+def run(
+    args: list[str], cwd: Path | None = None, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, env=subprocess_env(), capture_output=True, text=True, check=False, **kwargs
+    )
 
 
 _COMMIT = re.compile(r"\b[0-9a-f]{40}\b")

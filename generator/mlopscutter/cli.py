@@ -26,14 +26,30 @@ def cli() -> None:
 @cli.command()
 @click.argument("template", required=False)
 @click.argument("extra", nargs=-1, metavar="[KEY=VALUE]...")
-@click.option("--answers", "answers_file", type=click.Path(path_type=Path),
-              help="YAML mapping of option names to values.")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(path_type=Path),
+    help="YAML mapping of option names to values.",
+)
 @click.option("--no-input", is_flag=True, help="Do not prompt; use answers and defaults.")
-@click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=Path("."),
-              show_default=True, help="Where the project directory is created.")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where the project directory is created.",
+)
 @click.option("--checkout", help="Branch, tag or commit of a git TEMPLATE.")
-def new(template: str | None, extra: tuple[str, ...], answers_file: Path | None,
-        no_input: bool, output_dir: Path, checkout: str | None) -> None:
+def new(
+    template: str | None,
+    extra: tuple[str, ...],
+    answers_file: Path | None,
+    no_input: bool,
+    output_dir: Path,
+    checkout: str | None,
+) -> None:
     """Create a project from TEMPLATE (default: the template this installation carries).
 
     Answers come from --answers FILE, then KEY=VALUE arguments (which win); the remaining
@@ -47,8 +63,7 @@ def new(template: str | None, extra: tuple[str, ...], answers_file: Path | None,
         template = None
     answers = load_answers_file(answers_file) if answers_file else {}
     answers.update(parse_key_values(extra))
-    project = render_project(answers, output_dir, template, no_input=no_input,
-                             checkout=checkout)
+    project = render_project(answers, output_dir, template, no_input=no_input, checkout=checkout)
     click.echo(f"created {project}")
 
 
@@ -70,7 +85,7 @@ def lint(project_dir: Path) -> None:
 def main() -> None:
     """Entry point: map mlopscutter's errors to exit codes."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="mlopscutter", standalone_mode=False)
     except InvalidInputError as error:
         click.echo(f"mlopscutter: error: {error}", err=True)
         sys.exit(EXIT_INVALID)

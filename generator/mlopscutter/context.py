@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mlopscutter.escaping import tag_value
-from mlopscutter.region_support import CONNECTION, offers
 from mlopscutter.options import Options
+from mlopscutter.region_support import CONNECTION, offers
 from mlopscutter.rules import deployment_timeout_seconds, traffic_steps
 
 VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name across configs
@@ -45,6 +45,25 @@ class TrafficRouting:
     termination_wait_seconds: int
     max_execution_timeout_seconds: int
     steps: int
+
+
+@dataclass(frozen=True)
+class FlowNode:
+    """A node of the delivery-flow diagram; ``shape`` is a Mermaid shape's brackets."""
+
+    id: str
+    label: str
+    shape: tuple[str, str] = ("[", "]")
+
+
+@dataclass(frozen=True)
+class FlowEdge:
+    """An edge of the delivery-flow diagram."""
+
+    source: str
+    target: str
+    label: str
+    dotted: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,10 +145,24 @@ class ProjectContext:
     def stages(self) -> tuple[Stage, ...]:
         o = self.options
         return (
-            Stage("staging", "Staging", o.staging_instance_type, o.staging_instance_count,
-                  f"{self.slug}-staging", f"{self.slug}-model-staging", needs_approval=False),
-            Stage("prod", "Production", o.prod_instance_type, o.prod_instance_count,
-                  f"{self.slug}-prod", f"{self.slug}-model-prod", needs_approval=True),
+            Stage(
+                "staging",
+                "Staging",
+                o.staging_instance_type,
+                o.staging_instance_count,
+                f"{self.slug}-staging",
+                f"{self.slug}-model-staging",
+                needs_approval=False,
+            ),
+            Stage(
+                "prod",
+                "Production",
+                o.prod_instance_type,
+                o.prod_instance_count,
+                f"{self.slug}-prod",
+                f"{self.slug}-model-prod",
+                needs_approval=True,
+            ),
         )
 
     @cached_property
@@ -156,8 +189,10 @@ class ProjectContext:
         if o.deployment_strategy == "canary":
             return f"canary: {o.canary_percent}% of capacity first, bake {wait}, then the rest"
         if o.deployment_strategy == "linear":
-            return (f"linear: {o.linear_step_percent}% of capacity per step, "
-                    f"{self.traffic_routing.steps} steps, bake {wait} after each")
+            return (
+                f"linear: {o.linear_step_percent}% of capacity per step, "
+                f"{self.traffic_routing.steps} steps, bake {wait} after each"
+            )
         return f"all at once, then bake {wait} before the old fleet is removed"
 
     @property
@@ -180,20 +215,37 @@ class ProjectContext:
         return self.options.retrain_schedule != ""
 
     @property
-    def delivery_flow(self) -> tuple[tuple[str, str, str], ...]:
-        """Edges (from, to, label) of the delivery-flow diagram, drawn from the answers."""
-        edges: list[tuple[str, str, str]] = [
-            ("push", "build", f"push to {DEFAULT_BRANCH}"),
-            ("build", "staging", "lint + unit tests + cfn-lint"),
-            ("staging", "smoke", self.strategy_summary),
-            ("smoke", "approval", "endpoint config verified"),
-            ("approval", "prod", "approved"),
-            ("push", "train", "src/ or pipeline changed"),
-            ("train", "registry", "metric above threshold"),
-            ("registry", "build", "model package Approved"),
+    def delivery_nodes(self) -> tuple[FlowNode, ...]:
+        """Nodes of the delivery-flow diagram drawn from the answers."""
+        nodes = [
+            FlowNode("push", f"git push to {DEFAULT_BRANCH}", ("([", "])")),
+            FlowNode("build", "build: lint, unit tests, cfn-lint"),
+            *[FlowNode(stage.name, f"deploy {stage.endpoint_name}") for stage in self.stages],
+            FlowNode("smoke", "smoke test"),
+            FlowNode("approval", "manual approval", ("{", "}")),
+            FlowNode("train", "SageMaker training pipeline", ("[[", "]]")),
+            FlowNode("registry", "model registry", ("[(", ")]")),
         ]
         if self.has_schedule:
-            edges.append(("schedule", "train", self.options.retrain_schedule))
+            nodes.append(FlowNode("schedule", self.options.retrain_schedule, ("([", "])")))
+        return tuple(nodes)
+
+    @property
+    def delivery_flow(self) -> tuple[FlowEdge, ...]:
+        """Edges of the delivery-flow diagram drawn from the answers."""
+        staging, prod = self.stages
+        edges = [
+            FlowEdge("push", "build", "deploy pipeline"),
+            FlowEdge("build", staging.name, "newest Approved model"),
+            FlowEdge(staging.name, "smoke", self.strategy_summary),
+            FlowEdge("smoke", "approval", "serves the expected model"),
+            FlowEdge("approval", prod.name, self.strategy_summary),
+            FlowEdge("push", "train", "src/ changed", dotted=True),
+            FlowEdge("train", "registry", "ROC AUC above threshold"),
+            FlowEdge("registry", "build", "package Approved"),
+        ]
+        if self.has_schedule:
+            edges.append(FlowEdge("schedule", "train", "EventBridge rule", dotted=True))
         return tuple(edges)
 
 

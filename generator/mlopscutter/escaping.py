@@ -34,13 +34,27 @@ def jinja_literal(value: str) -> str:
     return "{{ " + json.dumps(value, ensure_ascii=False) + " }}"
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&\"'])")
+# Characters with inline meaning anywhere in a Markdown line (emphasis, code, links, HTML,
+# tables, headings, math and strike-through in GitHub's dialect).
+_MARKDOWN_INLINE = re.compile(r"([\\`*_{}\[\]()<>#|~$!&])")
+# What starts a block at the line's start: a list item, an ordered-list number, a heading
+# underline. (``)`` after a number is escaped as inline already.)
+_MARKDOWN_LINE_START = re.compile(r"^(?:([-+=])|(\d+)\.)")
 
 
 def markdown_text(value: object) -> str:
     """Inline Markdown text that renders as the literal value: one line, specials escaped."""
     one_line = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", one_line)
+    return _MARKDOWN_LINE_START.sub(
+        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\.", escaped
+    )
+
+
+def mermaid_label(value: object) -> str:
+    """A quoted Mermaid label: one line, double quotes as Mermaid's entity."""
+    one_line = " ".join(str(value).split())
+    return '"' + one_line.replace('"', "#quot;") + '"'
 
 
 def shell_word(value: object) -> str:

@@ -38,6 +38,10 @@ def post_generate(cookiecutter: Mapping[str, Any], project_dir: Path, template_d
     prune(project_dir, options)
     if "_commit" not in cookiecutter:
         template = str(cookiecutter.get("_template") or template_dir)
-        write_cruft_file(project_dir, cruft_state(template, git_commit(template_dir), cookiecutter,
-                                                  cookiecutter.get("_checkout")))
+        write_cruft_file(
+            project_dir,
+            cruft_state(
+                template, git_commit(template_dir), cookiecutter, cookiecutter.get("_checkout")
+            ),
+        )
     return 0

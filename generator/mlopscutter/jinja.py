@@ -16,7 +16,7 @@ from jinja2 import Environment
 from jinja2.ext import Extension
 
 from mlopscutter.context import ProjectContext, build_context
-from mlopscutter.escaping import markdown_text, quote, shell_word, tag_value
+from mlopscutter.escaping import markdown_text, mermaid_label, quote, shell_word, tag_value
 from mlopscutter.options import OPTION_SPECS, parse_options, slugify
 
 
@@ -27,8 +27,9 @@ def _context_for(answers_json: str) -> ProjectContext:
 
 def project_context(cookiecutter: Mapping[str, Any]) -> ProjectContext:
     """The derived context for a cookiecutter context mapping."""
-    answers = {spec.name: cookiecutter[spec.name] for spec in OPTION_SPECS
-               if spec.name in cookiecutter}
+    answers = {
+        spec.name: cookiecutter[spec.name] for spec in OPTION_SPECS if spec.name in cookiecutter
+    }
     return _context_for(json.dumps(answers, sort_keys=True, default=str))
 
 
@@ -44,6 +45,7 @@ class MlopsExtension(Extension):
                 "md": markdown_text,
                 "sh": shell_word,
                 "tag": tag_value,
+                "mermaid": mermaid_label,
             }
         )
         environment.globals["mlops"] = project_context

@@ -20,12 +20,19 @@ class PathRule:
 
 
 LAYOUT: tuple[PathRule, ...] = (
-    PathRule("buildspecs", lambda o: o.ci_provider == "codepipeline",
-             "CodeBuild buildspecs serve the CodePipeline provider"),
-    PathRule("infra/cicd.yaml", lambda o: o.ci_provider == "codepipeline",
-             "the CodePipeline CI/CD stack"),
-    PathRule(".github/workflows", lambda o: o.ci_provider == "github-actions",
-             "GitHub Actions workflows serve the github-actions provider"),
+    PathRule(
+        "buildspecs",
+        lambda o: o.ci_provider == "codepipeline",
+        "CodeBuild buildspecs serve the CodePipeline provider",
+    ),
+    PathRule(
+        "infra/cicd.yaml", lambda o: o.ci_provider == "codepipeline", "the CodePipeline CI/CD stack"
+    ),
+    PathRule(
+        ".github/workflows",
+        lambda o: o.ci_provider == "github-actions",
+        "GitHub Actions workflows serve the github-actions provider",
+    ),
 )
 
 

@@ -19,11 +19,24 @@ import yaml
 
 from mlopscutter.errors import ProjectNotFoundError
 
-SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache",
-                       ".mypy_cache", ".ruff_cache", "build", "dist"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        "build",
+        "dist",
+    }
+)
 BUILDSPEC_PHASES = ("install", "pre_build", "build", "post_build")
-BUILDSPEC_TOP_KEYS = frozenset({"version", "run-as", "env", "proxy", "batch", "phases",
-                                "reports", "artifacts", "cache"})
+BUILDSPEC_TOP_KEYS = frozenset(
+    {"version", "run-as", "env", "proxy", "batch", "phases", "reports", "artifacts", "cache"}
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -96,7 +109,7 @@ def _parse_documents(path: Path, display: str) -> tuple[Any, list[Finding]]:
     try:
         if path.suffix == ".json":
             return json.loads(text), []
-        return yaml.load(text, Loader=_CfnTagLoader), []  # noqa: S506 (SafeLoader subclass)
+        return yaml.load(text, Loader=_CfnTagLoader), []
     except json.JSONDecodeError as error:
         return None, [Finding(display, error.lineno, "parse-json", error.msg)]
     except yaml.YAMLError as error:
@@ -145,13 +158,15 @@ def check_buildspec(document: Any, text: str, display: str, targets: set[str]) -
         return findings
     for name, phase in phases.items():
         if name not in BUILDSPEC_PHASES:
-            add("buildspec-phase", f"unknown phase {name!r}; allowed: "
-                f"{', '.join(BUILDSPEC_PHASES)}", f"{name}:")
+            add(
+                "buildspec-phase",
+                f"unknown phase {name!r}; allowed: {', '.join(BUILDSPEC_PHASES)}",
+                f"{name}:",
+            )
             continue
         commands = phase.get("commands") if isinstance(phase, dict) else None
         if not isinstance(commands, list) or not commands:
-            add("buildspec-commands", f"phase {name!r} needs a non-empty commands list",
-                f"{name}:")
+            add("buildspec-commands", f"phase {name!r} needs a non-empty commands list", f"{name}:")
             continue
         for command in commands:
             if not isinstance(command, str):
@@ -159,11 +174,18 @@ def check_buildspec(document: Any, text: str, display: str, targets: set[str]) -
                 continue
             match = re.fullmatch(r"make ([a-z0-9-]+)(?: [A-Z_]+=\S+)*", command)
             if not match:
-                add("buildspec-make", f"command {command!r} should call a Makefile target "
-                    "('make <target>'), not inline logic", command)
+                add(
+                    "buildspec-make",
+                    f"command {command!r} should call a Makefile target "
+                    "('make <target>'), not inline logic",
+                    command,
+                )
             elif targets and match.group(1) not in targets:
-                add("buildspec-make-target", f"command {command!r} calls a target the "
-                    "Makefile does not define", command)
+                add(
+                    "buildspec-make-target",
+                    f"command {command!r} calls a target the Makefile does not define",
+                    command,
+                )
     artifacts = document.get("artifacts")
     if artifacts is not None and not (
         isinstance(artifacts, dict) and isinstance(artifacts.get("files"), list)
@@ -178,8 +200,9 @@ def check_buildspec(document: Any, text: str, display: str, targets: set[str]) -
     return findings
 
 
-def lint_project(project_dir: Path, regions: Iterable[str] | None = None,
-                 cfn_linter: CfnLinter | None = None) -> list[Finding]:
+def lint_project(
+    project_dir: Path, regions: Iterable[str] | None = None, cfn_linter: CfnLinter | None = None
+) -> list[Finding]:
     """Every finding in ``project_dir``, sorted by file and line.
 
     :raises ProjectNotFoundError: when the directory does not exist.
@@ -200,8 +223,9 @@ def lint_project(project_dir: Path, regions: Iterable[str] | None = None,
         if problems:
             continue
         if display.startswith("buildspecs/"):
-            findings.extend(check_buildspec(document, path.read_text(encoding="utf-8"),
-                                            display, targets))
+            findings.extend(
+                check_buildspec(document, path.read_text(encoding="utf-8"), display, targets)
+            )
         elif is_cloudformation(document):
             templates.append((path, display))
     if templates:

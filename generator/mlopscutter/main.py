@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from cookiecutter.config import get_user_config
 from cookiecutter.exceptions import CookiecutterException
 from cookiecutter.generate import generate_context, generate_files
 from cookiecutter.prompt import prompt_for_config
 from cookiecutter.repository import determine_repo_dir
-from cookiecutter.config import get_user_config
 
-from mlopscutter.escaping import jinja_literal
 from mlopscutter.errors import OutputExistsError, RenderError, ValidationErrors
+from mlopscutter.escaping import jinja_literal
 from mlopscutter.metadata import cruft_state, write_cruft_file
 from mlopscutter.options import SPECS_BY_NAME, Options, early_errors, parse_options
 from mlopscutter.template import git_commit, importable_template, local_template_dir
@@ -51,23 +51,32 @@ def render_project(
     if local is None:
         assert template is not None
         repo_dir, cleanup = determine_repo_dir(
-            template=template, abbreviations=config["abbreviations"],
-            clone_to_dir=config["cookiecutters_dir"], checkout=checkout, no_input=no_input,
+            template=template,
+            abbreviations=config["abbreviations"],
+            clone_to_dir=config["cookiecutters_dir"],
+            checkout=checkout,
+            no_input=no_input,
         )
         template_dir = Path(repo_dir)
     else:
         template_dir = local
     try:
-        return _render(answers, Path(output_dir), template_dir, template, config, no_input,
-                       checkout)
+        return _render(
+            answers, Path(output_dir), template_dir, template, config, no_input, checkout
+        )
     finally:
         if cleanup:
             shutil.rmtree(template_dir, ignore_errors=True)
 
 
 def _render(
-    answers: Mapping[str, Any], output_dir: Path, template_dir: Path, template: str | None,
-    config: dict[str, Any], no_input: bool, checkout: str | None,
+    answers: Mapping[str, Any],
+    output_dir: Path,
+    template_dir: Path,
+    template: str | None,
+    config: dict[str, Any],
+    no_input: bool,
+    checkout: str | None,
 ) -> Path:
     with importable_template(template_dir):
         context = generate_context(
@@ -94,14 +103,19 @@ def _render(
         try:
             context["cookiecutter"]["_output_dir"] = str(staging)
             try:
-                rendered = Path(generate_files(
-                    repo_dir=str(template_dir), context=context, output_dir=str(staging),
-                    accept_hooks=True,
-                ))
+                rendered = Path(
+                    generate_files(
+                        repo_dir=str(template_dir),
+                        context=context,
+                        output_dir=str(staging),
+                        accept_hooks=True,
+                    )
+                )
             except CookiecutterException as error:
                 raise RenderError(f"rendering failed: {error}") from error
-            write_cruft_file(rendered, cruft_state(source, commit, context["cookiecutter"],
-                                                   checkout))
+            write_cruft_file(
+                rendered, cruft_state(source, commit, context["cookiecutter"], checkout)
+            )
             rendered.rename(destination)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -14,7 +14,9 @@ _MACHINE_KEYS = frozenset({"_output_dir", "_repo_dir", "_checkout"})
 
 
 def cruft_state(
-    template: str, commit: str | None, cookiecutter_context: Mapping[str, Any],
+    template: str,
+    commit: str | None,
+    cookiecutter_context: Mapping[str, Any],
     checkout: str | None = None,
 ) -> dict[str, Any]:
     """The ``.cruft.json`` document for a project rendered from ``template`` at ``commit``."""

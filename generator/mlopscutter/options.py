@@ -60,13 +60,18 @@ def _when_strategy(strategy: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda values: values.get("deployment_strategy") == strategy
 
 
-NASTY_TEXT = 'Q3 "churn": #1 {{ x }} {% y %} ${z} #{w} `id` $(id) \'q\' \\ déjà 東京'
+NASTY_TEXT = "Q3 \"churn\": #1 {{ x }} {% y %} ${z} #{w} `id` $(id) 'q' \\ déjà 東京"
 
 INSTANCE_TYPE_HELP = "a SageMaker ML instance type, e.g. ml.m5.large"
 
 OPTION_SPECS: tuple[OptionSpec, ...] = (
-    OptionSpec("project_name", "text", "Customer Churn", "Human-readable project name",
-               samples=("Customer Churn", NASTY_TEXT)),
+    OptionSpec(
+        "project_name",
+        "text",
+        "Customer Churn",
+        "Human-readable project name",
+        samples=("Customer Churn", NASTY_TEXT),
+    ),
     OptionSpec(
         "project_slug",
         "text",
@@ -74,12 +79,27 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Lower-case identifier used in every AWS resource name",
         samples=("abc", "a" * 32, "churn-model-2"),
     ),
-    OptionSpec("description", "text", "Predicts customer churn.", "One-line description",
-               samples=("Predicts customer churn.", NASTY_TEXT + "\nsecond line: - [x]")),
-    OptionSpec("owner", "text", "ml-platform", "Owning team or person (used in tags)",
-               samples=("ml-platform", "Risk ML <risk@example.com>", NASTY_TEXT)),
-    OptionSpec("aws_region", "text", "us-east-1", "AWS Region code, e.g. eu-west-1",
-               samples=("us-east-1", "eu-west-1", "ap-southeast-2", "il-central-1")),
+    OptionSpec(
+        "description",
+        "text",
+        "Predicts customer churn.",
+        "One-line description",
+        samples=("Predicts customer churn.", NASTY_TEXT + "\nsecond line: - [x]"),
+    ),
+    OptionSpec(
+        "owner",
+        "text",
+        "ml-platform",
+        "Owning team or person (used in tags)",
+        samples=("ml-platform", "Risk ML <risk@example.com>", NASTY_TEXT),
+    ),
+    OptionSpec(
+        "aws_region",
+        "text",
+        "us-east-1",
+        "AWS Region code, e.g. eu-west-1",
+        samples=("us-east-1", "eu-west-1", "ap-southeast-2", "il-central-1"),
+    ),
     OptionSpec(
         "ci_provider",
         "choice",
@@ -147,15 +167,30 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=0,
         maximum=60,
     ),
-    OptionSpec("training_instance_type", "text", "ml.m5.xlarge", "Training " + INSTANCE_TYPE_HELP,
-               samples=("ml.m5.xlarge", "ml.g5.2xlarge")),
-    OptionSpec("staging_instance_type", "text", "ml.m5.large", "Staging " + INSTANCE_TYPE_HELP,
-               samples=("ml.m5.large", "ml.c6i.xlarge")),
+    OptionSpec(
+        "training_instance_type",
+        "text",
+        "ml.m5.xlarge",
+        "Training " + INSTANCE_TYPE_HELP,
+        samples=("ml.m5.xlarge", "ml.g5.2xlarge"),
+    ),
+    OptionSpec(
+        "staging_instance_type",
+        "text",
+        "ml.m5.large",
+        "Staging " + INSTANCE_TYPE_HELP,
+        samples=("ml.m5.large", "ml.c6i.xlarge"),
+    ),
     OptionSpec(
         "staging_instance_count", "int", 2, "Staging endpoint instances", minimum=1, maximum=100
     ),
-    OptionSpec("prod_instance_type", "text", "ml.m5.large", "Production " + INSTANCE_TYPE_HELP,
-               samples=("ml.m5.large", "ml.g4dn.xlarge")),
+    OptionSpec(
+        "prod_instance_type",
+        "text",
+        "ml.m5.large",
+        "Production " + INSTANCE_TYPE_HELP,
+        samples=("ml.m5.large", "ml.g4dn.xlarge"),
+    ),
     OptionSpec(
         "prod_instance_count", "int", 2, "Production endpoint instances", minimum=1, maximum=100
     ),
@@ -265,9 +300,9 @@ def parse_options(raw: Mapping[str, Any]) -> Options:
     from mlopscutter.rules import check_rules
 
     errors = unknown_option_errors(raw)
-    merged = fill_derived_defaults({**default_answers(), **{
-        k: v for k, v in raw.items() if k in SPECS_BY_NAME
-    }})
+    merged = fill_derived_defaults(
+        {**default_answers(), **{k: v for k, v in raw.items() if k in SPECS_BY_NAME}}
+    )
     values: dict[str, Any] = {}
     for spec in OPTION_SPECS:
         value = merged[spec.name]

@@ -10,18 +10,38 @@ from __future__ import annotations
 CONNECTION = "AWS::CodeConnections::Connection"
 
 MISSING_IN: dict[str, frozenset[str]] = {
-    CONNECTION: frozenset({
-        "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-3", "ap-south-2", "ap-southeast-3",
-        "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1",
-        "eu-central-2", "eu-south-2", "il-central-1", "me-central-1", "mx-central-1",
-    }),
+    CONNECTION: frozenset(
+        {
+            "af-south-1",
+            "ap-east-1",
+            "ap-east-2",
+            "ap-northeast-3",
+            "ap-south-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+            "ap-southeast-5",
+            "ap-southeast-6",
+            "ap-southeast-7",
+            "ca-west-1",
+            "eu-central-2",
+            "eu-south-2",
+            "il-central-1",
+            "me-central-1",
+            "mx-central-1",
+        }
+    ),
     "AWS::CodeBuild::Project": frozenset({"ap-east-2", "ca-west-1", "mx-central-1"}),
     "AWS::SageMaker::Endpoint": frozenset({"me-central-1"}),
     "AWS::SageMaker::EndpointConfig": frozenset({"me-central-1"}),
     "AWS::SageMaker::Model": frozenset({"me-central-1"}),
-    "AWS::SageMaker::ModelPackageGroup": frozenset({
-        "ap-east-2", "ap-south-2", "ap-southeast-4", "ap-southeast-6",
-    }),
+    "AWS::SageMaker::ModelPackageGroup": frozenset(
+        {
+            "ap-east-2",
+            "ap-south-2",
+            "ap-southeast-4",
+            "ap-southeast-6",
+        }
+    ),
 }
 
 # Resource types each answer needs CloudFormation to offer in the Region. The connection is
@@ -29,7 +49,9 @@ MISSING_IN: dict[str, frozenset[str]] = {
 REQUIRED_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("ci_provider", "codepipeline"): ("AWS::CodeBuild::Project",),
     ("inference", "realtime"): (
-        "AWS::SageMaker::Endpoint", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Model",
+        "AWS::SageMaker::Endpoint",
+        "AWS::SageMaker::EndpointConfig",
+        "AWS::SageMaker::Model",
     ),
     ("*", "*"): ("AWS::SageMaker::ModelPackageGroup",),
 }

@@ -21,17 +21,52 @@ from mlopscutter.schedule import ScheduleExpressionError, validate_schedule_expr
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9-]{1,30}[a-z0-9]")
 # GitHub: owner 1-39 alphanumerics or single hyphens, not starting with a hyphen;
 # repository 1-100 of letters, digits, '.', '-', '_' and not '.' or '..'.
-GITHUB_REPOSITORY_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
-                                       r"/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}")
+GITHUB_REPOSITORY_PATTERN = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
+    r"/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}"
+)
 INSTANCE_TYPE_PATTERN = re.compile(r"ml\.(?P<family>[a-z0-9-]+)\.(?P<size>[a-z0-9]+)")
 # SageMaker hosting and training instance families offered in the commercial partition
 # (SageMaker pricing page, instance type lists of the CreateEndpointConfig / CreateTrainingJob
 # API enums). Region-specific availability is checked by a later capability.
 INSTANCE_FAMILIES = frozenset(
     {
-        "t2", "t3", "m4", "m5", "m5d", "m6i", "m6id", "m7i", "c4", "c5", "c5d", "c6i", "c6id",
-        "c7i", "r5", "r5d", "r6i", "r6id", "r7i", "g4dn", "g5", "g6", "g6e", "p3", "p4d",
-        "p5", "inf1", "inf2", "trn1", "c6g", "c7g", "m6g", "r6g", "m6gd", "c6gd", "r6gd",
+        "t2",
+        "t3",
+        "m4",
+        "m5",
+        "m5d",
+        "m6i",
+        "m6id",
+        "m7i",
+        "c4",
+        "c5",
+        "c5d",
+        "c6i",
+        "c6id",
+        "c7i",
+        "r5",
+        "r5d",
+        "r6i",
+        "r6id",
+        "r7i",
+        "g4dn",
+        "g5",
+        "g6",
+        "g6e",
+        "p3",
+        "p4d",
+        "p5",
+        "inf1",
+        "inf2",
+        "trn1",
+        "c6g",
+        "c7g",
+        "m6g",
+        "r6g",
+        "m6gd",
+        "c6gd",
+        "r6gd",
     }
 )
 MAX_FREE_TEXT = 500
@@ -90,11 +125,11 @@ def _choice_rule(spec: OptionSpec) -> list[Rule]:
             f"supported now: {', '.join(spec.supported)}"
         )
 
-    rules = [Rule(f"{spec.name}-choice", (spec.name,), f"{spec.name} is one of its choices",
-                  known)]
+    rules = [Rule(f"{spec.name}-choice", (spec.name,), f"{spec.name} is one of its choices", known)]
     if set(spec.supported) != set(spec.choices):
-        rules.append(Rule(f"{spec.name}-supported", (spec.name,), f"{spec.name} is supported",
-                          supported))
+        rules.append(
+            Rule(f"{spec.name}-supported", (spec.name,), f"{spec.name} is supported", supported)
+        )
     return rules
 
 
@@ -106,12 +141,12 @@ def _range_rule(spec: OptionSpec) -> Rule:
             return None
         when = f" (applies when {spec.applies_text})" if spec.applies_text else ""
         return (
-            f"{spec.name}={value} is out of range; allowed: {spec.minimum} to "
-            f"{spec.maximum}{when}"
+            f"{spec.name}={value} is out of range; allowed: {spec.minimum} to {spec.maximum}{when}"
         )
 
-    return Rule(f"{spec.name}-range", (spec.name,), f"{spec.name} within limits", check,
-                spec.applies)
+    return Rule(
+        f"{spec.name}-range", (spec.name,), f"{spec.name} within limits", check, spec.applies
+    )
 
 
 def _free_text_rule(name: str) -> Rule:
@@ -120,8 +155,7 @@ def _free_text_rule(name: str) -> Rule:
         if not value.strip():
             return f"{name} is empty; allowed: any text of 1 to {MAX_FREE_TEXT} characters"
         if len(value) > MAX_FREE_TEXT:
-            return (f"{name} is {len(value)} characters long; allowed: at most "
-                    f"{MAX_FREE_TEXT}")
+            return f"{name} is {len(value)} characters long; allowed: at most {MAX_FREE_TEXT}"
         return None
 
     return Rule(f"{name}-text", (name,), f"{name} is non-empty text", check)
@@ -175,8 +209,9 @@ def _check_region_offers(values: Mapping[str, Any]) -> str | None:
         missing = [t for t in resource_types if not offers(region, t)]
         if missing:
             needed_by = "every project" if option == "*" else f"{option}={value!r}"
-            regions = sorted(r for r in COMMERCIAL_REGIONS
-                             if all(offers(r, t) for t in resource_types))
+            regions = sorted(
+                r for r in COMMERCIAL_REGIONS if all(offers(r, t) for t in resource_types)
+            )
             return (
                 f"aws_region={region!r} does not offer {', '.join(missing)} in CloudFormation, "
                 f"which {needed_by} needs; allowed: a Region that does ({', '.join(regions)})"
@@ -229,9 +264,12 @@ def _stage_count_rule(stage: str) -> Rule:
             f"autoscaling_max_capacity={high}; allowed: a count within that range"
         )
 
-    return Rule(f"{stage}-count-in-autoscaling-range",
-                (name, "autoscaling_min_capacity", "autoscaling_max_capacity"),
-                f"{stage} instance count within the autoscaling range", check)
+    return Rule(
+        f"{stage}-count-in-autoscaling-range",
+        (name, "autoscaling_min_capacity", "autoscaling_max_capacity"),
+        f"{stage} instance count within the autoscaling range",
+        check,
+    )
 
 
 def _check_canary_fleet(values: Mapping[str, Any]) -> str | None:
@@ -287,33 +325,55 @@ def _all_rules() -> tuple[Rule, ...]:
     rules += [
         Rule("slug-pattern", ("project_slug",), "slug pattern", _check_slug),
         Rule("region-known", ("aws_region",), "a real AWS Region code", _check_region),
-        Rule("region-offers-resources", ("aws_region", "ci_provider", "inference"),
-             "CloudFormation offers the needed resource types in the Region",
-             _check_region_offers),
-        Rule("github-repository-form", ("github_repository",), "owner/name",
-             _check_github_repository),
-        Rule("schedule-expression", ("retrain_schedule",), "EventBridge schedule syntax",
-             _check_schedule),
+        Rule(
+            "region-offers-resources",
+            ("aws_region", "ci_provider", "inference"),
+            "CloudFormation offers the needed resource types in the Region",
+            _check_region_offers,
+        ),
+        Rule(
+            "github-repository-form", ("github_repository",), "owner/name", _check_github_repository
+        ),
+        Rule(
+            "schedule-expression",
+            ("retrain_schedule",),
+            "EventBridge schedule syntax",
+            _check_schedule,
+        ),
     ]
     rules += [
         _instance_type_rule(name)
         for name in ("training_instance_type", "staging_instance_type", "prod_instance_type")
     ]
     rules += [
-        Rule("autoscaling-range", ("autoscaling_min_capacity", "autoscaling_max_capacity"),
-             "autoscaling min <= max", _check_autoscaling_range),
+        Rule(
+            "autoscaling-range",
+            ("autoscaling_min_capacity", "autoscaling_max_capacity"),
+            "autoscaling min <= max",
+            _check_autoscaling_range,
+        ),
         _stage_count_rule("staging"),
         _stage_count_rule("prod"),
-        Rule("canary-fleet", ("canary_percent", "autoscaling_min_capacity"),
-             "a canary of at least one instance", _check_canary_fleet,
-             _is("deployment_strategy", "canary")),
-        Rule("linear-fleet", ("linear_step_percent", "autoscaling_min_capacity"),
-             "linear steps of at least one instance", _check_linear_fleet,
-             _is("deployment_strategy", "linear")),
-        Rule("guardrail-timeout", ("deployment_strategy", "wait_minutes",
-                                   "linear_step_percent"),
-             "the deployment fits SageMaker's maximum execution timeout",
-             _check_guardrail_timeout),
+        Rule(
+            "canary-fleet",
+            ("canary_percent", "autoscaling_min_capacity"),
+            "a canary of at least one instance",
+            _check_canary_fleet,
+            _is("deployment_strategy", "canary"),
+        ),
+        Rule(
+            "linear-fleet",
+            ("linear_step_percent", "autoscaling_min_capacity"),
+            "linear steps of at least one instance",
+            _check_linear_fleet,
+            _is("deployment_strategy", "linear"),
+        ),
+        Rule(
+            "guardrail-timeout",
+            ("deployment_strategy", "wait_minutes", "linear_step_percent"),
+            "the deployment fits SageMaker's maximum execution timeout",
+            _check_guardrail_timeout,
+        ),
     ]
     return tuple(rules)
 

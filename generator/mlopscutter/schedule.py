@@ -13,12 +13,16 @@ from dataclasses import dataclass
 
 MAX_EXPRESSION_LENGTH = 256
 
-_MONTHS = {name: i for i, name in enumerate(
-    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
-)}
-_WEEKDAYS = {name: i for i, name in enumerate(
-    ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1
-)}
+_MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
+        start=1,
+    )
+}
+_WEEKDAYS = {
+    name: i for i, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)
+}
 
 
 class ScheduleExpressionError(ValueError):
@@ -76,9 +80,7 @@ def _validate_rate(expression: str) -> None:
         )
     value_text, unit = match["value"], match["unit"]
     if not value_text.isdigit() or int(value_text) < 1:
-        raise ScheduleExpressionError(
-            f"rate value {value_text!r} must be a positive whole number"
-        )
+        raise ScheduleExpressionError(f"rate value {value_text!r} must be a positive whole number")
     value = int(value_text)
     singular = {"minute", "hour", "day"}
     plural = {"minutes", "hours", "days"}
@@ -121,8 +123,9 @@ def _validate_cron(expression: str) -> None:
 def _validate_cron_field(spec: _Field, text: str) -> None:
     if text == "?":
         if spec.name not in ("day-of-month", "day-of-week"):
-            raise ScheduleExpressionError(f"'?' is allowed only in day-of-month or day-of-week, "
-                                          f"not in {spec.name}")
+            raise ScheduleExpressionError(
+                f"'?' is allowed only in day-of-month or day-of-week, not in {spec.name}"
+            )
         return
     if spec.name == "day-of-week" and "#" in text:
         match = re.fullmatch(r"(\w+)#([1-5])", text)
@@ -153,8 +156,9 @@ def _validate_cron_part(spec: _Field, part: str) -> None:
             raise ScheduleExpressionError(f"{spec.name} does not accept the '/' wildcard")
         start, _, step = part.partition("/")
         if not step.isdigit() or int(step) < 1:
-            raise ScheduleExpressionError(f"{spec.name} increment {step!r} must be a positive "
-                                          "whole number")
+            raise ScheduleExpressionError(
+                f"{spec.name} increment {step!r} must be a positive whole number"
+            )
         if start != "*":
             _validate_range(spec, start)
         return
@@ -178,8 +182,11 @@ def _parse_value(spec: _Field, text: str) -> int:
     if not text.isdigit():
         raise ScheduleExpressionError(
             f"{spec.name} value {text!r} is not allowed; use {spec.low}-{spec.high}"
-            + (f" or {'-'.join([next(iter(spec.names)), list(spec.names)[-1]])}"
-               if spec.names else "")
+            + (
+                f" or {'-'.join([next(iter(spec.names)), list(spec.names)[-1]])}"
+                if spec.names
+                else ""
+            )
         )
     value = int(text)
     if not spec.low <= value <= spec.high:

@@ -49,7 +49,9 @@ def git_commit(directory: Path) -> str | None:
     try:
         result = subprocess.run(
             ["git", "-C", str(directory), "rev-parse", "HEAD"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     except OSError:
         return None

@@ -16,8 +16,19 @@ CLI = [sys.executable, "-m", "mlopscutter"]
 def test_new_with_answers_file_and_overrides(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text("project_name: Price Model\nwait_minutes: 5\n")
-    result = run([*CLI, "new", str(REPO_ROOT), "--answers", str(answers), "--no-input",
-                  "-o", str(tmp_path / "out"), "owner=pricing-team"])
+    result = run(
+        [
+            *CLI,
+            "new",
+            str(REPO_ROOT),
+            "--answers",
+            str(answers),
+            "--no-input",
+            "-o",
+            str(tmp_path / "out"),
+            "owner=pricing-team",
+        ]
+    )
     assert result.returncode == 0, result.stderr
     project = tmp_path / "out" / "price-model"
     context = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
@@ -48,8 +59,18 @@ def test_invalid_input_exits_2_and_writes_nothing(tmp_path: Path, args, fragment
 def test_bad_answers_file_exits_2(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text("- a\n- list\n")
-    result = run([*CLI, "new", str(REPO_ROOT), "--answers", str(answers), "--no-input",
-                  "-o", str(tmp_path / "out")])
+    result = run(
+        [
+            *CLI,
+            "new",
+            str(REPO_ROOT),
+            "--answers",
+            str(answers),
+            "--no-input",
+            "-o",
+            str(tmp_path / "out"),
+        ]
+    )
     assert result.returncode == 2
     assert "must be a YAML mapping" in result.stderr
     missing = run([*CLI, "new", "--answers", str(tmp_path / "nope.yaml"), "--no-input"])
@@ -76,8 +97,9 @@ def test_lint_exit_codes(tmp_path: Path) -> None:
     clean = run([*CLI, "lint", str(project)])
     assert (clean.returncode, clean.stdout.strip()) == (0, "clean")
     template = project / "infra" / "model-service.yaml"
-    template.write_text(template.read_text().replace("EndpointConfigName: !GetAtt",
-                                                     "EndpointConfigNam: !GetAtt"))
+    template.write_text(
+        template.read_text().replace("EndpointConfigName: !GetAtt", "EndpointConfigNam: !GetAtt")
+    )
     dirty = run([*CLI, "lint", str(project)])
     assert dirty.returncode == 1
     assert "infra/model-service.yaml:" in dirty.stdout and "cfn-lint E" in dirty.stdout
@@ -89,8 +111,7 @@ def test_interactive_prompts_use_answers_as_defaults(tmp_path: Path) -> None:
     # Accept every prompt's default (empty lines) except the project name.
     prompts = len(json.loads((REPO_ROOT / "cookiecutter.json").read_text())["__prompts__"])
     stdin = "Interactive Model\n" + "\n" * (prompts - 1)
-    result = run([*CLI, "new", str(REPO_ROOT), "-o", str(tmp_path), "owner=team-x"],
-                 input=stdin)
+    result = run([*CLI, "new", str(REPO_ROOT), "-o", str(tmp_path), "owner=team-x"], input=stdin)
     assert result.returncode == 0, result.stderr
     context = json.loads((tmp_path / "interactive-model" / ".cruft.json").read_text())
     assert context["context"]["cookiecutter"]["owner"] == "team-x"

@@ -11,47 +11,88 @@ import pytest
 
 from tests.helpers import BIN, REPO_ROOT, read_tree, run
 
-ANSWERS = {"project_name": "Three Paths", "deployment_strategy": "linear",
-           "linear_step_percent": "50", "retrain_schedule": "rate(7 days)",
-           "description": 'Quotes "and" colons: #hash'}
+ANSWERS = {
+    "project_name": "Three Paths",
+    "deployment_strategy": "linear",
+    "linear_step_percent": "50",
+    "retrain_schedule": "rate(7 days)",
+    "description": 'Quotes "and" colons: #hash',
+}
 
 
 @pytest.fixture(scope="module")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding the checkout's template (cruft clones templates with git)."""
     repo = tmp_path_factory.mktemp("template")
-    tracked = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                  cwd=REPO_ROOT).stdout.split("\0")
+    tracked = run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT
+    ).stdout.split("\0")
     for relative in filter(None, tracked):
         source = REPO_ROOT / relative
         if source.is_file() and not relative.startswith("tests/snapshots/"):
             target = repo / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    for args in (["init", "-q"], ["add", "-A"],
-                 ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "v1"]):
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "v1"],
+    ):
         assert run(["git", *args], cwd=repo).returncode == 0
     return repo
 
 
 def test_three_paths_give_identical_trees(template_repo: Path, tmp_path: Path) -> None:
     pairs = [f"{k}={v}" for k, v in ANSWERS.items()]
-    cookiecutter = run([str(BIN / "cookiecutter"), str(template_repo), "--no-input",
-                        "-o", str(tmp_path / "cookiecutter"), *pairs])
+    cookiecutter = run(
+        [
+            str(BIN / "cookiecutter"),
+            str(template_repo),
+            "--no-input",
+            "-o",
+            str(tmp_path / "cookiecutter"),
+            *pairs,
+        ]
+    )
     assert cookiecutter.returncode == 0, cookiecutter.stderr
-    cruft = run([str(BIN / "cruft"), "create", str(template_repo), "--no-input",
-                 "--output-dir", str(tmp_path / "cruft"), "--extra-context", json.dumps(ANSWERS)])
+    cruft = run(
+        [
+            str(BIN / "cruft"),
+            "create",
+            str(template_repo),
+            "--no-input",
+            "--output-dir",
+            str(tmp_path / "cruft"),
+            "--extra-context",
+            json.dumps(ANSWERS),
+        ]
+    )
     assert cruft.returncode == 0, cruft.stderr
     answers = tmp_path / "answers.yaml"
     answers.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in ANSWERS.items()))
-    ours = run([sys.executable, "-m", "mlopscutter", "new", str(template_repo),
-                "--answers", str(answers), "--no-input", "-o", str(tmp_path / "mlopscutter")])
+    ours = run(
+        [
+            sys.executable,
+            "-m",
+            "mlopscutter",
+            "new",
+            str(template_repo),
+            "--answers",
+            str(answers),
+            "--no-input",
+            "-o",
+            str(tmp_path / "mlopscutter"),
+        ]
+    )
     assert ours.returncode == 0, ours.stderr
 
-    trees = {name: read_tree(tmp_path / name / "three-paths")
-             for name in ("cookiecutter", "cruft", "mlopscutter")}
-    without_metadata = {name: {k: v for k, v in tree.items() if k != ".cruft.json"}
-                        for name, tree in trees.items()}
+    trees = {
+        name: read_tree(tmp_path / name / "three-paths")
+        for name in ("cookiecutter", "cruft", "mlopscutter")
+    }
+    without_metadata = {
+        name: {k: v for k, v in tree.items() if k != ".cruft.json"} for name, tree in trees.items()
+    }
     assert without_metadata["cookiecutter"] == without_metadata["mlopscutter"]
     assert without_metadata["cruft"] == without_metadata["mlopscutter"]
     assert len(without_metadata["mlopscutter"]) > 30
@@ -61,8 +102,18 @@ def test_three_paths_give_identical_trees(template_repo: Path, tmp_path: Path) -
 
 
 def test_cruft_check_and_diff_work_on_our_metadata(template_repo: Path, tmp_path: Path) -> None:
-    created = run([sys.executable, "-m", "mlopscutter", "new", str(template_repo), "--no-input",
-                   "-o", str(tmp_path)])
+    created = run(
+        [
+            sys.executable,
+            "-m",
+            "mlopscutter",
+            "new",
+            str(template_repo),
+            "--no-input",
+            "-o",
+            str(tmp_path),
+        ]
+    )
     assert created.returncode == 0, created.stderr
     project = tmp_path / "customer-churn"
     state = json.loads((project / ".cruft.json").read_text())

@@ -19,9 +19,16 @@ def test_example_matches_snapshot(name: str) -> None:
     assert sorted(rendered) == sorted(stored), "file sets differ; run `make snapshots`"
     for relative, content in rendered.items():
         if content != stored[relative]:
-            diff = "\n".join(difflib.unified_diff(
-                stored[relative].decode().splitlines(), content.decode().splitlines(),
-                f"snapshot/{relative}", f"rendered/{relative}", lineterm="", n=2))
+            diff = "\n".join(
+                difflib.unified_diff(
+                    stored[relative].decode().splitlines(),
+                    content.decode().splitlines(),
+                    f"snapshot/{relative}",
+                    f"rendered/{relative}",
+                    lineterm="",
+                    n=2,
+                )
+            )
             pytest.fail(f"{name}: {relative} differs from its snapshot:\n{diff}")
 
 

@@ -11,7 +11,6 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from jinja2 import Environment, StrictUndefined
 
 from mlopscutter.escaping import jinja_literal, markdown_text, quote, shell_word, tag_value
@@ -53,9 +52,34 @@ def test_quote_round_trips_for_any_text(text: str) -> None:
 
 @pytest.mark.parametrize("text", NASTY[:10])
 def test_shell_word_is_one_literal_word(text: str) -> None:
-    result = subprocess.run(["sh", "-c", f"printf '%s' {shell_word(text)}"],
-                            capture_output=True, check=True)
+    result = subprocess.run(
+        ["sh", "-c", f"printf '%s' {shell_word(text)}"], capture_output=True, check=True
+    )
     assert result.stdout.decode("utf-8") == text
+
+
+def _rendered_markdown_text(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    assert [t.type for t in tokens] in ([], ["paragraph_open", "inline", "paragraph_close"])
+    if not tokens:
+        return ""
+    children = tokens[1].children or []
+    assert {c.type for c in children} <= {"text", "text_special"}, [c.type for c in children]
+    return "".join(c.content for c in children)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"))))
+def test_markdown_text_renders_as_the_literal_text(text: str) -> None:
+    folded = " ".join(text.split())
+    assert _rendered_markdown_text(markdown_text(text)) == folded
+
+
+@pytest.mark.parametrize("text", NASTY[:9])
+def test_markdown_text_of_nasty_text_is_literal(text: str) -> None:
+    assert _rendered_markdown_text(markdown_text(text)) == " ".join(text.split())
 
 
 def test_markdown_text_is_one_line_with_specials_escaped() -> None:
@@ -63,6 +87,8 @@ def test_markdown_text_is_one_line_with_specials_escaped() -> None:
     assert "\n" not in rendered
     assert rendered.startswith("\\# Title \\* item \\`code\\`")
     assert "\\[link\\]\\(x\\)" in rendered and "\\<b\\>" in rendered
+    assert markdown_text("1. one") == "1\\. one"
+    assert markdown_text("- item") == "\\- item"
 
 
 def test_tag_value_keeps_allowed_characters_only() -> None:

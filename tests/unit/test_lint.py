@@ -43,11 +43,14 @@ def test_cfn_lint_findings_have_file_line_and_rule(tmp_path, cfn_linters) -> Non
 
 
 def test_unparsable_yaml_and_json_are_findings(tmp_path) -> None:
-    project = _project(tmp_path, {"a.yaml": "key: [unclosed\n", "b.json": '{"a": 1,}\n',
-                                  "ok.yml": "a: !Ref B\n"})
+    project = _project(
+        tmp_path, {"a.yaml": "key: [unclosed\n", "b.json": '{"a": 1,}\n', "ok.yml": "a: !Ref B\n"}
+    )
     findings = lint_project(project)
-    assert [(f.path, f.rule) for f in findings] == [("a.yaml", "parse-yaml"),
-                                                     ("b.json", "parse-json")]
+    assert [(f.path, f.rule) for f in findings] == [
+        ("a.yaml", "parse-yaml"),
+        ("b.json", "parse-json"),
+    ]
     assert findings[1].line == 1
 
 
@@ -69,23 +72,39 @@ def test_makefile_targets(tmp_path) -> None:
 
 
 def test_buildspec_checks_flag_inline_logic_and_bad_shapes() -> None:
-    text = "version: 0.1\nphases:\n  compile:\n    commands: [x]\n  build:\n    commands:\n" \
-           "      - pip install -r requirements.txt\n      - make nope\n"
-    document = {"version": 0.1, "surprise": 1,
-                "phases": {"compile": {"commands": ["x"]},
-                           "build": {"commands": ["pip install -r requirements.txt", "make nope"]},
-                           "install": {}},
-                "artifacts": {"name": "x"}}
+    text = (
+        "version: 0.1\nphases:\n  compile:\n    commands: [x]\n  build:\n    commands:\n"
+        "      - pip install -r requirements.txt\n      - make nope\n"
+    )
+    document = {
+        "version": 0.1,
+        "surprise": 1,
+        "phases": {
+            "compile": {"commands": ["x"]},
+            "build": {"commands": ["pip install -r requirements.txt", "make nope"]},
+            "install": {},
+        },
+        "artifacts": {"name": "x"},
+    }
     findings = check_buildspec(document, text, "buildspecs/b.yml", {"test"})
     rules = sorted(f.rule for f in findings)
-    assert rules == ["buildspec-artifacts", "buildspec-commands", "buildspec-key",
-                     "buildspec-make", "buildspec-make-target", "buildspec-phase",
-                     "buildspec-version"]
+    assert rules == [
+        "buildspec-artifacts",
+        "buildspec-commands",
+        "buildspec-key",
+        "buildspec-make",
+        "buildspec-make-target",
+        "buildspec-phase",
+        "buildspec-version",
+    ]
     inline = next(f for f in findings if f.rule == "buildspec-make")
     assert inline.line == 7
 
 
 def test_a_clean_buildspec_has_no_findings() -> None:
-    document = {"version": 0.2, "phases": {"build": {"commands": ["make test STAGE=staging"]}},
-                "artifacts": {"files": ["**/*"]}}
+    document = {
+        "version": 0.2,
+        "phases": {"build": {"commands": ["make test STAGE=staging"]}},
+        "artifacts": {"files": ["**/*"]},
+    }
     assert check_buildspec(document, "", "b.yml", {"test"}) == []

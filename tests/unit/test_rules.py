@@ -15,83 +15,170 @@ from mlopscutter.rules import RULES
 BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("unknown-option", {"colour": "blue"}, ["colour", "unknown option", "project_name"]),
     ("integer", {"wait_minutes": "ten"}, ["wait_minutes", "'ten'", "whole number"]),
-    ("project_name-text", {"project_name": "   ", "project_slug": "abc"},
-     ["project_name", "empty", "1 to 500"]),
+    (
+        "project_name-text",
+        {"project_name": "   ", "project_slug": "abc"},
+        ["project_name", "empty", "1 to 500"],
+    ),
     ("description-text", {"description": "x" * 501}, ["description", "501", "at most 500"]),
     ("owner-text", {"owner": ""}, ["owner", "empty"]),
-    ("slug-pattern", {"project_slug": "Churn_Model"}, ["project_slug", "'Churn_Model'",
-                                                        "^[a-z][a-z0-9-]{1,30}[a-z0-9]$"]),
+    (
+        "slug-pattern",
+        {"project_slug": "Churn_Model"},
+        ["project_slug", "'Churn_Model'", "^[a-z][a-z0-9-]{1,30}[a-z0-9]$"],
+    ),
     ("slug-pattern", {"project_slug": "ab"}, ["'ab'", "3 to 32"]),
     ("slug-pattern", {"project_slug": "churn-"}, ["'churn-'", "not ending with a hyphen"]),
     ("slug-pattern", {"project_slug": "a" * 33}, ["3 to 32"]),
     ("region-known", {"aws_region": "us-east-9"}, ["aws_region", "'us-east-9'", "eu-west-1"]),
     ("region-known", {"aws_region": "cn-north-1"}, ["'cn-north-1'", "partition"]),
-    ("region-offers-resources", {"aws_region": "me-central-1"},
-     ["aws_region='me-central-1'", "AWS::SageMaker::Endpoint", "inference='realtime'",
-      "us-east-1"]),
-    ("region-offers-resources", {"aws_region": "ca-west-1"},
-     ["AWS::CodeBuild::Project", "ci_provider='codepipeline'"]),
-    ("region-offers-resources", {"aws_region": "ap-south-2"},
-     ["AWS::SageMaker::ModelPackageGroup", "every project"]),
-    ("github-repository-form", {"github_repository": "acme"},
-     ["github_repository", "'acme'", "owner/name"]),
+    (
+        "region-offers-resources",
+        {"aws_region": "me-central-1"},
+        [
+            "aws_region='me-central-1'",
+            "AWS::SageMaker::Endpoint",
+            "inference='realtime'",
+            "us-east-1",
+        ],
+    ),
+    (
+        "region-offers-resources",
+        {"aws_region": "ca-west-1"},
+        ["AWS::CodeBuild::Project", "ci_provider='codepipeline'"],
+    ),
+    (
+        "region-offers-resources",
+        {"aws_region": "ap-south-2"},
+        ["AWS::SageMaker::ModelPackageGroup", "every project"],
+    ),
+    (
+        "github-repository-form",
+        {"github_repository": "acme"},
+        ["github_repository", "'acme'", "owner/name"],
+    ),
     ("github-repository-form", {"github_repository": "-acme/repo"}, ["'-acme/repo'"]),
     ("github-repository-form", {"github_repository": "acme/a b"}, ["'acme/a b'"]),
-    ("ci_provider-choice", {"ci_provider": "jenkins"},
-     ["ci_provider", "'jenkins'", "codepipeline, github-actions"]),
-    ("ci_provider-supported", {"ci_provider": "github-actions"},
-     ["ci_provider", "'github-actions'", "not supported yet", "codepipeline"]),
+    (
+        "ci_provider-choice",
+        {"ci_provider": "jenkins"},
+        ["ci_provider", "'jenkins'", "codepipeline, github-actions"],
+    ),
+    (
+        "ci_provider-supported",
+        {"ci_provider": "github-actions"},
+        ["ci_provider", "'github-actions'", "not supported yet", "codepipeline"],
+    ),
     ("branch_model-choice", {"branch_model": "trunk"}, ["branch_model", "'trunk'", "gitflow"]),
-    ("branch_model-supported", {"branch_model": "gitflow"},
-     ["'gitflow'", "not supported yet", "github-flow"]),
+    (
+        "branch_model-supported",
+        {"branch_model": "gitflow"},
+        ["'gitflow'", "not supported yet", "github-flow"],
+    ),
     ("inference-choice", {"inference": "edge"}, ["inference", "'edge'", "realtime"]),
     ("inference-supported", {"inference": "serverless"}, ["'serverless'", "not supported yet"]),
     ("inference-supported", {"inference": "async"}, ["'async'", "not supported yet"]),
     ("inference-supported", {"inference": "batch"}, ["'batch'", "not supported yet"]),
-    ("deployment_strategy-choice", {"deployment_strategy": "rolling"},
-     ["deployment_strategy", "'rolling'", "canary, linear, all-at-once"]),
+    (
+        "deployment_strategy-choice",
+        {"deployment_strategy": "rolling"},
+        ["deployment_strategy", "'rolling'", "canary, linear, all-at-once"],
+    ),
     ("canary_percent-range", {"canary_percent": 0}, ["canary_percent=0", "1 to 50"]),
     ("canary_percent-range", {"canary_percent": 51}, ["canary_percent=51", "1 to 50"]),
-    ("linear_step_percent-range", {"deployment_strategy": "linear", "linear_step_percent": 5},
-     ["linear_step_percent=5", "10 to 50"]),
-    ("linear_step_percent-range", {"deployment_strategy": "linear", "linear_step_percent": 60},
-     ["linear_step_percent=60", "10 to 50"]),
+    (
+        "linear_step_percent-range",
+        {"deployment_strategy": "linear", "linear_step_percent": 5},
+        ["linear_step_percent=5", "10 to 50"],
+    ),
+    (
+        "linear_step_percent-range",
+        {"deployment_strategy": "linear", "linear_step_percent": 60},
+        ["linear_step_percent=60", "10 to 50"],
+    ),
     ("wait_minutes-range", {"wait_minutes": 61}, ["wait_minutes=61", "0 to 60"]),
     ("wait_minutes-range", {"wait_minutes": -1}, ["wait_minutes=-1", "0 to 60"]),
-    ("staging_instance_count-range", {"staging_instance_count": 0},
-     ["staging_instance_count=0", "1 to 100"]),
+    (
+        "staging_instance_count-range",
+        {"staging_instance_count": 0},
+        ["staging_instance_count=0", "1 to 100"],
+    ),
     ("prod_instance_count-range", {"prod_instance_count": 101}, ["prod_instance_count=101"]),
-    ("autoscaling_min_capacity-range", {"autoscaling_min_capacity": 0},
-     ["autoscaling_min_capacity=0", "1 to 100"]),
-    ("autoscaling_max_capacity-range", {"autoscaling_max_capacity": 1000},
-     ["autoscaling_max_capacity=1000"]),
-    ("autoscaling_target_invocations-range", {"autoscaling_target_invocations": 0},
-     ["autoscaling_target_invocations=0"]),
-    ("training_instance_type-known", {"training_instance_type": "m5.large"},
-     ["training_instance_type", "'m5.large'", "ml.m5.large"]),
-    ("staging_instance_type-known", {"staging_instance_type": "ml.zz9.large"},
-     ["staging_instance_type", "'ml.zz9.large'"]),
+    (
+        "autoscaling_min_capacity-range",
+        {"autoscaling_min_capacity": 0},
+        ["autoscaling_min_capacity=0", "1 to 100"],
+    ),
+    (
+        "autoscaling_max_capacity-range",
+        {"autoscaling_max_capacity": 1000},
+        ["autoscaling_max_capacity=1000"],
+    ),
+    (
+        "autoscaling_target_invocations-range",
+        {"autoscaling_target_invocations": 0},
+        ["autoscaling_target_invocations=0"],
+    ),
+    (
+        "training_instance_type-known",
+        {"training_instance_type": "m5.large"},
+        ["training_instance_type", "'m5.large'", "ml.m5.large"],
+    ),
+    (
+        "staging_instance_type-known",
+        {"staging_instance_type": "ml.zz9.large"},
+        ["staging_instance_type", "'ml.zz9.large'"],
+    ),
     ("prod_instance_type-known", {"prod_instance_type": "ml.m5"}, ["prod_instance_type"]),
-    ("schedule-expression", {"retrain_schedule": "rate(1 hours)"},
-     ["retrain_schedule", "'rate(1 hours)'", "rate(1 hour)"]),
-    ("schedule-expression", {"retrain_schedule": "cron(0 12 * * * *)"},
-     ["retrain_schedule", "exactly one of day-of-month and day-of-week must be '?'"]),
+    (
+        "schedule-expression",
+        {"retrain_schedule": "rate(1 hours)"},
+        ["retrain_schedule", "'rate(1 hours)'", "rate(1 hour)"],
+    ),
+    (
+        "schedule-expression",
+        {"retrain_schedule": "cron(0 12 * * * *)"},
+        ["retrain_schedule", "exactly one of day-of-month and day-of-week must be '?'"],
+    ),
     ("schedule-expression", {"retrain_schedule": "daily"}, ["'daily'", "cron(", "rate("]),
-    ("autoscaling-range", {"autoscaling_min_capacity": 5, "autoscaling_max_capacity": 3},
-     ["autoscaling_min_capacity=5", "autoscaling_max_capacity=3", "min <= max"]),
-    ("staging-count-in-autoscaling-range", {"staging_instance_count": 1},
-     ["staging_instance_count=1", "autoscaling_min_capacity=2", "autoscaling_max_capacity=4"]),
-    ("prod-count-in-autoscaling-range", {"prod_instance_count": 9},
-     ["prod_instance_count=9", "autoscaling_max_capacity=4"]),
-    ("canary-fleet", {"canary_percent": 20},
-     ["canary_percent=20", "autoscaling_min_capacity=2", "no canary", ">= 5"]),
-    ("linear-fleet", {"deployment_strategy": "linear", "linear_step_percent": 25},
-     ["linear_step_percent=25", "autoscaling_min_capacity=2", ">= 4"]),
-    ("guardrail-timeout",
-     {"deployment_strategy": "linear", "linear_step_percent": 10, "wait_minutes": 60,
-      "autoscaling_min_capacity": 10, "autoscaling_max_capacity": 10,
-      "staging_instance_count": 10, "prod_instance_count": 10},
-     ["deployment_strategy='linear'", "10 traffic shifts", "wait_minutes=60", "28800"]),
+    (
+        "autoscaling-range",
+        {"autoscaling_min_capacity": 5, "autoscaling_max_capacity": 3},
+        ["autoscaling_min_capacity=5", "autoscaling_max_capacity=3", "min <= max"],
+    ),
+    (
+        "staging-count-in-autoscaling-range",
+        {"staging_instance_count": 1},
+        ["staging_instance_count=1", "autoscaling_min_capacity=2", "autoscaling_max_capacity=4"],
+    ),
+    (
+        "prod-count-in-autoscaling-range",
+        {"prod_instance_count": 9},
+        ["prod_instance_count=9", "autoscaling_max_capacity=4"],
+    ),
+    (
+        "canary-fleet",
+        {"canary_percent": 20},
+        ["canary_percent=20", "autoscaling_min_capacity=2", "no canary", ">= 5"],
+    ),
+    (
+        "linear-fleet",
+        {"deployment_strategy": "linear", "linear_step_percent": 25},
+        ["linear_step_percent=25", "autoscaling_min_capacity=2", ">= 4"],
+    ),
+    (
+        "guardrail-timeout",
+        {
+            "deployment_strategy": "linear",
+            "linear_step_percent": 10,
+            "wait_minutes": 60,
+            "autoscaling_min_capacity": 10,
+            "autoscaling_max_capacity": 10,
+            "staging_instance_count": 10,
+            "prod_instance_count": 10,
+        },
+        ["deployment_strategy='linear'", "10 traffic shifts", "wait_minutes=60", "28800"],
+    ),
 ]
 
 
@@ -101,8 +188,11 @@ def _errors(overrides: dict[str, Any]) -> list:
     return caught.value.errors
 
 
-@pytest.mark.parametrize(("rule_id", "overrides", "fragments"), BAD_CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(BAD_CASES)])
+@pytest.mark.parametrize(
+    ("rule_id", "overrides", "fragments"),
+    BAD_CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(BAD_CASES)],
+)
 def test_bad_value_is_rejected_with_a_named_message(rule_id, overrides, fragments) -> None:
     errors = _errors(overrides)
     matching = [e for e in errors if e.rule_id == rule_id]
@@ -140,21 +230,41 @@ def test_cross_rules_wait_for_valid_fields() -> None:
 
 
 def test_options_that_do_not_apply_are_not_checked() -> None:
-    options = parse_options({**default_answers(), "deployment_strategy": "all-at-once",
-                             "canary_percent": 99, "linear_step_percent": 1})
+    options = parse_options(
+        {
+            **default_answers(),
+            "deployment_strategy": "all-at-once",
+            "canary_percent": 99,
+            "linear_step_percent": 1,
+        }
+    )
     assert options.deployment_strategy == "all-at-once"
 
 
 def test_strings_from_cookiecutter_are_coerced() -> None:
-    options = parse_options({**default_answers(), "wait_minutes": "15", "prod_instance_count": "3",
-                             "autoscaling_max_capacity": "5"})
+    options = parse_options(
+        {
+            **default_answers(),
+            "wait_minutes": "15",
+            "prod_instance_count": "3",
+            "autoscaling_max_capacity": "5",
+        }
+    )
     assert (options.wait_minutes, options.prod_instance_count) == (15, 3)
 
 
 def test_a_valid_linear_fleet_and_schedule_pass() -> None:
-    options = parse_options({**default_answers(), "deployment_strategy": "linear",
-                             "linear_step_percent": 10, "wait_minutes": 5,
-                             "autoscaling_min_capacity": 10, "autoscaling_max_capacity": 20,
-                             "staging_instance_count": 10, "prod_instance_count": 12,
-                             "retrain_schedule": "cron(0 3 ? * MON *)"})
+    options = parse_options(
+        {
+            **default_answers(),
+            "deployment_strategy": "linear",
+            "linear_step_percent": 10,
+            "wait_minutes": 5,
+            "autoscaling_min_capacity": 10,
+            "autoscaling_max_capacity": 20,
+            "staging_instance_count": 10,
+            "prod_instance_count": 12,
+            "retrain_schedule": "cron(0 3 ? * MON *)",
+        }
+    )
     assert options.linear_step_percent == 10

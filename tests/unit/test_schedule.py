@@ -8,12 +8,27 @@ from mlopscutter.schedule import ScheduleExpressionError, validate_schedule_expr
 
 VALID = [
     # EventBridge user guide, cron and rate expression references
-    "cron(0 10 * * ? *)", "cron(15 12 * * ? *)", "cron(0 18 ? * MON-FRI *)", "cron(0 8 1 * ? *)",
-    "cron(0/15 * * * ? *)", "cron(0/10 * ? * MON-FRI *)", "cron(0/5 8-17 ? * MON-FRI *)",
-    "cron(0/30 20-2 ? * MON-FRI *)", "cron(0 12 * * ? *)", "cron(5,35 14 * * ? *)",
-    "cron(15 10 ? * 6L 2019-2022)", "cron(0 9 ? * 2#1 *)", "cron(0 0 L * ? *)",
-    "cron(0 0 3W * ? *)", "cron(0 0 ? JAN,FEB,MAR 1-7 *)", "cron(1/10 * * * ? *)",
-    "rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "rate(1 day)", "rate(7 days)",
+    "cron(0 10 * * ? *)",
+    "cron(15 12 * * ? *)",
+    "cron(0 18 ? * MON-FRI *)",
+    "cron(0 8 1 * ? *)",
+    "cron(0/15 * * * ? *)",
+    "cron(0/10 * ? * MON-FRI *)",
+    "cron(0/5 8-17 ? * MON-FRI *)",
+    "cron(0/30 20-2 ? * MON-FRI *)",
+    "cron(0 12 * * ? *)",
+    "cron(5,35 14 * * ? *)",
+    "cron(15 10 ? * 6L 2019-2022)",
+    "cron(0 9 ? * 2#1 *)",
+    "cron(0 0 L * ? *)",
+    "cron(0 0 3W * ? *)",
+    "cron(0 0 ? JAN,FEB,MAR 1-7 *)",
+    "cron(1/10 * * * ? *)",
+    "rate(1 minute)",
+    "rate(5 minutes)",
+    "rate(1 hour)",
+    "rate(1 day)",
+    "rate(7 days)",
 ]
 
 INVALID = [

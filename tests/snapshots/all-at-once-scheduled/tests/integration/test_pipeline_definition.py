@@ -49,9 +49,12 @@ def test_registration_is_gated_on_the_metric(definition) -> None:
     assert condition["Type"] == "GreaterThanOrEqualTo"
     assert condition["LeftValue"]["Std:JsonGet"]["Path"] == METRIC_PATH
     assert condition["RightValue"] == {"Get": "Parameters.MinRocAuc"}
-    if_steps = json.dumps(gate["Arguments"]["IfSteps"])
-    assert '"RegisterModel' in if_steps and "RegisterModel" in if_steps
-    assert "demand-forecast" in if_steps
+    register = next(s for s in gate["Arguments"]["IfSteps"] if s["Type"] == "RegisterModel")
+    assert register["Arguments"]["ModelPackageGroupName"] == config.MODEL_PACKAGE_GROUP
+    assert register["Arguments"]["ModelApprovalStatus"] == {
+        "Get": "Parameters.ModelApprovalStatus"
+    }
+    assert "EvaluateModel" in json.dumps(register["Arguments"]["ModelMetrics"])
     assert gate["Arguments"]["ElseSteps"][0]["Type"] == "Fail"
 
 

@@ -1,0 +1,81 @@
+"""The rendered model-approved rule, run through moto's EventBridge (put_rule + put_events to
+an SQS target): Approved packages of this project's group match; other groups, Rejected and
+PendingManualApproval packages do not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from cfnlint.decode import decode
+from moto import mock_aws
+
+from tests.helpers import example_answers, render
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+
+
+def _model_package_event(group: str, status: str, version: int = 3) -> dict[str, str]:
+    """A SageMaker Model Package State Change event as EventBridge delivers it."""
+    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{group}/{version}"
+    detail = {
+        "ModelPackageGroupName": group,
+        "ModelPackageVersion": version,
+        "ModelPackageArn": arn,
+        "ModelPackageName": group,
+        "CreationTime": 1732400000000,
+        "ModelApprovalStatus": status,
+        "ModelPackageStatus": "Completed",
+        "InferenceSpecification": {"SupportedContentTypes": ["text/csv"]},
+    }
+    return {
+        "Source": "aws.sagemaker",
+        "DetailType": "SageMaker Model Package State Change",
+        "Resources": [arn],
+        "Detail": json.dumps(detail),
+    }
+
+
+@pytest.fixture(scope="module")
+def approved_pattern(tmp_path_factory: pytest.TempPathFactory) -> str:
+    project = render(example_answers("canary"), tmp_path_factory.mktemp("rules"))
+    template, matches = decode(str(Path(project) / "infra" / "retraining.yaml"))
+    assert not matches and template is not None
+    rule = template["Resources"]["ModelApprovedRule"]["Properties"]
+    return json.dumps(rule["EventPattern"])
+
+
+@pytest.mark.parametrize(
+    ("group", "status", "delivered"),
+    [
+        ("customer-churn", "Approved", True),
+        ("customer-churn", "Rejected", False),
+        ("customer-churn", "PendingManualApproval", False),
+        ("another-project", "Approved", False),
+        ("customer-churn-v2", "Approved", False),
+    ],
+)
+def test_only_approved_packages_of_this_group_start_a_deployment(
+    approved_pattern: str, group: str, status: str, delivered: bool
+) -> None:
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        events = boto3.client("events", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        events.put_rule(Name="model-approved", EventPattern=approved_pattern)
+        events.put_targets(Rule="model-approved", Targets=[{"Id": "q", "Arn": queue_arn}])
+        result = events.put_events(Entries=[_model_package_event(group, status)])
+        assert result["FailedEntryCount"] == 0
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
+        assert bool(messages) == delivered
+        if delivered:
+            body = json.loads(messages[0]["Body"])
+            assert body["detail"]["ModelPackageGroupName"] == group

@@ -1,0 +1,37 @@
+"""A generated project's own `make test` and `make lint` pass: its ML code, its pipeline
+definition and its deploy helpers, against moto, on a fresh virtual environment.
+
+Slow (it installs the project's dependencies, the SageMaker SDK among them): in the `slow`
+tier, which `make test` and CI run and `make test-fast` leaves out.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import example_answers, render
+
+
+@pytest.mark.slow
+def test_generated_project_passes_its_own_make_test_and_lint(tmp_path: Path) -> None:
+    project = render(example_answers("all-at-once-scheduled"), tmp_path)
+    result = subprocess.run(
+        ["make", "test", "lint"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1200,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    summary = re.findall(r"^=+ (.*\d+ passed.*) in [\d.]+s", output, flags=re.MULTILINE)
+    assert summary, output[-3000:]
+    assert "failed" not in summary[-1] and "error" not in summary[-1], summary[-1]
+    passed = int(re.search(r"(\d+) passed", summary[-1]).group(1))
+    assert passed >= 19, summary[-1]
+    assert "All checks passed!" in output  # ruff, from `make lint`; cfn-lint prints nothing
