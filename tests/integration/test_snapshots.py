@@ -6,7 +6,13 @@ import difflib
 
 import pytest
 
-from tests.helpers import SNAPSHOTS_DIR, example_names, read_tree
+from tests.helpers import (
+    SNAPSHOTS_DIR,
+    example_answers,
+    example_names,
+    read_tree,
+    template_syntax_left,
+)
 from tests.snapshot_tool import rendered_tree
 
 
@@ -35,3 +41,10 @@ def test_example_matches_snapshot(name: str) -> None:
 def test_no_stale_snapshots() -> None:
     stored = sorted(p.name for p in SNAPSHOTS_DIR.iterdir() if p.is_dir())
     assert stored == example_names()
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_snapshot_has_no_template_syntax_left(name: str) -> None:
+    answers = example_answers(name)
+    for relative, content in read_tree(SNAPSHOTS_DIR / name).items():
+        assert template_syntax_left(content.decode(), answers) == [], relative

@@ -1,0 +1,73 @@
+"""The wheel carries the template: installed on its own, `mlopscutter new` works from any
+directory, without the checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.helpers import REPO_ROOT, read_tree, render
+
+
+def test_wheel_renders_the_same_project_outside_the_checkout(tmp_path: Path) -> None:
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(REPO_ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    wheel = next((tmp_path / "dist").glob("mlopscutter-*.whl"))
+    installed = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        archive.extractall(installed)
+    assert "mlopscutter/template/cookiecutter.json" in names
+    assert "mlopscutter_ext.py" in names
+    assert any(
+        n.startswith("mlopscutter/template/{{cookiecutter.project_slug}}/infra/") for n in names
+    )
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # Only the extracted wheel provides mlopscutter; dependencies come from this environment.
+    env = {**os.environ, "PYTHONPATH": str(installed), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from mlopscutter.cli import main; main()",
+            "new",
+            "--no-input",
+            "-o",
+            str(elsewhere),
+            "deployment_strategy=all-at-once",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    state = json.loads((elsewhere / "customer-churn" / ".cruft.json").read_text())
+    assert state["template"] == str(installed / "mlopscutter" / "template")
+    from_wheel = read_tree(elsewhere / "customer-churn")
+    from_checkout = read_tree(render({"deployment_strategy": "all-at-once"}, tmp_path / "co"))
+    assert sorted(from_wheel) == sorted(from_checkout)
+    differing = [k for k in from_wheel if k != ".cruft.json" and from_wheel[k] != from_checkout[k]]
+    assert differing == []
