@@ -13,21 +13,16 @@ from tests.helpers import REPO_ROOT, run
 CLI = [sys.executable, "-m", "mlopscutter"]
 
 
+def new(*args: str, **kwargs):
+    """Run `mlopscutter new` on the checkout's template."""
+    return run([*CLI, "new", str(REPO_ROOT), *args], **kwargs)
+
+
 def test_new_with_answers_file_and_overrides(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text("project_name: Price Model\nwait_minutes: 5\n")
-    result = run(
-        [
-            *CLI,
-            "new",
-            str(REPO_ROOT),
-            "--answers",
-            str(answers),
-            "--no-input",
-            "-o",
-            str(tmp_path / "out"),
-            "owner=pricing-team",
-        ]
+    result = new(
+        "--answers", str(answers), "--no-input", "-o", str(tmp_path / "out"), "owner=pricing-team"
     )
     assert result.returncode == 0, result.stderr
     project = tmp_path / "out" / "price-model"
@@ -49,7 +44,7 @@ def test_new_with_answers_file_and_overrides(tmp_path: Path) -> None:
 )
 def test_invalid_input_exits_2_and_writes_nothing(tmp_path: Path, args, fragments) -> None:
     out = tmp_path / "out"
-    result = run([*CLI, "new", str(REPO_ROOT), "--no-input", "-o", str(out), *args])
+    result = new("--no-input", "-o", str(out), *args)
     assert result.returncode == 2
     for fragment in fragments:
         assert fragment in result.stderr
@@ -59,18 +54,7 @@ def test_invalid_input_exits_2_and_writes_nothing(tmp_path: Path, args, fragment
 def test_bad_answers_file_exits_2(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text("- a\n- list\n")
-    result = run(
-        [
-            *CLI,
-            "new",
-            str(REPO_ROOT),
-            "--answers",
-            str(answers),
-            "--no-input",
-            "-o",
-            str(tmp_path / "out"),
-        ]
-    )
+    result = new("--answers", str(answers), "--no-input", "-o", str(tmp_path / "out"))
     assert result.returncode == 2
     assert "must be a YAML mapping" in result.stderr
     missing = run([*CLI, "new", "--answers", str(tmp_path / "nope.yaml"), "--no-input"])
@@ -80,7 +64,7 @@ def test_bad_answers_file_exits_2(tmp_path: Path) -> None:
 def test_existing_project_directory_is_refused(tmp_path: Path) -> None:
     (tmp_path / "customer-churn").mkdir()
     (tmp_path / "customer-churn" / "mine.txt").write_text("keep")
-    result = run([*CLI, "new", str(REPO_ROOT), "--no-input", "-o", str(tmp_path)])
+    result = new("--no-input", "-o", str(tmp_path))
     assert result.returncode == 2 and "exists already" in result.stderr
     assert [p.name for p in (tmp_path / "customer-churn").iterdir()] == ["mine.txt"]
 
@@ -91,7 +75,7 @@ def test_template_without_cookiecutter_json_is_invalid(tmp_path: Path) -> None:
 
 
 def test_lint_exit_codes(tmp_path: Path) -> None:
-    created = run([*CLI, "new", str(REPO_ROOT), "--no-input", "-o", str(tmp_path)])
+    created = new("--no-input", "-o", str(tmp_path))
     assert created.returncode == 0, created.stderr
     project = tmp_path / "customer-churn"
     clean = run([*CLI, "lint", str(project)])
