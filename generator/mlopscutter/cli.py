@@ -71,9 +71,12 @@ def new(
 @click.argument("project_dir", type=click.Path(path_type=Path))
 def lint(project_dir: Path) -> None:
     """Run every linter on PROJECT_DIR; exit 0 only when all are clean."""
-    from mlopscutter.lint import lint_project
+    from mlopscutter.lint import lint_report
 
-    findings = lint_project(project_dir)
+    report = lint_report(project_dir)
+    for skipped in report.skipped:
+        click.echo(f"not run: {skipped}", err=True)
+    findings = report.findings
     for finding in findings:
         click.echo(str(finding))
     if findings:

@@ -1,7 +1,7 @@
 """Derived values, computed once from validated :class:`Options` and handed to templates.
 
-Templates only present: names, stage tables, traffic routing and the delivery flow are decided
-here.
+Templates only present: names, stage tables, branch rules, traffic routing, pinned tool
+versions and the delivery flow are decided here.
 """
 
 from __future__ import annotations
@@ -9,17 +9,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from mlopscutter.branching import RELEASE_TAG_PATTERN, BranchPolicy, BranchRule, branch_policy
 from mlopscutter.escaping import tag_value
 from mlopscutter.options import Options
 from mlopscutter.region_support import CONNECTION, offers
 from mlopscutter.rules import deployment_timeout_seconds, traffic_steps
 
 VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name across configs
-DEFAULT_BRANCH = "main"
-# Pinned once; the generated project's CodeBuild images and tool versions.
+# Pinned once; the generated project's build images, tool versions and GitHub Actions.
 CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 PYTHON_VERSION = "3.11"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
+GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
+GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class PinnedAction:
+    """A GitHub Action pinned to a full commit SHA, with the release it is."""
+
+    repository: str
+    sha: str
+    version: str
+
+    @property
+    def uses(self) -> str:
+        return f"{self.repository}@{self.sha}"
+
+
+ACTIONS = {
+    "checkout": PinnedAction(
+        "actions/checkout", "11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"
+    ),
+    "setup_python": PinnedAction(
+        "actions/setup-python", "0b93645e9fea7318ecaed2b359559ac225c90a2b", "v5.3.0"
+    ),
+    "aws_credentials": PinnedAction(
+        "aws-actions/configure-aws-credentials",
+        "e3dd6a429d7300a6a4c196c26e071d42e0343502",
+        "v4.0.2",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -28,11 +58,42 @@ class Stage:
 
     name: str
     title: str
+    environment: str
     instance_type: str
     instance_count: int
     endpoint_name: str
     stack_name: str
     needs_approval: bool
+    github_role_name: str
+
+
+@dataclass(frozen=True)
+class DeployPipeline:
+    """One CodePipeline deploying ``stages`` in order from pushes to ``branches``."""
+
+    name: str
+    stages: tuple[Stage, ...]
+    branches: tuple[BranchRule, ...]
+    starts_on_model_approval: bool
+
+    @property
+    def logical_id(self) -> str:
+        return "Deploy" + "".join(stage.title for stage in self.stages) + "Pipeline"
+
+
+@dataclass(frozen=True)
+class DeployJob:
+    """One GitHub Actions deployment job: one stage, in its GitHub environment."""
+
+    id: str
+    stage: Stage
+    needs: str
+    condition: str
+    model_from: str | None
+
+    @property
+    def concurrency_group(self) -> str:
+        return f"deploy-{self.stage.environment}"
 
 
 @dataclass(frozen=True)
@@ -81,10 +142,6 @@ class ProjectContext:
         return self.slug.replace("-", "_")
 
     @property
-    def default_branch(self) -> str:
-        return DEFAULT_BRANCH
-
-    @property
     def variant_name(self) -> str:
         return VARIANT_NAME
 
@@ -101,16 +158,20 @@ class ProjectContext:
         return SKLEARN_FRAMEWORK_VERSION
 
     @property
+    def actions(self) -> dict[str, PinnedAction]:
+        return ACTIONS
+
+    @property
+    def github_actions(self) -> bool:
+        return self.options.ci_provider == "github-actions"
+
+    @property
+    def codepipeline(self) -> bool:
+        return self.options.ci_provider == "codepipeline"
+
+    @property
     def owner_tag(self) -> str:
         return tag_value(self.options.owner)
-
-    @property
-    def model_package_group(self) -> str:
-        return self.slug
-
-    @property
-    def sagemaker_pipeline_name(self) -> str:
-        return f"{self.slug}-training"
 
     @property
     def creates_connection(self) -> bool:
@@ -118,20 +179,36 @@ class ProjectContext:
         return offers(self.options.aws_region, CONNECTION)
 
     @property
+    def model_package_group(self) -> str:
+        return self.slug
+
+    @property
     def sagemaker_role_name(self) -> str:
         return f"{self.slug}-sagemaker-execution"
 
     @property
-    def deploy_pipeline_name(self) -> str:
-        return f"{self.slug}-deploy"
+    def cloudformation_role_name(self) -> str:
+        return f"{self.slug}-cloudformation-deploy"
+
+    @property
+    def github_train_role_name(self) -> str:
+        return f"{self.slug}-github-train"
+
+    @property
+    def sagemaker_pipeline_name(self) -> str:
+        return f"{self.slug}-training"
 
     @property
     def train_pipeline_name(self) -> str:
         return f"{self.slug}-train"
 
     @property
+    def platform_stack_name(self) -> str:
+        return f"{self.slug}-platform"
+
+    @property
     def cicd_stack_name(self) -> str:
-        return f"{self.slug}-cicd"
+        return f"{self.slug}-cicd" if self.codepipeline else f"{self.slug}-github-oidc"
 
     @property
     def retraining_stack_name(self) -> str:
@@ -141,6 +218,19 @@ class ProjectContext:
     def export_prefix(self) -> str:
         return self.slug
 
+    @property
+    def oidc_url(self) -> str:
+        return GITHUB_OIDC_URL
+
+    @property
+    def oidc_audience(self) -> str:
+        return GITHUB_OIDC_AUDIENCE
+
+    @property
+    def repository_subject(self) -> str:
+        """The OIDC ``sub`` prefix of this repository."""
+        return f"repo:{self.options.github_repository}"
+
     @cached_property
     def stages(self) -> tuple[Stage, ...]:
         o = self.options
@@ -148,22 +238,131 @@ class ProjectContext:
             Stage(
                 "staging",
                 "Staging",
+                "staging",
                 o.staging_instance_type,
                 o.staging_instance_count,
                 f"{self.slug}-staging",
                 f"{self.slug}-model-staging",
                 needs_approval=False,
+                github_role_name=f"{self.slug}-github-staging",
             ),
             Stage(
                 "prod",
                 "Production",
+                "production",
                 o.prod_instance_type,
                 o.prod_instance_count,
                 f"{self.slug}-prod",
                 f"{self.slug}-model-prod",
                 needs_approval=True,
+                github_role_name=f"{self.slug}-github-production",
             ),
         )
+
+    @property
+    def smoke_tested_stage(self) -> Stage:
+        return self.stages[0]
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        """Stage name -> endpoint name."""
+        return {stage.name: stage.endpoint_name for stage in self.stages}
+
+    @property
+    def stack_names(self) -> dict[str, str]:
+        """Stage name -> model service stack name."""
+        return {stage.name: stage.stack_name for stage in self.stages}
+
+    @property
+    def inference_instance_types(self) -> list[str]:
+        """Distinct instance types the stages serve on (for the model package)."""
+        return sorted({stage.instance_type for stage in self.stages})
+
+    @cached_property
+    def branches(self) -> BranchPolicy:
+        return branch_policy(self.options.branch_model, tuple(s.name for s in self.stages))
+
+    @property
+    def release_tag_pattern(self) -> str:
+        return RELEASE_TAG_PATTERN
+
+    @property
+    def tags_releases(self) -> bool:
+        """gitflow tags each production release ``v<version>`` on main."""
+        return self.options.branch_model == "gitflow"
+
+    @cached_property
+    def deploy_pipelines(self) -> tuple[DeployPipeline, ...]:
+        """CodePipeline deploy pipelines: one per group of branches deploying the same stages."""
+        by_name = {stage.name: stage for stage in self.stages}
+        groups = self.branches.deploy_groups()
+        approval = self.branches.model_approval_deploys
+        return tuple(
+            DeployPipeline(
+                f"{self.slug}-deploy"
+                if len(groups) == 1
+                else f"{self.slug}-deploy-" + "-".join(stages),
+                tuple(by_name[name] for name in stages),
+                rules,
+                starts_on_model_approval=stages == approval,
+            )
+            for stages, rules in groups
+        )
+
+    @property
+    def model_approval_pipeline(self) -> DeployPipeline:
+        return next(p for p in self.deploy_pipelines if p.starts_on_model_approval)
+
+    @cached_property
+    def deploy_jobs(self) -> tuple[DeployJob, ...]:
+        """GitHub Actions deploy jobs in order. A stage deployed by the same branches as the
+        stage before it follows that job and deploys the model package it deployed; otherwise
+        it follows the build and resolves the newest Approved package itself."""
+        jobs: list[DeployJob] = []
+        approval_stages = self.branches.model_approval_deploys
+        for stage in self.stages:
+            rules = self.branches.branches_deploying(stage.name)
+            conditions = [rule.github_condition for rule in rules]
+            if stage.name in approval_stages:
+                conditions.append("github.event_name == 'repository_dispatch'")
+            previous = jobs[-1] if jobs else None
+            chained = previous is not None and rules == self.branches.branches_deploying(
+                previous.stage.name
+            )
+            jobs.append(
+                DeployJob(
+                    id=f"deploy-{stage.environment}",
+                    stage=stage,
+                    needs=previous.id if chained and previous else "build",
+                    condition=" || ".join(conditions),
+                    model_from=previous.id if chained and previous else None,
+                )
+            )
+        return tuple(jobs)
+
+    @property
+    def ci_jobs(self) -> tuple[tuple[str, str], ...]:
+        """Pull-request checks as (name GitHub shows, Makefile target): the workflow jobs
+        (GitHub Actions) or the one CodeBuild project's status context (CodePipeline)."""
+        if self.github_actions:
+            return (("lint", "lint"), ("test", "test"))
+        return ((f"{self.slug}/lint-and-test", "lint test"),)
+
+    @property
+    def ci_checks(self) -> tuple[str, ...]:
+        """The status checks the rulesets require: exactly the names CI reports."""
+        return tuple(name for name, _ in self.ci_jobs)
+
+    @cached_property
+    def rulesets(self) -> dict[str, dict[str, object]]:
+        """Repository rulesets in GitHub's format, by file name."""
+        from mlopscutter.github_rulesets import rulesets
+
+        return rulesets(self)
+
+    @property
+    def smoke_check_job(self) -> str:
+        return "smoke-test"
 
     @cached_property
     def traffic_routing(self) -> TrafficRouting:
@@ -196,21 +395,6 @@ class ProjectContext:
         return f"all at once, then bake {wait} before the old fleet is removed"
 
     @property
-    def inference_instance_types(self) -> list[str]:
-        """Distinct instance types the stages serve on (for the model package)."""
-        return sorted({stage.instance_type for stage in self.stages})
-
-    @property
-    def endpoints(self) -> dict[str, str]:
-        """Stage name -> endpoint name."""
-        return {stage.name: stage.endpoint_name for stage in self.stages}
-
-    @property
-    def branch_stages(self) -> dict[str, tuple[str, ...]]:
-        """Which stages a push to each long-lived branch deploys (github-flow: main only)."""
-        return {DEFAULT_BRANCH: tuple(stage.name for stage in self.stages)}
-
-    @property
     def has_schedule(self) -> bool:
         return self.options.retrain_schedule != ""
 
@@ -218,7 +402,10 @@ class ProjectContext:
     def delivery_nodes(self) -> tuple[FlowNode, ...]:
         """Nodes of the delivery-flow diagram drawn from the answers."""
         nodes = [
-            FlowNode("push", f"git push to {DEFAULT_BRANCH}", ("([", "])")),
+            FlowNode(self._node_id(rule), f"push to {rule.pattern}", ("([", "])"))
+            for rule in self.branches.deploying
+        ]
+        nodes += [
             FlowNode("build", "build: lint, unit tests, cfn-lint"),
             *[FlowNode(stage.name, f"deploy {stage.endpoint_name}") for stage in self.stages],
             FlowNode("smoke", "smoke test"),
@@ -235,18 +422,35 @@ class ProjectContext:
         """Edges of the delivery-flow diagram drawn from the answers."""
         staging, prod = self.stages
         edges = [
-            FlowEdge("push", "build", "deploy pipeline"),
+            FlowEdge(self._node_id(rule), "build", f"deploys {' then '.join(rule.deploys)}")
+            for rule in self.branches.deploying
+        ]
+        edges += [
             FlowEdge("build", staging.name, "newest Approved model"),
             FlowEdge(staging.name, "smoke", self.strategy_summary),
-            FlowEdge("smoke", "approval", "serves the expected model"),
+        ]
+        prod_branches = self.branches.branches_deploying(prod.name)
+        if prod_branches == self.branches.branches_deploying(staging.name):
+            edges.append(FlowEdge("smoke", "approval", "serves the expected model"))
+        else:
+            branch = " or ".join(rule.pattern for rule in prod_branches)
+            edges.append(FlowEdge("build", "approval", f"release: push to {branch}"))
+        integration = next(
+            rule for rule in self.branches.rules if rule.pattern == self.branches.integration_branch
+        )
+        edges += [
             FlowEdge("approval", prod.name, self.strategy_summary),
-            FlowEdge("push", "train", "src/ changed", dotted=True),
+            FlowEdge(self._node_id(integration), "train", "src/ changed", dotted=True),
             FlowEdge("train", "registry", "ROC AUC above threshold"),
             FlowEdge("registry", "build", "package Approved"),
         ]
         if self.has_schedule:
             edges.append(FlowEdge("schedule", "train", "EventBridge rule", dotted=True))
         return tuple(edges)
+
+    @staticmethod
+    def _node_id(rule: BranchRule) -> str:
+        return "push_" + "".join(c if c.isalnum() else "_" for c in rule.pattern)
 
 
 def build_context(options: Options) -> ProjectContext:

@@ -17,7 +17,7 @@ from jinja2.ext import Extension
 
 from mlopscutter.context import ProjectContext, build_context
 from mlopscutter.escaping import markdown_text, mermaid_label, quote, shell_word, tag_value
-from mlopscutter.options import OPTION_SPECS, parse_options, slugify
+from mlopscutter.options import OPTION_SPECS, github_owner, parse_options, slugify
 
 
 @lru_cache(maxsize=32)
@@ -33,6 +33,16 @@ def project_context(cookiecutter: Mapping[str, Any]) -> ProjectContext:
     return _context_for(json.dumps(answers, sort_keys=True, default=str))
 
 
+def json_document(value: object) -> str:
+    """A JSON document as the project stores it: two-space indent, no trailing newline."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def github_expression(expression: str) -> str:
+    """``${{ expression }}``: a GitHub Actions expression, which Jinja cannot write literally."""
+    return "${{ " + expression + " }}"
+
+
 class MlopsExtension(Extension):
     """Registers mlopscutter's filters and the ``mlops`` global on the environment."""
 
@@ -41,11 +51,14 @@ class MlopsExtension(Extension):
         environment.filters.update(
             {
                 "mlops_slug": slugify,
+                "github_owner": github_owner,
                 "q": quote,
                 "md": markdown_text,
                 "sh": shell_word,
                 "tag": tag_value,
                 "mermaid": mermaid_label,
+                "gha": github_expression,
+                "json_document": json_document,
             }
         )
         environment.globals["mlops"] = project_context

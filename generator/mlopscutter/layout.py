@@ -19,20 +19,34 @@ class PathRule:
     reason: str
 
 
+def _codepipeline(o: Options) -> bool:
+    return o.ci_provider == "codepipeline"
+
+
+def _github_actions(o: Options) -> bool:
+    return o.ci_provider == "github-actions"
+
+
+def _gitflow(o: Options) -> bool:
+    return o.branch_model == "gitflow"
+
+
 LAYOUT: tuple[PathRule, ...] = (
-    PathRule(
-        "buildspecs",
-        lambda o: o.ci_provider == "codepipeline",
-        "CodeBuild buildspecs serve the CodePipeline provider",
-    ),
-    PathRule(
-        "infra/cicd.yaml", lambda o: o.ci_provider == "codepipeline", "the CodePipeline CI/CD stack"
-    ),
+    PathRule("buildspecs", _codepipeline, "CodeBuild buildspecs serve the CodePipeline provider"),
+    PathRule("infra/cicd.yaml", _codepipeline, "the CodePipeline CI/CD stack"),
     PathRule(
         ".github/workflows",
-        lambda o: o.ci_provider == "github-actions",
+        _github_actions,
         "GitHub Actions workflows serve the github-actions provider",
     ),
+    PathRule(
+        "infra/github-oidc.yaml",
+        _github_actions,
+        "OIDC roles let GitHub Actions reach AWS without stored keys",
+    ),
+    PathRule(".github/rulesets/develop.json", _gitflow, "gitflow's integration branch"),
+    PathRule(".github/rulesets/release.json", _gitflow, "gitflow's release branches"),
+    PathRule(".github/rulesets/release-tags.json", _gitflow, "gitflow tags each release"),
 )
 
 

@@ -200,10 +200,33 @@ def check_buildspec(document: Any, text: str, display: str, targets: set[str]) -
     return findings
 
 
+@dataclass(frozen=True)
+class LintReport:
+    """Every finding, and the linters that could not run here (with why)."""
+
+    findings: list[Finding]
+    skipped: list[str]
+
+
+def lint_report(
+    project_dir: Path, regions: Iterable[str] | None = None, cfn_linter: CfnLinter | None = None
+) -> LintReport:
+    """Run every linter on ``project_dir``: the findings, and which linters were missing.
+
+    :raises ProjectNotFoundError: when the directory does not exist.
+    """
+    from mlopscutter.workflow_lint import lint_workflows
+
+    findings = lint_project(project_dir, regions, cfn_linter)
+    workflows = lint_workflows(project_dir)
+    return LintReport(sorted(findings + workflows.findings), workflows.skipped)
+
+
 def lint_project(
     project_dir: Path, regions: Iterable[str] | None = None, cfn_linter: CfnLinter | None = None
 ) -> list[Finding]:
-    """Every finding in ``project_dir``, sorted by file and line.
+    """Findings of cfn-lint, the YAML/JSON parse and the buildspec checks, sorted by file and
+    line (:func:`lint_report` adds the workflow linters).
 
     :raises ProjectNotFoundError: when the directory does not exist.
     """

@@ -53,14 +53,19 @@ def uncovered_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, Any, str, Any
 
 def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """allpairspy's greedy search can miss pairs its filter made hard; add a row for each
-    missed pair that some existing row (or the defaults) can carry without breaking a rule."""
-    candidates = [*rows, fill_derived_defaults(default_answers())]
-    for a, va, b, vb in uncovered_pairs(rows):
-        if any(row[a] == va and row[b] == vb for row in rows):
-            continue
-        for candidate in candidates:
-            row = {**candidate, a: va, b: vb}
-            if _consistent(row):
-                rows.append(row)
-                break
+    missed pair that some row (or the defaults) can carry without breaking a rule, until no
+    more can be added (a row added for one pair can carry another)."""
+    defaults = fill_derived_defaults(default_answers())
+    added = True
+    while added:
+        added = False
+        for a, va, b, vb in uncovered_pairs(rows):
+            if any(row[a] == va and row[b] == vb for row in rows):
+                continue
+            for candidate in [*rows, defaults]:
+                row = {**candidate, a: va, b: vb}
+                if _consistent(row):
+                    rows.append(row)
+                    added = True
+                    break
     return rows

@@ -106,7 +106,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "codepipeline",
         "Delivery system: AWS CodePipeline or GitHub Actions",
         choices=("codepipeline", "github-actions"),
-        supported=("codepipeline",),
+        supported=("codepipeline", "github-actions"),
     ),
     OptionSpec(
         "github_repository",
@@ -116,12 +116,19 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         samples=("acme/churn-model", "a-b/x.y_z"),
     ),
     OptionSpec(
+        "code_owners",
+        "text",
+        "@{{ cookiecutter.github_repository | github_owner }}",
+        "CODEOWNERS of the whole repository: GitHub users or teams, e.g. @acme/ml-platform",
+        samples=("@acme", "@acme/ml-platform @jane-doe"),
+    ),
+    OptionSpec(
         "branch_model",
         "choice",
         "github-flow",
         "Branching model that drives pipeline triggers",
         choices=("github-flow", "gitflow"),
-        supported=("github-flow",),
+        supported=("github-flow", "gitflow"),
     ),
     OptionSpec(
         "inference",
@@ -241,6 +248,7 @@ class Options:
     aws_region: str
     ci_provider: str
     github_repository: str
+    code_owners: str
     branch_model: str
     inference: str
     deployment_strategy: str
@@ -269,6 +277,11 @@ def slugify(text: str) -> str:
     return slug[:32].rstrip("-")
 
 
+def github_owner(repository: str) -> str:
+    """The owner part of ``owner/name``."""
+    return repository.split("/", 1)[0]
+
+
 def default_answers() -> dict[str, str | int]:
     """The declared defaults with derived (Jinja) defaults left out."""
     return {
@@ -285,6 +298,8 @@ def fill_derived_defaults(answers: Mapping[str, Any]) -> dict[str, Any]:
         filled["project_slug"] = slugify(str(filled.get("project_name", "")))
     if not filled.get("github_repository"):
         filled["github_repository"] = f"example-org/{filled['project_slug']}"
+    if not filled.get("code_owners"):
+        filled["code_owners"] = "@" + github_owner(str(filled["github_repository"]))
     return filled
 
 

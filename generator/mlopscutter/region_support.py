@@ -9,7 +9,13 @@ from __future__ import annotations
 
 CONNECTION = "AWS::CodeConnections::Connection"
 
+_NO_API_DESTINATIONS = frozenset(
+    {"ap-east-2", "ap-southeast-5", "ap-southeast-6", "ca-west-1", "il-central-1", "mx-central-1"}
+)
+
 MISSING_IN: dict[str, frozenset[str]] = {
+    "AWS::Events::Connection": _NO_API_DESTINATIONS,
+    "AWS::Events::ApiDestination": _NO_API_DESTINATIONS,
     CONNECTION: frozenset(
         {
             "af-south-1",
@@ -48,6 +54,11 @@ MISSING_IN: dict[str, frozenset[str]] = {
 # not listed: where CloudFormation cannot create it, the CI/CD stack takes an existing one.
 REQUIRED_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("ci_provider", "codepipeline"): ("AWS::CodeBuild::Project",),
+    # The model-approved rule reaches GitHub through an EventBridge API destination.
+    ("ci_provider", "github-actions"): (
+        "AWS::Events::Connection",
+        "AWS::Events::ApiDestination",
+    ),
     ("inference", "realtime"): (
         "AWS::SageMaker::Endpoint",
         "AWS::SageMaker::EndpointConfig",

@@ -230,6 +230,21 @@ def _check_github_repository(values: Mapping[str, Any]) -> str | None:
     )
 
 
+CODE_OWNER_PATTERN = re.compile(
+    r"@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:/[A-Za-z0-9._-]{1,100})?"
+)
+
+
+def _check_code_owners(values: Mapping[str, Any]) -> str | None:
+    owners = values["code_owners"].split()
+    if owners and all(CODE_OWNER_PATTERN.fullmatch(owner) for owner in owners):
+        return None
+    return (
+        f"code_owners={values['code_owners']!r} is not a list of GitHub owners; allowed: "
+        "one or more @user or @org/team handles separated by spaces (e.g. @acme/ml-platform)"
+    )
+
+
 def _check_schedule(values: Mapping[str, Any]) -> str | None:
     expression = values["retrain_schedule"]
     if expression == "":
@@ -334,6 +349,7 @@ def _all_rules() -> tuple[Rule, ...]:
         Rule(
             "github-repository-form", ("github_repository",), "owner/name", _check_github_repository
         ),
+        Rule("code-owners-form", ("code_owners",), "GitHub owner handles", _check_code_owners),
         Rule(
             "schedule-expression",
             ("retrain_schedule",),

@@ -79,3 +79,42 @@ def test_only_approved_packages_of_this_group_start_a_deployment(
         if delivered:
             body = json.loads(messages[0]["Body"])
             assert body["detail"]["ModelPackageGroupName"] == group
+
+
+def test_github_dispatch_payload_is_what_repository_dispatch_takes(tmp_path) -> None:
+    """The API destination target's input transformer, applied by moto to an SQS target, gives
+    the body GitHub's repository_dispatch endpoint expects."""
+    project = render(example_answers("github-actions-github-flow"), tmp_path)
+    template, matches = decode(str(project / "infra" / "retraining.yaml"))
+    assert not matches and template is not None
+    rule = template["Resources"]["ModelApprovedRule"]["Properties"]
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["GitHubDispatchDestination", "Arn"]}
+    destination = template["Resources"]["GitHubDispatchDestination"]["Properties"]
+    assert destination["InvocationEndpoint"] == (
+        "https://api.github.com/repos/acme/churn-scoring/dispatches"
+    )
+    assert destination["HttpMethod"] == "POST"
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        events = boto3.client("events", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="dispatches")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        events.put_rule(Name="approved", EventPattern=json.dumps(rule["EventPattern"]))
+        events.put_targets(
+            Rule="approved",
+            Targets=[{"Id": "q", "Arn": queue_arn, "InputTransformer": target["InputTransformer"]}],
+        )
+        events.put_events(Entries=[_model_package_event("churn-scoring", "Approved", 7)])
+        (message,) = sqs.receive_message(QueueUrl=queue_url)["Messages"]
+    assert json.loads(message["Body"]) == {
+        "event_type": "model-approved",
+        "client_payload": {
+            "model_package_arn": (
+                f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/churn-scoring/7"
+            ),
+            "model_package_version": 7,
+        },
+    }

@@ -55,8 +55,46 @@ def test_all_at_once_has_no_size_and_minimum_timeout() -> None:
     assert routing.max_execution_timeout_seconds == 1800
 
 
-def test_github_flow_deploys_both_stages_from_main() -> None:
-    assert _context().branch_stages == {"main": ("staging", "prod")}
+def test_github_flow_one_pipeline_deploys_both_stages_from_main() -> None:
+    (pipeline,) = _context().deploy_pipelines
+    assert [s.name for s in pipeline.stages] == ["staging", "prod"]
+    assert [r.pattern for r in pipeline.branches] == ["main"]
+    assert pipeline.starts_on_model_approval
+
+
+def test_gitflow_pipelines_per_branch_group() -> None:
+    staging, prod = _context(branch_model="gitflow").deploy_pipelines
+    assert (staging.name, [r.pattern for r in staging.branches]) == (
+        "customer-churn-deploy-staging",
+        ["develop", "release/*"],
+    )
+    assert (prod.name, [r.pattern for r in prod.branches]) == (
+        "customer-churn-deploy-prod",
+        ["main"],
+    )
+    assert staging.starts_on_model_approval and not prod.starts_on_model_approval
+    assert staging.logical_id == "DeployStagingPipeline"
+
+
+def test_github_flow_production_job_follows_staging_with_its_model() -> None:
+    staging, production = _context(ci_provider="github-actions").deploy_jobs
+    assert (staging.needs, staging.model_from) == ("build", None)
+    assert (production.needs, production.model_from) == ("deploy-staging", "deploy-staging")
+    assert production.condition == staging.condition
+    assert "repository_dispatch" in production.condition
+
+
+def test_gitflow_production_job_runs_on_main_only() -> None:
+    staging, production = _context(ci_provider="github-actions", branch_model="gitflow").deploy_jobs
+    assert production.needs == "build" and production.model_from is None
+    assert production.condition == "github.ref == 'refs/heads/main'"
+    assert "startsWith(github.ref, 'refs/heads/release/')" in staging.condition
+    assert "repository_dispatch" in staging.condition
+
+
+def test_ci_checks_per_provider() -> None:
+    assert _context(ci_provider="github-actions").ci_checks == ("lint", "test")
+    assert _context().ci_checks == ("customer-churn/lint-and-test",)
 
 
 def test_schedule_node_and_edge_only_with_a_schedule() -> None:

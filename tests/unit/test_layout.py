@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from mlopscutter.layout import LAYOUT, prune, pruned_paths
 from mlopscutter.options import default_answers, parse_options
 
 
-def test_codepipeline_keeps_buildspecs_and_drops_workflows() -> None:
-    options = parse_options(default_answers())
-    assert pruned_paths(options) == [".github/workflows"]
+def _options(**overrides: str):
+    return parse_options({**default_answers(), **overrides})
 
 
-def test_github_actions_would_drop_codepipeline_files() -> None:
-    # ci_provider=github-actions is rejected by validation until it is delivered; the table
-    # already knows which files belong to each provider.
-    options = dataclasses.replace(parse_options(default_answers()), ci_provider="github-actions")
+def test_codepipeline_github_flow() -> None:
+    assert pruned_paths(_options()) == [
+        ".github/workflows",
+        "infra/github-oidc.yaml",
+        ".github/rulesets/develop.json",
+        ".github/rulesets/release.json",
+        ".github/rulesets/release-tags.json",
+    ]
+
+
+def test_github_actions_gitflow() -> None:
+    options = _options(ci_provider="github-actions", branch_model="gitflow")
     assert pruned_paths(options) == ["buildspecs", "infra/cicd.yaml"]
+
+
+def test_layout_rulesets_match_the_branch_policy() -> None:
+    from mlopscutter.context import build_context
+
+    for ci_provider in ("codepipeline", "github-actions"):
+        for branch_model in ("github-flow", "gitflow"):
+            options = _options(ci_provider=ci_provider, branch_model=branch_model)
+            kept = {
+                rule.pattern.removeprefix(".github/rulesets/").removesuffix(".json")
+                for rule in LAYOUT
+                if rule.pattern.startswith(".github/rulesets/") and rule.keep(options)
+            }
+            assert kept | {"main"} == set(build_context(options).rulesets)
 
 
 def test_prune_removes_files_and_folders(tmp_path) -> None:
@@ -26,7 +45,7 @@ def test_prune_removes_files_and_folders(tmp_path) -> None:
     (tmp_path / "infra").mkdir()
     (tmp_path / "infra" / "cicd.yaml").write_text("x")
     (tmp_path / "infra" / "model-service.yaml").write_text("x")
-    options = dataclasses.replace(parse_options(default_answers()), ci_provider="github-actions")
+    options = _options(ci_provider="github-actions")
     assert prune(tmp_path, options) == ["buildspecs", "infra/cicd.yaml"]
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["infra", "model-service.yaml"]
 

@@ -49,6 +49,11 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "region-offers-resources",
+        {"aws_region": "il-central-1", "ci_provider": "github-actions"},
+        ["AWS::Events::ApiDestination", "ci_provider='github-actions'"],
+    ),
+    (
+        "region-offers-resources",
         {"aws_region": "ap-south-2"},
         ["AWS::SageMaker::ModelPackageGroup", "every project"],
     ),
@@ -65,16 +70,12 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["ci_provider", "'jenkins'", "codepipeline, github-actions"],
     ),
     (
-        "ci_provider-supported",
-        {"ci_provider": "github-actions"},
-        ["ci_provider", "'github-actions'", "not supported yet", "codepipeline"],
+        "code-owners-form",
+        {"code_owners": "ml-team"},
+        ["code_owners='ml-team'", "@user or @org/team"],
     ),
+    ("code-owners-form", {"code_owners": "@acme/ml team"}, ["code_owners='@acme/ml team'"]),
     ("branch_model-choice", {"branch_model": "trunk"}, ["branch_model", "'trunk'", "gitflow"]),
-    (
-        "branch_model-supported",
-        {"branch_model": "gitflow"},
-        ["'gitflow'", "not supported yet", "github-flow"],
-    ),
     ("inference-choice", {"inference": "edge"}, ["inference", "'edge'", "realtime"]),
     ("inference-supported", {"inference": "serverless"}, ["'serverless'", "not supported yet"]),
     ("inference-supported", {"inference": "async"}, ["'async'", "not supported yet"]),
@@ -239,6 +240,13 @@ def test_options_that_do_not_apply_are_not_checked() -> None:
         }
     )
     assert options.deployment_strategy == "all-at-once"
+
+
+def test_empty_derived_options_take_their_derived_default() -> None:
+    options = parse_options(
+        {**default_answers(), "code_owners": "", "project_slug": "", "github_repository": "acme/x"}
+    )
+    assert (options.code_owners, options.project_slug) == ("@acme", "customer-churn")
 
 
 def test_strings_from_cookiecutter_are_coerced() -> None:

@@ -3,9 +3,12 @@ the deployment-specific ones (CodeBuild sets them from the CI/CD stack)."""
 
 from __future__ import annotations
 
+import functools
 import os
 
 PROJECT_SLUG = "demand-forecast"
+GITHUB_REPOSITORY = "acme/demand-forecast"
+PLATFORM_STACK = "demand-forecast-platform"
 REGION = "ap-southeast-2"
 MODEL_PACKAGE_GROUP = "demand-forecast"
 PIPELINE_NAME = "demand-forecast-training"
@@ -14,6 +17,7 @@ SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
 INFERENCE_INSTANCE_TYPES = ["ml.m5.large"]
 ENDPOINTS = {"prod": "demand-forecast-prod", "staging": "demand-forecast-staging"}
+STACKS = {"prod": "demand-forecast-model-prod", "staging": "demand-forecast-model-staging"}
 VARIANT_NAME = "AllTraffic"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
@@ -23,17 +27,34 @@ def region() -> str:
     return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or REGION
 
 
+def platform_output(key: str) -> str:
+    """An output of the platform stack (read once per process)."""
+    outputs = _platform_outputs()
+    if key not in outputs:
+        raise RuntimeError(f"the stack {PLATFORM_STACK} has no output {key}; deploy it first")
+    return outputs[key]
+
+
+@functools.cache
+def _platform_outputs() -> dict[str, str]:
+    import boto3
+
+    stack = boto3.client("cloudformation", region_name=region()).describe_stacks(
+        StackName=PLATFORM_STACK
+    )["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
 def artifact_bucket() -> str:
-    """The CI/CD stack's artifact bucket (CodeBuild sets ARTIFACT_BUCKET)."""
-    bucket = os.environ.get("ARTIFACT_BUCKET")
-    if not bucket:
-        raise RuntimeError("ARTIFACT_BUCKET is not set; it names the CI/CD stack's bucket")
-    return bucket
+    """The platform's artifact bucket (ARTIFACT_BUCKET, else the platform stack's output)."""
+    return os.environ.get("ARTIFACT_BUCKET") or platform_output("ArtifactBucketName")
 
 
 def sagemaker_role_arn() -> str:
-    """The SageMaker execution role (CodeBuild sets SAGEMAKER_ROLE_ARN)."""
-    arn = os.environ.get("SAGEMAKER_ROLE_ARN")
-    if not arn:
-        raise RuntimeError("SAGEMAKER_ROLE_ARN is not set; it names the execution role")
-    return arn
+    """The SageMaker execution role (SAGEMAKER_ROLE_ARN, else the platform stack's output)."""
+    return os.environ.get("SAGEMAKER_ROLE_ARN") or platform_output("SageMakerExecutionRoleArn")
+
+
+def cloudformation_role_arn() -> str:
+    """The role CloudFormation deploys the model service with."""
+    return platform_output("CloudFormationDeployRoleArn")

@@ -55,7 +55,7 @@ def test_no_approved_package_is_an_error(sagemaker) -> None:
 
 def test_writes_stage_parameter_files(sagemaker, tmp_path) -> None:
     arn = _package(sagemaker, "Approved")
-    written = deploy.main(["--config-dir", str(PROJECT_ROOT / "infra" / "config"),
+    written = deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
                            "--out-dir", str(tmp_path)])
     assert sorted(p.name for p in written) == sorted(f"{s}.json" for s in config.ENDPOINTS)
     for path in written:

@@ -1,0 +1,1 @@
+"""parts-demand: training, evaluation, inference and delivery code."""

@@ -1,0 +1,1 @@
+"""credit-limit: training, evaluation, inference and delivery code."""

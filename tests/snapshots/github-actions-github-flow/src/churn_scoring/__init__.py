@@ -1,0 +1,1 @@
+"""churn-scoring: training, evaluation, inference and delivery code."""
