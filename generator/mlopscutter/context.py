@@ -75,6 +75,7 @@ class DeployPipeline:
     stages: tuple[Stage, ...]
     branches: tuple[BranchRule, ...]
     starts_on_model_approval: bool
+    tags_release: bool
 
     @property
     def logical_id(self) -> str:
@@ -305,6 +306,7 @@ class ProjectContext:
                 tuple(by_name[name] for name in stages),
                 rules,
                 starts_on_model_approval=stages == approval,
+                tags_release=self.tags_releases and stages[-1] == self.stages[-1].name,
             )
             for stages, rules in groups
         )

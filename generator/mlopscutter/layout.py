@@ -47,6 +47,7 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule(".github/rulesets/develop.json", _gitflow, "gitflow's integration branch"),
     PathRule(".github/rulesets/release.json", _gitflow, "gitflow's release branches"),
     PathRule(".github/rulesets/release-tags.json", _gitflow, "gitflow tags each release"),
+    PathRule("buildspecs/release-tag.yml", _gitflow, "gitflow tags each release"),
 )
 
 

@@ -17,6 +17,7 @@ def test_codepipeline_github_flow() -> None:
         ".github/rulesets/develop.json",
         ".github/rulesets/release.json",
         ".github/rulesets/release-tags.json",
+        "buildspecs/release-tag.yml",
     ]
 
 
