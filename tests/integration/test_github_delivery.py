@@ -236,23 +236,40 @@ def test_gitflow_on_codepipeline_tags_each_production_release(projects) -> None:
     tag = next(a for a in last_stage["Actions"] if a["Name"] == "ReleaseTag")
     assert tag["RunOrder"] == 2  # after the deployment action of the same stage
     assert json.loads(tag["Configuration"]["EnvironmentVariables"]) == [
-        {"name": "GITHUB_SHA", "value": "#{SourceVariables.CommitId}", "type": "PLAINTEXT"}]
+        {"name": "GITHUB_SHA", "value": "#{SourceVariables.CommitId}", "type": "PLAINTEXT"}
+    ]
     environment = resources["ReleaseTagProject"]["Properties"]["Environment"]
     token = next(v for v in environment["EnvironmentVariables"] if v["Name"] == "GITHUB_TOKEN")
-    assert token == {"Name": "GITHUB_TOKEN", "Type": "SECRETS_MANAGER",
-                     "Value": {"Ref": "ReleaseTokenSecret"}}
-    assert "ReleaseTagProject" not in _template(
-        projects[("codepipeline", "github-flow")] / "infra" / "cicd.yaml")["Resources"]
+    assert token == {
+        "Name": "GITHUB_TOKEN",
+        "Type": "SECRETS_MANAGER",
+        "Value": {"Ref": "ReleaseTokenSecret"},
+    }
+    assert (
+        "ReleaseTagProject"
+        not in _template(projects[("codepipeline", "github-flow")] / "infra" / "cicd.yaml")[
+            "Resources"
+        ]
+    )
 
 
 @pytest.mark.parametrize("branches", ["github-flow", "gitflow"])
 def test_no_access_keys_anywhere_in_delivery(projects, branches) -> None:
     project = projects[("github-actions", branches)]
-    delivery = [*(project / ".github").rglob("*"), *(project / "infra").rglob("*"),
-                project / "Makefile", project / "README.md"]
+    delivery = [
+        *(project / ".github").rglob("*"),
+        *(project / "infra").rglob("*"),
+        project / "Makefile",
+        project / "README.md",
+    ]
     for path in delivery:
         if path.is_file():
             text = path.read_text().lower()
-            for key in ("aws-access-key-id", "aws_access_key_id", "aws-secret-access-key",
-                        "aws_secret_access_key", "secrets."):
+            for key in (
+                "aws-access-key-id",
+                "aws_access_key_id",
+                "aws-secret-access-key",
+                "aws_secret_access_key",
+                "secrets.",
+            ):
                 assert key not in text, (path.relative_to(project), key)
