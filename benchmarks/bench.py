@@ -25,6 +25,7 @@ sys.path[:0] = [str(REPO_ROOT / "generator"), str(REPO_ROOT)]
 from mlopscutter.lint import CfnLinter, lint_project  # noqa: E402
 from mlopscutter.main import render_project  # noqa: E402
 from mlopscutter.matrix import pairwise_answers  # noqa: E402
+from mlopscutter.workflow_lint import lint_workflows  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ANSWERS = [
@@ -87,7 +88,7 @@ def bench_new(runs: int) -> dict[str, float]:
 def bench_matrix() -> dict[str, float]:
     rows = pairwise_answers()
     linters: dict[str, CfnLinter] = {}
-    render_s = lint_s = 0.0
+    render_s = lint_s = workflow_s = 0.0
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for index, answers in enumerate(rows):
@@ -97,10 +98,17 @@ def bench_matrix() -> dict[str, float]:
             region = answers["aws_region"]
             linter = linters.setdefault(region, CfnLinter([region]))
             findings = lint_project(project, cfn_linter=linter)
-            lint_s += time.perf_counter() - t1
+            t2 = time.perf_counter()
+            workflows = lint_workflows(project)
+            t3 = time.perf_counter()
             render_s += t1 - t0
-            if findings:
-                raise SystemExit(f"matrix row {index} is not clean: {findings[0]}")
+            lint_s += t2 - t1
+            workflow_s += t3 - t2
+            if workflows.skipped:
+                raise SystemExit(f"workflow linters missing: {workflows.skipped}")
+            if findings or workflows.findings:
+                first = (findings or workflows.findings)[0]
+                raise SystemExit(f"matrix row {index} is not clean: {first}")
     total = time.perf_counter() - start
     return {
         "rows": len(rows),
@@ -126,6 +134,10 @@ def main() -> None:
     print(
         f"  per project     render {matrix['render_per_project_s']:.3f} s, "
         f"lint {matrix['lint_per_project_s']:.3f} s (cfn-lint, YAML/JSON parse, buildspecs)"
+    )
+    print(
+        f"  workflows       {matrix['workflow_lint_per_project_s']:.3f} s per project "
+        f"(actionlint, zizmor, schema; {matrix['projects_with_workflows']} projects)"
     )
 
 
