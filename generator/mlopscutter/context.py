@@ -20,6 +20,8 @@ VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name 
 CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 PYTHON_VERSION = "3.11"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
+# CloudWatch Logs retention of every log group the project creates.
+LOG_RETENTION_DAYS = 90
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
 
@@ -157,6 +159,10 @@ class ProjectContext:
     @property
     def sklearn_framework_version(self) -> str:
         return SKLEARN_FRAMEWORK_VERSION
+
+    @property
+    def log_retention_days(self) -> int:
+        return LOG_RETENTION_DAYS
 
     @property
     def actions(self) -> dict[str, PinnedAction]:

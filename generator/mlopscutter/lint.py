@@ -34,6 +34,10 @@ SKIP_DIRS = frozenset(
     }
 )
 BUILDSPEC_PHASES = ("install", "pre_build", "build", "post_build")
+# CloudFormation quotas (CloudFormation User Guide, "quotas"): a template passed inline
+# (TemplateBody, as `aws cloudformation deploy` without a bucket and `make deploy` do).
+MAX_INLINE_TEMPLATE_BYTES = 51_200
+MAX_TEMPLATE_SECTION_ITEMS = {"Resources": 500, "Parameters": 200, "Outputs": 200}
 BUILDSPEC_TOP_KEYS = frozenset(
     {"version", "run-as", "env", "proxy", "batch", "phases", "reports", "artifacts", "cache"}
 )
@@ -116,6 +120,33 @@ def _parse_documents(path: Path, display: str) -> tuple[Any, list[Finding]]:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         return None, [Finding(display, line, "parse-yaml", str(error).splitlines()[0])]
+
+
+def check_quotas(document: dict[str, Any], size: int, display: str) -> list[Finding]:
+    """CloudFormation's template quotas: inline body size and section item counts."""
+    findings = []
+    if size > MAX_INLINE_TEMPLATE_BYTES:
+        findings.append(
+            Finding(
+                display,
+                1,
+                "quota-template-size",
+                f"{size} bytes; a template passed inline may have at most "
+                f"{MAX_INLINE_TEMPLATE_BYTES}",
+            )
+        )
+    for section, limit in MAX_TEMPLATE_SECTION_ITEMS.items():
+        count = len(document.get(section) or {})
+        if count > limit:
+            findings.append(
+                Finding(
+                    display,
+                    1,
+                    f"quota-{section.lower()}",
+                    f"{count} {section.lower()}; CloudFormation allows {limit}",
+                )
+            )
+    return findings
 
 
 def makefile_targets(makefile: Path) -> set[str]:
@@ -251,6 +282,7 @@ def lint_project(
             )
         elif is_cloudformation(document):
             templates.append((path, display))
+            findings.extend(check_quotas(document, path.stat().st_size, display))
     if templates:
         linter = cfn_linter or CfnLinter(list(regions))
         for path, display in templates:

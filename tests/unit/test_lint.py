@@ -108,3 +108,16 @@ def test_a_clean_buildspec_has_no_findings() -> None:
         "artifacts": {"files": ["**/*"]},
     }
     assert check_buildspec(document, "", "b.yml", {"test"}) == []
+
+
+def test_quotas() -> None:
+    from mlopscutter.lint import check_quotas
+
+    small = {"Resources": {f"R{i}": {} for i in range(3)}}
+    assert check_quotas(small, 1000, "t.yaml") == []
+    big = {
+        "Resources": {f"R{i}": {} for i in range(501)},
+        "Outputs": {f"O{i}": {} for i in range(201)},
+    }
+    rules = [f.rule for f in check_quotas(big, 51_201, "t.yaml")]
+    assert rules == ["quota-template-size", "quota-resources", "quota-outputs"]

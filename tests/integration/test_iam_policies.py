@@ -1,0 +1,148 @@
+"""Every rendered IAM, key, bucket and queue policy of every example: no Allow of `*` or of a
+whole service (`service:*`), and `Resource: "*"` only for actions AWS does not scope to a
+resource (the documented list below) or in a key policy, where it means the key itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+
+from tests.helpers import example_answers, example_names, render
+
+# Actions that name no resource type in the Service Authorization Reference, or whose
+# resources carry an id generated at creation, so a policy cannot name them in advance.
+UNSCOPED_ACTIONS = {
+    "ecr:GetAuthorizationToken": "no resource type: the token covers the registry",
+    "cloudwatch:PutMetricData": "no resource type; narrowed by the cloudwatch:namespace key",
+    "application-autoscaling:DescribeScalableTargets": "no resource type",
+    "application-autoscaling:DescribeScalingPolicies": "no resource type",
+    "application-autoscaling:RegisterScalableTarget": "scalable targets are named by an id "
+    "generated when they are registered",
+    "application-autoscaling:DeregisterScalableTarget": "as RegisterScalableTarget",
+    "application-autoscaling:PutScalingPolicy": "as RegisterScalableTarget",
+    "application-autoscaling:DeleteScalingPolicy": "as RegisterScalableTarget",
+    "application-autoscaling:TagResource": "as RegisterScalableTarget",
+}
+POLICY_PROPERTIES = {
+    "AWS::IAM::Role": "Policies",
+    "AWS::IAM::Policy": "PolicyDocument",
+    "AWS::IAM::ManagedPolicy": "PolicyDocument",
+    "AWS::KMS::Key": "KeyPolicy",
+    "AWS::S3::BucketPolicy": "PolicyDocument",
+    "AWS::SQS::QueuePolicy": "PolicyDocument",
+    "AWS::SNS::TopicPolicy": "PolicyDocument",
+}
+
+
+def _statements(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    properties = resource.get("Properties", {})
+    document = properties.get(POLICY_PROPERTIES[resource["Type"]])
+    if resource["Type"] == "AWS::IAM::Role":
+        return [s for policy in document or [] for s in policy["PolicyDocument"]["Statement"]]
+    return list(document["Statement"]) if document else []
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_problems(template: dict[str, Any]) -> list[str]:
+    problems = []
+    for name, resource in template.get("Resources", {}).items():
+        if resource["Type"] not in POLICY_PROPERTIES:
+            continue
+        for statement in _statements(resource):
+            if statement["Effect"] != "Allow":
+                continue  # denies (TLS-only, for one) may be as wide as they like
+            actions = _as_list(statement.get("Action", []))
+            where = f"{name}/{statement.get('Sid', '?')}"
+            for action in actions:
+                if action == "*" or (isinstance(action, str) and action.endswith(":*")):
+                    problems.append(f"{where}: allows {action}")
+            if "*" in _as_list(statement.get("Resource", [])):
+                if resource["Type"] == "AWS::KMS::Key":
+                    continue
+                unscoped = [a for a in actions if a not in UNSCOPED_ACTIONS]
+                if unscoped:
+                    problems.append(f"{where}: Resource '*' for {unscoped}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    found = {}
+    for example in example_names():
+        project = render(example_answers(example), tmp_path_factory.mktemp(example))
+        for path in sorted((project / "infra").glob("*.yaml")):
+            template, matches = decode(str(path))
+            assert not matches and template is not None
+            found[f"{example}/{path.name}"] = template
+    return found
+
+
+def test_every_policy_is_scoped(templates) -> None:
+    problems = {name: policy_problems(t) for name, t in templates.items()}
+    assert {name: p for name, p in problems.items() if p} == {}
+    assert sum(1 for name in templates if name.endswith("platform.yaml")) == len(example_names())
+
+
+@pytest.mark.parametrize(
+    ("statement", "problem"),
+    [
+        ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"}, "allows *"),
+        ({"Effect": "Allow", "Action": ["s3:*"], "Resource": "arn:aws:s3:::b"}, "allows s3:*"),
+        ({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}, "Resource '*'"),
+    ],
+)
+def test_the_audit_fails_on_a_wide_policy(statement, problem) -> None:
+    template = {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [statement]}}]
+                },
+            }
+        }
+    }
+    assert any(problem in p for p in policy_problems(template))
+
+
+def test_storage_and_messaging_are_encrypted_and_private(templates) -> None:
+    for name, template in templates.items():
+        for logical_id, resource in template["Resources"].items():
+            properties = resource.get("Properties", {})
+            kind = resource["Type"]
+            where = f"{name}:{logical_id}"
+            if kind == "AWS::S3::Bucket":
+                assert properties["BucketEncryption"], where
+                assert properties["VersioningConfiguration"]["Status"] == "Enabled", where
+                assert all(properties["PublicAccessBlockConfiguration"].values()), where
+                policies = [
+                    r
+                    for r in template["Resources"].values()
+                    if r["Type"] == "AWS::S3::BucketPolicy"
+                    and r["Properties"]["Bucket"] == {"Ref": logical_id}
+                ]
+                assert any(
+                    s["Effect"] == "Deny"
+                    and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+                    for r in policies
+                    for s in r["Properties"]["PolicyDocument"]["Statement"]
+                ), where
+            elif kind == "AWS::SQS::Queue":
+                assert properties.get("SqsManagedSseEnabled") or properties.get("KmsMasterKeyId"), (
+                    where
+                )
+            elif kind == "AWS::SNS::Topic":
+                assert properties.get("KmsMasterKeyId"), where
+            elif kind == "AWS::Logs::LogGroup":
+                assert properties.get("RetentionInDays") and properties.get("KmsKeyId"), where
+            elif kind == "AWS::CodeBuild::Project":
+                group = properties["LogsConfig"]["CloudWatchLogs"]["GroupName"]
+                assert isinstance(group, dict) and "Ref" in group, where  # a retained group
+                assert properties["EncryptionKey"], where
+            elif kind == "AWS::SageMaker::EndpointConfig":
+                assert properties.get("KmsKeyId"), where
