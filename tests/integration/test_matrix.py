@@ -1,5 +1,6 @@
 """The pairwise matrix over every option: each row renders, every linter is clean (0 errors,
-0 warnings), no template syntax is left, and every structured file parses."""
+0 warnings), no template syntax is left, and every structured file parses; checkov passes on
+every rendered CloudFormation template of the matrix and the examples."""
 
 from __future__ import annotations
 
@@ -13,9 +14,19 @@ from mlopscutter.errors import ValidationErrors
 from mlopscutter.lint import lint_report
 from mlopscutter.matrix import pairwise_answers, uncovered_pairs
 from mlopscutter.options import OPTION_SPECS, default_answers, fill_derived_defaults, parse_options
-from tests.helpers import render, template_syntax_left
+from mlopscutter.security_lint import run_checkov
+from tests.helpers import example_answers, example_names, render, template_syntax_left
 
 ROWS = pairwise_answers()
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every matrix row and example, rendered once for this module."""
+    root = tmp_path_factory.mktemp("matrix")
+    projects = {f"row-{i}": render(answers, root / f"row-{i}") for i, answers in enumerate(ROWS)}
+    projects.update({name: render(example_answers(name), root / name) for name in example_names()})
+    return projects
 
 
 def test_matrix_covers_every_value_of_every_option() -> None:
@@ -34,10 +45,10 @@ def test_pairs_left_out_are_impossible() -> None:
 
 
 @pytest.mark.parametrize("index", range(len(ROWS)))
-def test_matrix_row_renders_clean(index: int, tmp_path: Path, cfn_linters) -> None:
+def test_matrix_row_renders_clean(index: int, rendered, cfn_linters) -> None:
     answers = ROWS[index]
-    project = render(answers, tmp_path)
-    report = lint_report(project, cfn_linter=cfn_linters(answers["aws_region"]))
+    project = rendered[f"row-{index}"]
+    report = lint_report(project, cfn_linter=cfn_linters(answers["aws_region"]), checkov=False)
     assert report.skipped == [], "a linter is missing; run `make install`"
     assert report.findings == [], "\n".join(map(str, report.findings))
     for path in project.rglob("*"):
@@ -51,3 +62,10 @@ def test_matrix_row_renders_clean(index: int, tmp_path: Path, cfn_linters) -> No
             tomllib.loads(text)
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == answers["description"]
+
+
+def test_checkov_passes_on_every_rendered_template(rendered) -> None:
+    directories = [project / "infra" for project in rendered.values()]
+    findings = run_checkov(directories, next(iter(rendered.values())).parent.parent)
+    assert not isinstance(findings, str), f"not run: {findings}"
+    assert findings == [], "\n".join(map(str, findings))
