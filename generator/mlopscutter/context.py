@@ -11,6 +11,7 @@ from functools import cached_property
 
 from mlopscutter.branching import RELEASE_TAG_PATTERN, BranchPolicy, BranchRule, branch_policy
 from mlopscutter.escaping import tag_value
+from mlopscutter.names import RULES, fit
 from mlopscutter.options import Options
 from mlopscutter.region_support import CONNECTION, offers
 from mlopscutter.rules import deployment_timeout_seconds, traffic_steps
@@ -159,6 +160,85 @@ class ProjectContext:
     @property
     def sklearn_framework_version(self) -> str:
         return SKLEARN_FRAMEWORK_VERSION
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Names of the project's AWS resources that templates spell out, derived once and
+        kept within their service's length limit."""
+        slug = self.slug
+        return {
+            "connection": fit(slug, RULES["codeconnections"].max_length),
+            "kms-alias": f"alias/{slug}",
+            "release-token-secret": f"{slug}/github-release-token",
+            "build-project": f"{slug}-build",
+            "smoke-test-project": f"{slug}-smoke-test",
+            "train-project": f"{slug}-train",
+            "pull-request-check-project": f"{slug}-pull-request-check",
+            "release-tag-project": f"{slug}-release-tag",
+            "model-approved-rule": fit(f"{slug}-model-approved", RULES["events-rule"].max_length),
+            "retrain-schedule-rule": fit(
+                f"{slug}-retrain-schedule", RULES["events-rule"].max_length
+            ),
+            "events-connection": fit(f"{slug}-github", RULES["events-connection"].max_length),
+            "api-destination": fit(
+                f"{slug}-github-dispatch", RULES["events-api-destination"].max_length
+            ),
+            "dead-letter-queue": fit(f"{slug}-events-dlq", RULES["sqs-queue"].max_length),
+            "alerts-topic": f"{slug}-alerts",
+            "dead-letter-alarm": f"{slug}-events-dead-letters",
+        }
+
+    def aws_names(self) -> dict[str, list[str]]:
+        """Every AWS name the project derives, by kind (see :mod:`mlopscutter.names`)."""
+        n = self.names
+        exports = [
+            "ProjectKeyArn",
+            "ArtifactBucket",
+            "ArtifactBucketArn",
+            "SageMakerExecutionRoleArn",
+            "CloudFormationDeployRoleArn",
+            "ModelPackageGroupName",
+            "ModelApprovalPipelineName",
+        ]
+        return {
+            "sagemaker-endpoint": [stage.endpoint_name for stage in self.stages],
+            "sagemaker-model-package-group": [self.model_package_group],
+            "sagemaker-pipeline": [self.sagemaker_pipeline_name],
+            "iam-role": [
+                self.sagemaker_role_name,
+                self.cloudformation_role_name,
+                self.github_train_role_name,
+                *[stage.github_role_name for stage in self.stages],
+            ],
+            "cloudformation-stack": [
+                self.platform_stack_name,
+                self.cicd_stack_name,
+                self.retraining_stack_name,
+                *[stage.stack_name for stage in self.stages],
+            ],
+            "cloudformation-export": [f"{self.export_prefix}-{name}" for name in exports],
+            "codepipeline": [
+                self.train_pipeline_name,
+                *[pipeline.name for pipeline in self.deploy_pipelines],
+            ],
+            "codebuild": [n[key] for key in n if key.endswith("-project")],
+            "codeconnections": [n["connection"]],
+            "events-rule": [n["model-approved-rule"], n["retrain-schedule-rule"]],
+            "events-connection": [n["events-connection"]],
+            "events-api-destination": [n["api-destination"]],
+            "sqs-queue": [n["dead-letter-queue"]],
+            "sns-topic": [n["alerts-topic"]],
+            "kms-alias": [n["kms-alias"]],
+            "secret": [n["release-token-secret"]],
+            "cloudwatch-alarm": [
+                n["dead-letter-alarm"],
+                *[
+                    f"{stage.endpoint_name}-{suffix}"
+                    for stage in self.stages
+                    for suffix in ("5xx-errors", "model-latency")
+                ],
+            ],
+        }
 
     @property
     def log_retention_days(self) -> int:
