@@ -1,0 +1,191 @@
+"""Property-based: arbitrary answers give either a validation error (nothing written) or a
+project in which every YAML, JSON, TOML and Python file parses, no free text escaped its
+quoting, and every CloudFormation template is cfn-lint clean."""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mlopscutter.errors import ValidationErrors
+from mlopscutter.lint import _CfnTagLoader, lint_project
+from mlopscutter.matrix import pairwise_answers
+from mlopscutter.options import OPTION_SPECS, SPECS_BY_NAME, parse_options
+from mlopscutter.regions import COMMERCIAL_REGIONS
+from tests.helpers import REPO_ROOT, render, run
+
+EXAMPLES = 100
+FRAGMENTS = [
+    '"',
+    "'",
+    ":",
+    ": ",
+    "#",
+    " #",
+    "\n",
+    "\r\n",
+    "{{",
+    "}}",
+    "{%",
+    "%}",
+    "${{",
+    "#{",
+    "${",
+    "`",
+    "$(",
+    ")",
+    "\\",
+    "- ",
+    "---",
+    "\t",
+    "é",
+    "東京",
+    "🚀",
+    "\u2028",
+    "&",
+    "<script>",
+    "|",
+    ">",
+    "*",
+    "!Ref",
+    "@",
+    "%",
+    "null",
+    "~",
+]
+free_text = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), min_size=1, max_size=12
+).map("".join)
+
+
+FREE_TEXT = ("project_name", "description", "owner")
+adversarial_text = free_text.filter(lambda text: bool(text.strip()))
+
+
+def _arbitrary(name: str) -> st.SearchStrategy[Any]:
+    spec = SPECS_BY_NAME[name]
+    if spec.kind == "choice":
+        return st.sampled_from(spec.choices)
+    if spec.kind == "int":
+        assert spec.minimum is not None and spec.maximum is not None
+        return st.one_of(
+            st.sampled_from(spec.matrix_values()), st.integers(spec.minimum - 2, spec.maximum + 2)
+        )
+    if name == "aws_region":
+        return st.one_of(st.sampled_from(sorted(COMMERCIAL_REGIONS)), free_text)
+    return st.one_of(st.sampled_from(spec.samples or (spec.default,)), free_text)
+
+
+# Anything at all, valid or not.
+arbitrary_answers = st.fixed_dictionaries(
+    {spec.name: _arbitrary(spec.name) for spec in OPTION_SPECS}
+)
+# A valid combination of the structural options (a pairwise row) carrying adversarial free text:
+# every case renders, so every case exercises the escaping.
+renderable_answers = st.builds(
+    lambda row, texts: {**row, **texts},
+    st.sampled_from(pairwise_answers()),
+    st.fixed_dictionaries({name: adversarial_text for name in FREE_TEXT}),
+)
+
+
+def _check_project(project: Path, given: dict[str, Any], linters: Any) -> None:
+    for path in project.rglob("*"):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in (".yaml", ".yml"):
+            yaml.load(text, Loader=_CfnTagLoader)
+        elif path.suffix == ".json":
+            json.loads(text)
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix == ".py":
+            ast.parse(text)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == given["description"]
+    state = json.loads((project / ".cruft.json").read_text())
+    for name in ("project_name", "description", "owner"):
+        assert state["context"]["cookiecutter"][name] == given[name]
+    findings = lint_project(project, cfn_linter=linters(given["aws_region"]))
+    assert findings == [], "\n".join(map(str, findings))
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(renderable_answers)
+def test_adversarial_free_text_renders_safely(cfn_linters, given_answers: dict) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = render(given_answers, Path(tmp))
+        _check_project(project, given_answers, cfn_linters)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(arbitrary_answers)
+def test_arbitrary_answers_are_rejected_cleanly_or_accepted(given_answers: dict) -> None:
+    """Any answers either validate or fail with messages that name an option; the CLI then
+    exits 2 and writes nothing (checked for the first cases through the real CLI below)."""
+    try:
+        parse_options(given_answers)
+    except ValidationErrors as error:
+        assert error.errors
+        for problem in error.errors:
+            assert problem.options and all(o in SPECS_BY_NAME for o in problem.options)
+            assert problem.options[0] in problem.message
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(arbitrary_answers)
+def test_cli_exits_2_and_writes_nothing_on_arbitrary_answers(given_answers: dict) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        answers_file = Path(tmp) / "answers.yaml"
+        answers_file.write_text(yaml.safe_dump(given_answers, allow_unicode=True))
+        out = Path(tmp) / "out"
+        result = run(
+            [
+                sys.executable,
+                "-m",
+                "mlopscutter",
+                "new",
+                str(REPO_ROOT),
+                "--answers",
+                str(answers_file),
+                "--no-input",
+                "-o",
+                str(out),
+            ]
+        )
+        try:
+            parse_options(given_answers)
+            valid = True
+        except ValidationErrors:
+            valid = False
+        if valid:
+            assert result.returncode == 0, result.stderr
+        else:
+            assert result.returncode == 2, result.stderr
+            assert "mlopscutter: error:" in result.stderr
+            assert not out.exists() or not any(out.iterdir())
