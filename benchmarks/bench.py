@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT / "generator"), str(REPO_ROOT)]
@@ -25,7 +26,12 @@ sys.path[:0] = [str(REPO_ROOT / "generator"), str(REPO_ROOT)]
 from mlopscutter.lint import CfnLinter, lint_project  # noqa: E402
 from mlopscutter.main import render_project  # noqa: E402
 from mlopscutter.matrix import pairwise_answers  # noqa: E402
-from mlopscutter.workflow_lint import lint_workflows  # noqa: E402
+from mlopscutter.security_lint import run_checkov  # noqa: E402
+from mlopscutter.workflow_lint import (  # noqa: E402
+    run_actionlint,
+    run_workflow_schema,
+    run_zizmor,
+)
 
 BIN = Path(sys.executable).parent
 ANSWERS = [
@@ -85,37 +91,71 @@ def bench_new(runs: int) -> dict[str, float]:
     }
 
 
-def bench_matrix() -> dict[str, float]:
+def bench_matrix() -> dict[str, Any]:
+    """Render and lint every matrix row; seconds per linter, summed over the projects."""
     rows = pairwise_answers()
     linters: dict[str, CfnLinter] = {}
-    render_s = lint_s = workflow_s = 0.0
+    seconds = dict.fromkeys(
+        [
+            "render",
+            "cfn-lint + parse + buildspecs",
+            "actionlint",
+            "zizmor",
+            "workflow schema",
+            "checkov",
+        ],
+        0.0,
+    )
+    with_workflows = 0
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
+        projects = []
         for index, answers in enumerate(rows):
             t0 = time.perf_counter()
             project = render_project(answers, Path(tmp) / str(index), str(REPO_ROOT))
-            t1 = time.perf_counter()
+            seconds["render"] += time.perf_counter() - t0
+            projects.append(project)
             region = answers["aws_region"]
             linter = linters.setdefault(region, CfnLinter([region]))
-            findings = lint_project(project, cfn_linter=linter)
-            t2 = time.perf_counter()
-            workflows = lint_workflows(project)
-            t3 = time.perf_counter()
-            render_s += t1 - t0
-            lint_s += t2 - t1
-            workflow_s += t3 - t2
-            if workflows.skipped:
-                raise SystemExit(f"workflow linters missing: {workflows.skipped}")
-            if findings or workflows.findings:
-                first = (findings or workflows.findings)[0]
-                raise SystemExit(f"matrix row {index} is not clean: {first}")
-    total = time.perf_counter() - start
+            findings = _timed_call(
+                seconds,
+                "cfn-lint + parse + buildspecs",
+                lint_project,
+                project,
+                cfn_linter=linter,
+            )
+            workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
+            if workflows:
+                with_workflows += 1
+                for name, run in (
+                    ("actionlint", run_actionlint),
+                    ("zizmor", run_zizmor),
+                    ("workflow schema", run_workflow_schema),
+                ):
+                    outcome = _timed_call(seconds, name, run, workflows, project)
+                    if isinstance(outcome, str):
+                        raise SystemExit(f"not run: {outcome}")
+                    findings += outcome
+            if findings:
+                raise SystemExit(f"matrix row {index} is not clean: {findings[0]}")
+        security = _timed_call(
+            seconds, "checkov", run_checkov, [p / "infra" for p in projects], Path(tmp)
+        )
+        if isinstance(security, str) or security:
+            raise SystemExit(f"checkov: {security if isinstance(security, str) else security[0]}")
     return {
         "rows": len(rows),
-        "total_s": total,
-        "render_per_project_s": render_s / len(rows),
-        "lint_per_project_s": lint_s / len(rows),
+        "total_s": time.perf_counter() - start,
+        "seconds": seconds,
+        "with_workflows": with_workflows,
     }
+
+
+def _timed_call(seconds: dict[str, float], name: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+    t0 = time.perf_counter()
+    result = call(*args, **kwargs)
+    seconds[name] += time.perf_counter() - t0
+    return result
 
 
 def main() -> None:
@@ -127,18 +167,17 @@ def main() -> None:
     print(f"cookiecutter      median {new['cookiecutter_s']:.3f} s  ({args.runs} runs)")
     print(f"ratio             {new['ratio']:.2f}  (target <= 1.3)")
     matrix = bench_matrix()
+    rows, with_workflows = matrix["rows"], matrix["with_workflows"]
     print(
-        f"pairwise matrix   {matrix['rows']} projects rendered and linted in "
+        f"pairwise matrix   {rows} projects rendered and linted, checkov included, in "
         f"{matrix['total_s']:.1f} s  (target <= 180 s)"
     )
-    print(
-        f"  per project     render {matrix['render_per_project_s']:.3f} s, "
-        f"lint {matrix['lint_per_project_s']:.3f} s (cfn-lint, YAML/JSON parse, buildspecs)"
-    )
-    print(
-        f"  workflows       {matrix['workflow_lint_per_project_s']:.3f} s per project "
-        f"(actionlint, zizmor, schema; {matrix['projects_with_workflows']} projects)"
-    )
+    for name, total in sorted(matrix["seconds"].items(), key=lambda item: -item[1]):
+        projects = with_workflows if name in ("actionlint", "zizmor", "workflow schema") else rows
+        print(
+            f"  {name:<30} {total:6.1f} s in all, {total / projects:.3f} s per project "
+            f"({projects} projects)"
+        )
 
 
 if __name__ == "__main__":
