@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import ast
 import json
+import multiprocessing
+import os
 import sys
 import tempfile
 import tomllib
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -189,3 +193,48 @@ def test_cli_exits_2_and_writes_nothing_on_arbitrary_answers(given_answers: dict
             assert result.returncode == 2, result.stderr
             assert "mlopscutter: error:" in result.stderr
             assert not out.exists() or not any(out.iterdir())
+
+
+SLOW_EXAMPLES = 1000
+_WORKER_LINTERS: dict[str, Any] = {}
+
+
+def _render_and_check(given_answers: dict[str, Any]) -> str | None:
+    """Worker: render and check one case; the failure, or None. Runs in a child process."""
+    from mlopscutter.lint import CfnLinter
+
+    def linter_for(region: str) -> CfnLinter:
+        if region not in _WORKER_LINTERS:
+            _WORKER_LINTERS[region] = CfnLinter([region])
+        return _WORKER_LINTERS[region]
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            _check_project(render(given_answers, Path(tmp)), given_answers, linter_for)
+    except Exception as error:  # reported with the answers that caused it
+        return f"{given_answers!r}: {type(error).__name__}: {error}"
+    return None
+
+
+@pytest.mark.slow
+def test_a_thousand_adversarial_answers_render_safely() -> None:
+    """The slow tier: hypothesis draws 1,000 cases; both cores render and check them."""
+    cases: list[dict[str, Any]] = []
+
+    @settings(
+        max_examples=SLOW_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(renderable_answers)
+    def collect(given_answers: dict[str, Any]) -> None:
+        cases.append(given_answers)
+
+    collect()
+    assert len(cases) >= SLOW_EXAMPLES
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context) as pool:
+        failures = [f for f in pool.map(_render_and_check, cases, chunksize=25) if f]
+    assert failures == [], "\n".join(failures[:5])
