@@ -21,6 +21,30 @@ VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name 
 CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 PYTHON_VERSION = "3.11"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
+# Instance families whose storage is local NVMe instance store: SageMaker encrypts it in
+# hardware and refuses a volume KMS key for them (VolumeKmsKeyId).
+INSTANCE_STORE_FAMILIES = frozenset(
+    {
+        "m5d",
+        "m6id",
+        "c5d",
+        "c6id",
+        "r5d",
+        "r6id",
+        "m6gd",
+        "c6gd",
+        "r6gd",
+        "g4dn",
+        "g5",
+        "g6",
+        "g6e",
+        "p3dn",
+        "p4d",
+        "p5",
+        "trn1",
+        "inf2",
+    }
+)
 # CloudWatch Logs retention of every log group the project creates.
 LOG_RETENTION_DAYS = 90
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
@@ -239,6 +263,13 @@ class ProjectContext:
                 ],
             ],
         }
+
+    @property
+    def training_volume_encryption(self) -> bool:
+        """Whether training and processing volumes take the project key (not on instance
+        store, which SageMaker encrypts itself)."""
+        family = self.options.training_instance_type.split(".")[1]
+        return family not in INSTANCE_STORE_FAMILIES
 
     @property
     def log_retention_days(self) -> int:

@@ -179,7 +179,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "ml.m5.xlarge",
         "Training " + INSTANCE_TYPE_HELP,
-        samples=("ml.m5.xlarge", "ml.g5.2xlarge"),
+        samples=("ml.m5.xlarge", "ml.m5d.2xlarge"),
     ),
     OptionSpec(
         "staging_instance_type",
@@ -196,7 +196,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "ml.m5.large",
         "Production " + INSTANCE_TYPE_HELP,
-        samples=("ml.m5.large", "ml.g4dn.xlarge"),
+        samples=("ml.m5.large", "ml.r5.xlarge"),
     ),
     OptionSpec(
         "prod_instance_count", "int", 2, "Production endpoint instances", minimum=1, maximum=100

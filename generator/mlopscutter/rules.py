@@ -161,6 +161,26 @@ def _free_text_rule(name: str) -> Rule:
     return Rule(f"{name}-text", (name,), f"{name} is non-empty text", check)
 
 
+# GPU and accelerator (Inferentia, Trainium) families. The SageMaker scikit-learn images
+# are built for CPU only (the SDK's image list has no "gpu" processor for them).
+ACCELERATED_FAMILIES = frozenset(
+    {"g4dn", "g5", "g6", "g6e", "p3", "p3dn", "p4d", "p5", "inf1", "inf2", "trn1"}
+)
+
+
+def _cpu_instance_rule(name: str) -> Rule:
+    def check(values: Mapping[str, Any]) -> str | None:
+        family = values[name].split(".")[1]
+        if family not in ACCELERATED_FAMILIES:
+            return None
+        return (
+            f"{name}={values[name]!r} is a GPU or accelerator instance, but the scikit-learn "
+            "container runs on CPU only; allowed: a CPU family such as ml.m5, ml.c5 or ml.r5"
+        )
+
+    return Rule(f"{name}-cpu", (name,), f"{name} is a CPU instance", check)
+
+
 def _instance_type_rule(name: str) -> Rule:
     def check(values: Mapping[str, Any]) -> str | None:
         value = values[name]
@@ -357,10 +377,9 @@ def _all_rules() -> tuple[Rule, ...]:
             _check_schedule,
         ),
     ]
-    rules += [
-        _instance_type_rule(name)
-        for name in ("training_instance_type", "staging_instance_type", "prod_instance_type")
-    ]
+    instance_options = ("training_instance_type", "staging_instance_type", "prod_instance_type")
+    rules += [_instance_type_rule(name) for name in instance_options]
+    rules += [_cpu_instance_rule(name) for name in instance_options]
     rules += [
         Rule(
             "autoscaling-range",

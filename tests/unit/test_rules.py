@@ -132,6 +132,13 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("prod_instance_type-known", {"prod_instance_type": "ml.m5"}, ["prod_instance_type"]),
     (
+        "training_instance_type-cpu",
+        {"training_instance_type": "ml.g5.2xlarge"},
+        ["training_instance_type='ml.g5.2xlarge'", "CPU only", "ml.m5"],
+    ),
+    ("staging_instance_type-cpu", {"staging_instance_type": "ml.inf2.xlarge"}, ["CPU only"]),
+    ("prod_instance_type-cpu", {"prod_instance_type": "ml.p4d.24xlarge"}, ["CPU only"]),
+    (
         "schedule-expression",
         {"retrain_schedule": "rate(1 hours)"},
         ["retrain_schedule", "'rate(1 hours)'", "rate(1 hour)"],

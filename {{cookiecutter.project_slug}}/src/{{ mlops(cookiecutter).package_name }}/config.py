@@ -16,6 +16,8 @@ PIPELINE_NAME = "{{ p.sagemaker_pipeline_name }}"
 SAGEMAKER_ROLE_NAME = "{{ p.sagemaker_role_name }}"
 SKLEARN_FRAMEWORK_VERSION = "{{ p.sklearn_framework_version }}"
 TRAINING_INSTANCE_TYPE = "{{ cookiecutter.training_instance_type }}"
+# {{ cookiecutter.training_instance_type }} {{ "uses EBS volumes, encrypted with the project key" if p.training_volume_encryption else "has instance-store volumes, which SageMaker encrypts itself" }}.
+ENCRYPT_TRAINING_VOLUMES = {{ "True" if p.training_volume_encryption else "False" }}
 INFERENCE_INSTANCE_TYPES = {{ p.inference_instance_types | tojson }}
 ENDPOINTS = {{ p.endpoints | tojson }}
 STACKS = {{ p.stack_names | tojson }}
@@ -54,6 +56,11 @@ def artifact_bucket() -> str:
 def sagemaker_role_arn() -> str:
     """The SageMaker execution role (SAGEMAKER_ROLE_ARN, else the platform stack's output)."""
     return os.environ.get("SAGEMAKER_ROLE_ARN") or platform_output("SageMakerExecutionRoleArn")
+
+
+def kms_key_arn() -> str:
+    """The project's KMS key (KMS_KEY_ARN, else the platform stack's output)."""
+    return os.environ.get("KMS_KEY_ARN") or platform_output("ProjectKeyArn")
 
 
 def cloudformation_role_arn() -> str:

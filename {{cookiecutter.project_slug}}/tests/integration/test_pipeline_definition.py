@@ -29,9 +29,23 @@ def aws():
         yield
 
 
+KMS_KEY = "arn:aws:kms:{{ cookiecutter.aws_region }}:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
 @pytest.fixture
 def definition(aws) -> dict:
-    return json.loads(get_pipeline(role_arn=ROLE_ARN, bucket=BUCKET).definition())
+    return json.loads(get_pipeline(role_arn=ROLE_ARN, bucket=BUCKET, kms_key=KMS_KEY).definition())
+
+
+def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
+    steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
+    for name in ("PrepareData", "EvaluateModel"):
+        assert steps[name]["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
+        assert steps[name]["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == KMS_KEY
+    training = steps["TrainModel"]
+    assert training["OutputDataConfig"]["KmsKeyId"] == KMS_KEY
+    assert (training["ResourceConfig"].get("VolumeKmsKeyId") == KMS_KEY) == (
+        config.ENCRYPT_TRAINING_VOLUMES)
 
 
 def test_steps_run_in_order(definition) -> None:
@@ -73,6 +87,7 @@ def test_scripts_were_uploaded_to_the_bucket(definition) -> None:
 def test_upsert_and_start(aws, monkeypatch) -> None:
     monkeypatch.setenv("ARTIFACT_BUCKET", BUCKET)
     monkeypatch.setenv("SAGEMAKER_ROLE_ARN", ROLE_ARN)
+    monkeypatch.setenv("KMS_KEY_ARN", KMS_KEY)
     result = run_pipeline.main(["--start"])
     sagemaker = boto3.client("sagemaker")
     names = [p["PipelineName"] for p in sagemaker.list_pipelines()["PipelineSummaries"]]

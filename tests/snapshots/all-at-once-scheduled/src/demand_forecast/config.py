@@ -15,6 +15,8 @@ PIPELINE_NAME = "demand-forecast-training"
 SAGEMAKER_ROLE_NAME = "demand-forecast-sagemaker-execution"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
+# ml.m5.xlarge uses EBS volumes, encrypted with the project key.
+ENCRYPT_TRAINING_VOLUMES = True
 INFERENCE_INSTANCE_TYPES = ["ml.m5.large"]
 ENDPOINTS = {"prod": "demand-forecast-prod", "staging": "demand-forecast-staging"}
 STACKS = {"prod": "demand-forecast-model-prod", "staging": "demand-forecast-model-staging"}
@@ -53,6 +55,11 @@ def artifact_bucket() -> str:
 def sagemaker_role_arn() -> str:
     """The SageMaker execution role (SAGEMAKER_ROLE_ARN, else the platform stack's output)."""
     return os.environ.get("SAGEMAKER_ROLE_ARN") or platform_output("SageMakerExecutionRoleArn")
+
+
+def kms_key_arn() -> str:
+    """The project's KMS key (KMS_KEY_ARN, else the platform stack's output)."""
+    return os.environ.get("KMS_KEY_ARN") or platform_output("ProjectKeyArn")
 
 
 def cloudformation_role_arn() -> str:

@@ -15,7 +15,8 @@ def main(argv: list[str] | None = None) -> dict[str, str]:
     parser.add_argument("--triggered-by", default="ci")
     args = parser.parse_args(argv)
     role_arn = config.sagemaker_role_arn()
-    pipeline = get_pipeline(role_arn=role_arn, bucket=config.artifact_bucket())
+    pipeline = get_pipeline(role_arn=role_arn, bucket=config.artifact_bucket(),
+                            kms_key=config.kms_key_arn())
     result = {"PipelineArn": pipeline.upsert(role_arn=role_arn)["PipelineArn"]}
     if args.start:
         execution = pipeline.start(parameters={"TriggeredBy": args.triggered_by})

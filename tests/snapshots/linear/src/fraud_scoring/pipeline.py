@@ -37,9 +37,14 @@ def get_pipeline(
     region: str | None = None,
     pipeline_name: str = config.PIPELINE_NAME,
     model_package_group: str = config.MODEL_PACKAGE_GROUP,
+    kms_key: str | None = None,
     session: PipelineSession | None = None,
 ) -> Pipeline:
-    """Build the pipeline. Building uploads the scripts to ``bucket`` (S3 calls only)."""
+    """Build the pipeline. Building uploads the scripts to ``bucket`` (S3 calls only).
+
+    ``kms_key`` encrypts every job's output (and, where the instance type has EBS volumes,
+    its volumes).
+    """
     session = session or PipelineSession(
         boto_session=boto3.Session(region_name=region or config.region()), default_bucket=bucket
     )
@@ -53,6 +58,7 @@ def get_pipeline(
             framework_version=config.SKLEARN_FRAMEWORK_VERSION, role=role_arn,
             instance_type=PROCESSING_INSTANCE_TYPE, instance_count=1,
             base_job_name=f"{config.PROJECT_SLUG}-{purpose}", sagemaker_session=session,
+            output_kms_key=kms_key, volume_kms_key=kms_key,
         )
 
     prepare = ProcessingStep(
@@ -68,6 +74,8 @@ def get_pipeline(
         framework_version=config.SKLEARN_FRAMEWORK_VERSION, py_version="py3",
         instance_type=config.TRAINING_INSTANCE_TYPE, instance_count=1, role=role_arn,
         output_path=f"{prefix}/models", code_location=f"{prefix}/code",
+        output_kms_key=kms_key,
+        volume_kms_key=kms_key if config.ENCRYPT_TRAINING_VOLUMES else None,
         sagemaker_session=session,
     )
     train = TrainingStep(
