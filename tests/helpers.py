@@ -87,3 +87,30 @@ def template_syntax_left(text: str, answers: Mapping[str, Any] | None = None) ->
                 text = text.replace(form, "")
     text = text.replace("${{", "")
     return re.findall(r"\{\{|\{%|\{#|%\}|#\}", text)
+
+
+def git(*args: str, cwd: Path) -> str:
+    result = run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def make_template_repo(destination: Path, tag: str | None = None) -> Path:
+    """A git repository holding the checkout's template files (tracked and untracked, not
+    ignored), committed once, as a platform team's template repository would be."""
+    listed = run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT
+    ).stdout.split("\0")
+    for relative in filter(None, listed):
+        source = REPO_ROOT / relative
+        if source.is_file() and not relative.startswith("tests/snapshots/"):
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            target.chmod(source.stat().st_mode)
+    git("init", "-q", "-b", "main", cwd=destination)
+    git("add", "-A", cwd=destination)
+    git("commit", "-qm", "template v1", cwd=destination)
+    if tag:
+        git("tag", tag, cwd=destination)
+    return destination

@@ -85,6 +85,27 @@ def lint(project_dir: Path) -> None:
     click.echo("clean")
 
 
+@cli.command()
+@click.argument("project_dir", type=click.Path(path_type=Path), default=Path("."))
+def check(project_dir: Path) -> None:
+    """Exit 1 when PROJECT_DIR lags its template (naming both commits), 0 when current."""
+    from mlopscutter.updates import check as check_project
+
+    result = check_project(project_dir)
+    click.echo(result.describe())
+    if not result.current:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("project_dir", type=click.Path(path_type=Path), default=Path("."))
+def diff(project_dir: Path) -> None:
+    """Show PROJECT_DIR's changes against its template at the recorded commit and answers."""
+    from mlopscutter.updates import diff as diff_project
+
+    click.echo(diff_project(project_dir), nl=False)
+
+
 def main() -> None:
     """Entry point: map mlopscutter's errors to exit codes."""
     try:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import BIN, REPO_ROOT, read_tree, run
+from tests.helpers import BIN, make_template_repo, read_tree, run
 
 ANSWERS = {
     "project_name": "Three Paths",
@@ -23,23 +22,7 @@ ANSWERS = {
 @pytest.fixture(scope="module")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding the checkout's template (cruft clones templates with git)."""
-    repo = tmp_path_factory.mktemp("template")
-    tracked = run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT
-    ).stdout.split("\0")
-    for relative in filter(None, tracked):
-        source = REPO_ROOT / relative
-        if source.is_file() and not relative.startswith("tests/snapshots/"):
-            target = repo / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "v1"],
-    ):
-        assert run(["git", *args], cwd=repo).returncode == 0
-    return repo
+    return make_template_repo(tmp_path_factory.mktemp("template"))
 
 
 def test_three_paths_give_identical_trees(template_repo: Path, tmp_path: Path) -> None:

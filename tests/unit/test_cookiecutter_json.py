@@ -33,3 +33,11 @@ def test_every_option_has_a_prompt() -> None:
     prompts = cookiecutter_json.cookiecutter_json()["__prompts__"]
     assert set(prompts) == {spec.name for spec in OPTION_SPECS}
     assert all(text.strip() for text in prompts.values())
+
+
+def test_pre_commit_hook_runs_mlopscutter_check() -> None:
+    import yaml
+
+    (hook,) = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert (hook["id"], hook["entry"], hook["pass_filenames"]) == (
+        "mlopscutter-check", "mlopscutter check", False)

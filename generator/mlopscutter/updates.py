@@ -1,0 +1,240 @@
+"""Keeping a project in step with its template: ``check`` (does it lag?) and ``diff`` (what did
+the project change against the template at its recorded commit and answers?).
+
+Both read the project's ``.cruft.json`` and ask git about the template, so they work for a
+template given as a local checkout or as a remote git URL, as cruft does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlopscutter.errors import InvalidInputError, MlopscutterError, ProjectNotFoundError
+from mlopscutter.metadata import CRUFT_FILE, read_cruft_file
+
+# Paths that are the project's own machinery, never template output.
+IGNORED = (
+    ".git",
+    ".venv",
+    ".venv-checkov",
+    "build",
+    ".pytest_cache",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    CRUFT_FILE,
+)
+
+
+class TemplateUnreachableError(MlopscutterError):
+    """Raised when git cannot read the project's template repository."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Where the project stands against its template."""
+
+    template: str
+    recorded: str
+    latest: str
+    recorded_tags: tuple[str, ...]
+    latest_tags: tuple[str, ...]
+
+    @property
+    def current(self) -> bool:
+        return self.recorded == self.latest
+
+    def describe(self) -> str:
+        def label(commit: str, tags: tuple[str, ...]) -> str:
+            return f"{commit[:12]} ({', '.join(tags)})" if tags else commit[:12]
+
+        if self.current:
+            return f"current: template {self.template} at {label(self.latest, self.latest_tags)}"
+        return (
+            f"lags its template {self.template}: recorded "
+            f"{label(self.recorded, self.recorded_tags)}, latest "
+            f"{label(self.latest, self.latest_tags)}; run `mlopscutter update`"
+        )
+
+
+def _git(*args: str, cwd: Path | None = None) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise TemplateUnreachableError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def _state(project_dir: Path) -> dict[str, Any]:
+    if not (project_dir / CRUFT_FILE).is_file():
+        raise ProjectNotFoundError(
+            f"PROJECT_DIR={str(project_dir)!r} has no {CRUFT_FILE}; allowed: a project created "
+            "from this template (by mlopscutter, cruft or cookiecutter)"
+        )
+    state = read_cruft_file(project_dir)
+    if not state.get("commit"):
+        raise InvalidInputError(
+            f"{CRUFT_FILE} records no template commit (the template was not a git checkout "
+            "when the project was created); allowed: a project created from a git template"
+        )
+    return state
+
+
+def _remote_refs(template: str) -> dict[str, str]:
+    """ref name -> commit, as ``git ls-remote`` reports them (peeled tags win)."""
+    refs: dict[str, str] = {}
+    for line in _git("ls-remote", template).splitlines():
+        commit, _, ref = line.partition("\t")
+        refs[ref.removesuffix("^{}")] = commit
+    return refs
+
+
+def check(project_dir: Path) -> CheckResult:
+    """Compare the project's recorded template commit with the template's latest commit (of
+    the recorded checkout, else of its default branch).
+
+    :raises ProjectNotFoundError: when the directory has no ``.cruft.json``.
+    :raises TemplateUnreachableError: when git cannot read the template.
+    """
+    state = _state(project_dir)
+    template, checkout = state["template"], state.get("checkout")
+    refs = _remote_refs(template)
+    if checkout:
+        candidates = [checkout, f"refs/heads/{checkout}", f"refs/tags/{checkout}"]
+        latest = next((refs[c] for c in candidates if c in refs), None)
+    else:
+        latest = refs.get("HEAD")
+    if latest is None:
+        raise TemplateUnreachableError(f"template {template} has no ref {checkout or 'HEAD'}")
+
+    def tags_of(commit: str) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                ref.removeprefix("refs/tags/")
+                for ref, c in refs.items()
+                if ref.startswith("refs/tags/") and c == commit
+            )
+        )
+
+    recorded = state["commit"]
+    return CheckResult(template, recorded, latest, tags_of(recorded), tags_of(latest))
+
+
+@contextmanager
+def template_at(template: str, commit: str) -> Iterator[Path]:
+    """A temporary clone of ``template`` checked out at ``commit``."""
+    workdir = Path(tempfile.mkdtemp(prefix="mlopscutter-template-"))
+    try:
+        clone = workdir / "template"
+        _git("clone", "--quiet", template, str(clone))
+        _git("checkout", "--quiet", commit, cwd=clone)
+        yield clone
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def render_recorded(project_dir: Path, output_dir: Path) -> Path:
+    """The project as its template renders it at the recorded commit with the recorded
+    answers, into ``output_dir``; returns the rendered project directory.
+
+    Rendering runs in a child process with the template commit's own ``generator/`` first on
+    the path, so a template commit renders with the logic of that same commit.
+    """
+    state = _state(project_dir)
+    recorded = state["context"]["cookiecutter"]
+    with template_at(state["template"], state["commit"]) as clone:
+        # Options the recorded commit declared (the CLI rejects unknown ones).
+        spec = json.loads((clone / "cookiecutter.json").read_text())
+        answers = {k: v for k, v in recorded.items() if k in spec and not k.startswith("_")}
+        answers_file = clone.parent / "answers.json"
+        answers_file.write_text(json.dumps(answers))
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(clone / "generator"), str(clone)]),
+        }
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from mlopscutter.cli import main; main()",
+                "new",
+                str(clone),
+                "--answers",
+                str(answers_file),
+                "--no-input",
+                "-o",
+                str(output_dir),
+            ],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise MlopscutterError(
+                f"rendering the template at {state['commit'][:12]} failed: "
+                f"{result.stderr.strip()[-500:]}"
+            )
+    return output_dir / str(recorded["project_slug"])
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and not any(part in IGNORED for part in path.relative_to(root).parts)
+    )
+
+
+def diff(project_dir: Path) -> str:
+    """The project's changes against its template at the recorded commit and answers, as a
+    git-style unified diff (template side ``a/``, project side ``b/``); empty when none."""
+    with tempfile.TemporaryDirectory(prefix="mlopscutter-diff-") as tmp:
+        rendered = render_recorded(project_dir, Path(tmp) / "rendered")
+        return unified_diff(rendered, project_dir)
+
+
+def unified_diff(template_tree: Path, project_tree: Path) -> str:
+    """A git-style unified diff from ``template_tree`` to ``project_tree``."""
+    left, right = set(_tree(template_tree)), set(_tree(project_tree))
+    chunks = []
+    for relative in sorted(left | right):
+        old = (template_tree / relative).read_bytes() if relative in left else None
+        new = (project_tree / relative).read_bytes() if relative in right else None
+        if old == new:
+            continue
+        header = [f"diff --git a/{relative} b/{relative}\n"]
+        if old is None:
+            header.append("new file\n")
+        elif new is None:
+            header.append("deleted file\n")
+        try:
+            old_lines = (old or b"").decode("utf-8").splitlines(keepends=True)
+            new_lines = (new or b"").decode("utf-8").splitlines(keepends=True)
+        except UnicodeDecodeError:
+            chunks.append("".join(header) + f"Binary files a/{relative} and b/{relative} differ\n")
+            continue
+        body = difflib.unified_diff(
+            old_lines,
+            new_lines,
+            "/dev/null" if old is None else f"a/{relative}",
+            "/dev/null" if new is None else f"b/{relative}",
+        )
+        chunks.append(
+            "".join(header)
+            + "".join(
+                line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                for line in body
+            )
+        )
+    return "".join(chunks)
