@@ -170,9 +170,9 @@ ACCELERATED_FAMILIES = frozenset(
 
 def _cpu_instance_rule(name: str) -> Rule:
     def check(values: Mapping[str, Any]) -> str | None:
-        family = values[name].split(".")[1]
-        if family not in ACCELERATED_FAMILIES:
-            return None
+        match = INSTANCE_TYPE_PATTERN.fullmatch(values[name])
+        if match is None or match["family"] not in ACCELERATED_FAMILIES:
+            return None  # a malformed type is the "-known" rule's to report
         return (
             f"{name}={values[name]!r} is a GPU or accelerator instance, but the scikit-learn "
             "container runs on CPU only; allowed: a CPU family such as ml.m5, ml.c5 or ml.r5"
@@ -418,11 +418,12 @@ RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 
 def check_rules(values: Mapping[str, Any]) -> list[OptionError]:
-    """Run every rule that applies; cross-option rules run only when their fields are valid."""
+    """Run every rule that applies. A rule runs only on fields no earlier rule rejected, so
+    each field reports its first problem and later rules see well-formed values."""
     errors: list[OptionError] = []
     broken_fields: set[str] = set()
     for rule in RULES:
-        if len(rule.options) > 1 and broken_fields & set(rule.options):
+        if broken_fields & set(rule.options):
             continue
         if not rule.applies(values):
             continue

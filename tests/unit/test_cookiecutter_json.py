@@ -40,4 +40,7 @@ def test_pre_commit_hook_runs_mlopscutter_check() -> None:
 
     (hook,) = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     assert (hook["id"], hook["entry"], hook["pass_filenames"]) == (
-        "mlopscutter-check", "mlopscutter check", False)
+        "mlopscutter-check",
+        "mlopscutter check",
+        False,
+    )

@@ -283,3 +283,9 @@ def test_a_valid_linear_fleet_and_schedule_pass() -> None:
         }
     )
     assert options.linear_step_percent == 10
+
+
+@pytest.mark.parametrize("value", ["x", "ml", "ml.", "", "ml.g5"])
+def test_malformed_instance_types_get_one_message_not_a_crash(value) -> None:
+    errors = _errors({"training_instance_type": value})
+    assert [e.rule_id for e in errors] == ["training_instance_type-known"]
