@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -39,6 +40,21 @@ def _model_package_event(group: str, status: str, version: int = 3) -> dict[str,
     }
 
 
+def _deliver(pattern: str, target: dict[str, Any], event: dict[str, str]) -> list[dict]:
+    """Put ``event`` on moto's default bus with one rule of ``pattern`` whose target (with
+    ``target``'s extra settings) is an SQS queue; the messages the queue received."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    events = boto3.client("events", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    events.put_rule(Name="rule", EventPattern=pattern)
+    events.put_targets(Rule="rule", Targets=[{"Id": "q", "Arn": queue_arn, **target}])
+    assert events.put_events(Entries=[event])["FailedEntryCount"] == 0
+    return list(sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []))
+
+
 @pytest.fixture(scope="module")
 def approved_pattern(tmp_path_factory: pytest.TempPathFactory) -> str:
     project = render(example_answers("canary"), tmp_path_factory.mktemp("rules"))
@@ -62,19 +78,7 @@ def test_only_approved_packages_of_this_group_start_a_deployment(
     approved_pattern: str, group: str, status: str, delivered: bool
 ) -> None:
     with mock_aws():
-        sqs = boto3.client("sqs", region_name=REGION)
-        events = boto3.client("events", region_name=REGION)
-        queue_url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        events.put_rule(Name="model-approved", EventPattern=approved_pattern)
-        events.put_targets(Rule="model-approved", Targets=[{"Id": "q", "Arn": queue_arn}])
-        result = events.put_events(Entries=[_model_package_event(group, status)])
-        assert result["FailedEntryCount"] == 0
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
+        messages = _deliver(approved_pattern, {}, _model_package_event(group, status))
         assert bool(messages) == delivered
         if delivered:
             body = json.loads(messages[0]["Body"])
@@ -96,19 +100,11 @@ def test_github_dispatch_payload_is_what_repository_dispatch_takes(tmp_path) -> 
     )
     assert destination["HttpMethod"] == "POST"
     with mock_aws():
-        sqs = boto3.client("sqs", region_name=REGION)
-        events = boto3.client("events", region_name=REGION)
-        queue_url = sqs.create_queue(QueueName="dispatches")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        events.put_rule(Name="approved", EventPattern=json.dumps(rule["EventPattern"]))
-        events.put_targets(
-            Rule="approved",
-            Targets=[{"Id": "q", "Arn": queue_arn, "InputTransformer": target["InputTransformer"]}],
+        (message,) = _deliver(
+            json.dumps(rule["EventPattern"]),
+            {"InputTransformer": target["InputTransformer"]},
+            _model_package_event("churn-scoring", "Approved", 7),
         )
-        events.put_events(Entries=[_model_package_event("churn-scoring", "Approved", 7)])
-        (message,) = sqs.receive_message(QueueUrl=queue_url)["Messages"]
     assert json.loads(message["Body"]) == {
         "event_type": "model-approved",
         "client_payload": {
