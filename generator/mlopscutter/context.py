@@ -479,10 +479,6 @@ class ProjectContext:
 
         return rulesets(self)
 
-    @property
-    def smoke_check_job(self) -> str:
-        return "smoke-test"
-
     @cached_property
     def traffic_routing(self) -> TrafficRouting:
         o = self.options

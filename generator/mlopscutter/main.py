@@ -21,7 +21,7 @@ from cookiecutter.repository import determine_repo_dir
 from mlopscutter.errors import OutputExistsError, RenderError, ValidationErrors
 from mlopscutter.escaping import jinja_literal
 from mlopscutter.metadata import cruft_state, write_cruft_file
-from mlopscutter.options import SPECS_BY_NAME, Options, early_errors, parse_options
+from mlopscutter.options import SPECS_BY_NAME, early_errors, parse_options
 from mlopscutter.template import git_commit, importable_template, local_template_dir
 
 
@@ -127,8 +127,3 @@ def _literal(name: str, value: Any) -> Any:
     if isinstance(value, str) and SPECS_BY_NAME[name].kind != "choice":
         return jinja_literal(value)
     return value
-
-
-def validate_answers(answers: Mapping[str, Any]) -> Options:
-    """Validate answers without rendering. :raises ValidationErrors: as parse_options."""
-    return parse_options(answers)

@@ -7,7 +7,6 @@ when the two disagree.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -378,6 +377,3 @@ def _coerce_int(spec: OptionSpec, value: Any, errors: list[OptionError]) -> int:
         )
     )
     return 0
-
-
-OPTION_FIELDS = tuple(f.name for f in dataclasses.fields(Options))
