@@ -297,6 +297,14 @@ class ProjectContext:
         return offers(self.options.aws_region, CONNECTION)
 
     @property
+    def connection_arn_expression(self) -> str:
+        """The CI/CD stack's CloudFormation expression for the connection it uses: the one it
+        creates unless given one, or (where it cannot create one) the one it is given."""
+        if self.creates_connection:
+            return "!If [CreateConnection, !Ref GitHubConnection, !Ref ConnectionArn]"
+        return "!Ref ConnectionArn"
+
+    @property
     def model_package_group(self) -> str:
         return self.slug
 
