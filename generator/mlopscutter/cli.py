@@ -106,6 +106,48 @@ def diff(project_dir: Path) -> None:
     click.echo(diff_project(project_dir), nl=False)
 
 
+@cli.command()
+@click.argument("project_dir", type=click.Path(path_type=Path), default=Path("."))
+@click.argument("extra", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option("--checkout", help="Branch, tag or commit of the template to update to.")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option("--no-input", is_flag=True, help="Give options new since then their defaults.")
+def update(
+    project_dir: Path, extra: tuple[str, ...], checkout: str | None, dry_run: bool, no_input: bool
+) -> None:
+    """Merge the template's changes since PROJECT_DIR's recorded commit into it.
+
+    Edits that do not overlap the template's merge silently; overlapping ones are left as git
+    conflict markers and the exit code is 1. KEY=VALUE changes an answer or answers an option that
+    is new since the recorded commit; other new options are prompted for (their defaults with
+    --no-input). Refuses a dirty git tree and a downgrade (exit 2). On failure the project is left
+    as it was.
+    """
+    from mlopscutter.update import update as update_project
+
+    if "=" in str(project_dir) and not project_dir.exists():
+        extra = (str(project_dir), *extra)
+        project_dir = Path(".")
+    ask = None if no_input or not sys.stdin.isatty() else _ask_new_option
+    result = update_project(
+        project_dir, checkout, dry_run=dry_run, answers=parse_key_values(extra), ask=ask
+    )
+    click.echo(result.describe(), nl=False)
+    if result.conflicts:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _ask_new_option(name: str, default: object) -> object:
+    if isinstance(default, list):
+        return click.prompt(
+            f"{name} (new option)", type=click.Choice([str(c) for c in default]), default=default[0]
+        )
+    if isinstance(default, str) and "{{" in default:
+        value = click.prompt(f"{name} (new option; empty: derived)", default="", show_default=False)
+        return value or None
+    return click.prompt(f"{name} (new option)", default=default)
+
+
 def main() -> None:
     """Entry point: map mlopscutter's errors to exit codes."""
     try:

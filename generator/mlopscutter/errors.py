@@ -55,3 +55,23 @@ class ProjectNotFoundError(InvalidInputError):
 
 class RenderError(MlopscutterError):
     """Raised when cookiecutter fails while rendering; nothing is left on disk."""
+
+
+class TemplateUnreachableError(MlopscutterError):
+    """Raised when git cannot read the project's template repository."""
+
+
+class UnknownRefError(InvalidInputError):
+    """Raised when ``--checkout`` names no branch, tag or commit of the template."""
+
+
+class DirtyProjectError(InvalidInputError):
+    """Raised when a project to update is not a git work tree with every change committed."""
+
+
+class DowngradeError(InvalidInputError):
+    """Raised when the target template commit is older than the project's recorded one."""
+
+
+class MigrationsFileError(InvalidInputError):
+    """Raised when a template's ``migrations.yaml`` is not well formed."""

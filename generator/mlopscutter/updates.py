@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlopscutter.errors import InvalidInputError, MlopscutterError, ProjectNotFoundError
+from mlopscutter.errors import (
+    InvalidInputError,
+    MlopscutterError,
+    ProjectNotFoundError,
+    TemplateUnreachableError,
+)
 from mlopscutter.metadata import CRUFT_FILE, read_cruft_file
 
 # Paths that are the project's own machinery, never template output.
@@ -35,10 +40,6 @@ IGNORED = (
     ".ruff_cache",
     CRUFT_FILE,
 )
-
-
-class TemplateUnreachableError(MlopscutterError):
-    """Raised when git cannot read the project's template repository."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,12 @@ def _git(*args: str, cwd: Path | None = None) -> str:
     return result.stdout
 
 
-def _state(project_dir: Path) -> dict[str, Any]:
+def project_state(project_dir: Path) -> dict[str, Any]:
+    """The project's ``.cruft.json``.
+
+    :raises ProjectNotFoundError: when it has none.
+    :raises InvalidInputError: when it records no template commit.
+    """
     if not (project_dir / CRUFT_FILE).is_file():
         raise ProjectNotFoundError(
             f"PROJECT_DIR={str(project_dir)!r} has no {CRUFT_FILE}; allowed: a project created "
@@ -106,7 +112,7 @@ def check(project_dir: Path) -> CheckResult:
     :raises ProjectNotFoundError: when the directory has no ``.cruft.json``.
     :raises TemplateUnreachableError: when git cannot read the template.
     """
-    state = _state(project_dir)
+    state = project_state(project_dir)
     template, checkout = state["template"], state.get("checkout")
     refs = _remote_refs(template)
     if checkout:
@@ -145,47 +151,63 @@ def template_at(template: str, commit: str) -> Iterator[Path]:
 
 def render_recorded(project_dir: Path, output_dir: Path) -> Path:
     """The project as its template renders it at the recorded commit with the recorded
-    answers, into ``output_dir``; returns the rendered project directory.
-
-    Rendering runs in a child process with the template commit's own ``generator/`` first on
-    the path, so a template commit renders with the logic of that same commit.
-    """
-    state = _state(project_dir)
-    recorded = state["context"]["cookiecutter"]
+    answers, into ``output_dir``; returns the rendered project directory."""
+    state = project_state(project_dir)
     with template_at(state["template"], state["commit"]) as clone:
-        # Options the recorded commit declared (the CLI rejects unknown ones).
-        spec = json.loads((clone / "cookiecutter.json").read_text())
-        answers = {k: v for k, v in recorded.items() if k in spec and not k.startswith("_")}
-        answers_file = clone.parent / "answers.json"
-        answers_file.write_text(json.dumps(answers))
-        environment = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(clone / "generator"), str(clone)]),
-        }
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from mlopscutter.cli import main; main()",
-                "new",
-                str(clone),
-                "--answers",
-                str(answers_file),
-                "--no-input",
-                "-o",
-                str(output_dir),
-            ],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise MlopscutterError(
-                f"rendering the template at {state['commit'][:12]} failed: "
-                f"{result.stderr.strip()[-500:]}"
-            )
-    return output_dir / str(recorded["project_slug"])
+        return render_at(clone, recorded_answers(state, clone), output_dir)
+
+
+def recorded_answers(state: dict[str, Any], template_dir: Path) -> dict[str, Any]:
+    """The answers recorded in ``state`` for the options ``template_dir`` declares."""
+    spec = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
+    recorded = state["context"]["cookiecutter"]
+    return {k: v for k, v in recorded.items() if k in spec and not k.startswith("_")}
+
+
+def render_at(template_dir: Path, answers: dict[str, Any], output_dir: Path) -> Path:
+    """Render the template checked out in ``template_dir`` with ``answers`` (no prompts) into
+    ``output_dir``; returns the rendered project directory.
+
+    Rendering runs in a child process with that checkout's own ``generator/`` first on the
+    path, so a template commit renders with the logic of that same commit.
+
+    :raises InvalidInputError: when that template rejects the answers (its message kept).
+    :raises MlopscutterError: when rendering fails otherwise.
+    """
+    output_dir = output_dir.resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    answers_file = output_dir / ".answers.json"
+    answers_file.write_text(json.dumps(answers), encoding="utf-8")
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(template_dir / "generator"), str(template_dir)]),
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from mlopscutter.cli import main; main()",
+            "new",
+            str(template_dir),
+            "--answers",
+            str(answers_file),
+            "--no-input",
+            "-o",
+            str(output_dir),
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    answers_file.unlink()
+    message = result.stderr.strip().removeprefix("mlopscutter: error: ")
+    if result.returncode == 2:
+        raise InvalidInputError(message)
+    if result.returncode != 0:
+        raise MlopscutterError(f"rendering the template failed: {message[-800:]}")
+    created = result.stdout.strip().rsplit("created ", 1)[-1]
+    return Path(created)
 
 
 def _tree(root: Path) -> list[str]:

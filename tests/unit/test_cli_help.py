@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from mlopscutter.cli import cli
 
 
-@pytest.mark.parametrize("command", [[], ["new"], ["lint"], ["check"], ["diff"]])
+@pytest.mark.parametrize("command", [[], ["new"], ["lint"], ["check"], ["diff"], ["update"]])
 def test_help(command, snapshot) -> None:
     result = CliRunner().invoke(
         cli, [*command, "--help"], prog_name="mlopscutter", terminal_width=100
