@@ -2,7 +2,10 @@
 
 1. ``mlopscutter new --no-input`` against plain ``cookiecutter --no-input`` on the same
    template and answers (both as fresh CLI processes, interleaved, median of N runs).
-2. Rendering and linting the whole pairwise matrix (in-process, one cfn-lint Runner per
+2. ``mlopscutter update`` against ``cruft update`` bringing copies of the same project (with a
+   local edit) from template v1 to v2 (both as fresh CLI processes, interleaved, median of N
+   runs); the two results are checked to be the same tree.
+3. Rendering and linting the whole pairwise matrix (in-process, one cfn-lint Runner per
    Region), with the per-project cost of rendering and of linting.
 
     python benchmarks/bench.py [--runs N]
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,6 +36,7 @@ from mlopscutter.workflow_lint import (  # noqa: E402
     run_workflow_schema,
     run_zizmor,
 )
+from tests.helpers import git, make_template_repo, read_tree  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ANSWERS = [
@@ -88,6 +93,68 @@ def bench_new(runs: int) -> dict[str, float]:
         "mlopscutter_new_s": statistics.median(ours),
         "cookiecutter_s": statistics.median(plain),
         "ratio": statistics.median(ours) / statistics.median(plain),
+    }
+
+
+def bench_update(runs: int) -> dict[str, float]:
+    """Copies of one project (created at template v1, then edited) updated to template v2, by
+    ``mlopscutter update`` and by ``cruft update``; both must give the same tree."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "generator"), str(REPO_ROOT)]),
+    }
+    ours, theirs = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        env["HOME"] = tmp
+        work = Path(tmp)
+        template = make_template_repo(work / "template")
+        subprocess.run(
+            [
+                str(BIN / "mlopscutter"),
+                "new",
+                str(template),
+                "--no-input",
+                "-o",
+                str(work),
+                *ANSWERS,
+            ],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        project = work / "bench-model"
+        readme = project / "README.md"
+        readme.write_text(readme.read_text().replace("## What was chosen", "## Chosen (ours)"))
+        git("init", "-q", "-b", "main", cwd=project)
+        git("add", "-A", cwd=project)
+        git("commit", "-qm", "created, then edited", cwd=project)
+        template_readme = template / "{{cookiecutter.project_slug}}" / "README.md"
+        template_readme.write_text(template_readme.read_text() + "\nTemplate v2 adds this.\n")
+        git("commit", "-qam", "template v2", cwd=template)
+        results = {}
+        for i in range(runs):
+            for name, command, times in (
+                ("ours", [str(BIN / "mlopscutter"), "update", "--no-input"], ours),
+                ("cruft", [str(BIN / "cruft"), "update", "-y"], theirs),
+            ):
+                copy = work / f"{name}{i}"
+                shutil.copytree(project, copy, symlinks=True)
+                start = time.perf_counter()
+                subprocess.run(command, check=True, env=env, cwd=copy, stdout=subprocess.DEVNULL)
+                times.append(time.perf_counter() - start)
+                results[name] = {
+                    k: v
+                    for k, v in read_tree(copy).items()
+                    if not k.startswith(".git/") and k != ".cruft.json"
+                }
+        if results["ours"] != results["cruft"]:
+            raise SystemExit("mlopscutter update and cruft update gave different trees")
+        if "Template v2 adds this." not in results["ours"]["README.md"].decode():
+            raise SystemExit("the update did not arrive")
+    return {
+        "mlopscutter_update_s": statistics.median(ours),
+        "cruft_update_s": statistics.median(theirs),
+        "ratio": statistics.median(ours) / statistics.median(theirs),
     }
 
 
@@ -166,6 +233,10 @@ def main() -> None:
     print(f"mlopscutter new   median {new['mlopscutter_new_s']:.3f} s  ({args.runs} runs)")
     print(f"cookiecutter      median {new['cookiecutter_s']:.3f} s  ({args.runs} runs)")
     print(f"ratio             {new['ratio']:.2f}  (target <= 1.3)")
+    updated = bench_update(args.runs)
+    print(f"mlopscutter update median {updated['mlopscutter_update_s']:.3f} s  ({args.runs} runs)")
+    print(f"cruft update       median {updated['cruft_update_s']:.3f} s  ({args.runs} runs)")
+    print(f"ratio              {updated['ratio']:.2f}  (target <= 1.0)")
     matrix = bench_matrix()
     rows, with_workflows = matrix["rows"], matrix["with_workflows"]
     print(
