@@ -137,6 +137,22 @@ def update(
         sys.exit(EXIT_FINDINGS)
 
 
+@cli.command()
+@click.argument("project_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per project.")
+def status(project_dirs: tuple[Path, ...], as_json: bool) -> None:
+    """For each project: its template commit, how far behind the template it is, whether it has
+    drifted from what the template renders for its answers, and its org profile. Exit 1 when a
+    directory could not be read as a project."""
+    from mlopscutter.status import as_json as to_json
+    from mlopscutter.status import as_table, fleet_status
+
+    statuses = fleet_status(list(project_dirs))
+    click.echo(to_json(statuses) if as_json else as_table(statuses), nl=False)
+    if any(s.error for s in statuses):
+        sys.exit(EXIT_FINDINGS)
+
+
 def _ask_new_option(name: str, default: object) -> object:
     if isinstance(default, list):
         return click.prompt(

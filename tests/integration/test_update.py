@@ -7,10 +7,7 @@ Every edit must survive; the conflicts must be exactly the overlapping edits.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,134 +15,22 @@ import pytest
 from mlopscutter import update as update_module
 from mlopscutter.update import update
 from mlopscutter.updates import render_at
-from tests.helpers import BIN, git, make_template_repo, read_tree, run
-
-CLI = [sys.executable, "-m", "mlopscutter"]
-SLUG = "customer-churn"
-PACKAGE = "customer_churn"
-TEMPLATE_PROJECT = "{{cookiecutter.project_slug}}"
-
-
-def _commit_all(directory: Path, message: str) -> str:
-    git("add", "-A", cwd=directory)
-    git("commit", "-qm", message, cwd=directory)
-    return git("rev-parse", "HEAD", cwd=directory).strip()
-
-
-@pytest.fixture
-def template(tmp_path: Path) -> Path:
-    return make_template_repo(tmp_path / "template", tag="v1.0")
-
-
-@pytest.fixture
-def project(template: Path, tmp_path: Path) -> Path:
-    """A project created from v1.0 (wait_minutes=15), committed to its own git repository."""
-    created = run(
-        [
-            *CLI,
-            "new",
-            str(template),
-            "--no-input",
-            "-o",
-            str(tmp_path / "projects"),
-            "wait_minutes=15",
-        ]
-    )
-    assert created.returncode == 0, created.stderr
-    directory = tmp_path / "projects" / SLUG
-    git("init", "-q", "-b", "main", cwd=directory)
-    _commit_all(directory, "created from the template")
-    return directory
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _append(path: Path, text: str) -> None:
-    path.write_text(path.read_text() + text)
-
-
-def _team_edits(project: Path) -> None:
-    """What a team does to its project in a year."""
-    _edit(project / "README.md", "## What was chosen", "## What was chosen (reviewed by us)")
-    _edit(project / "Makefile", "STAGE ?= staging", "STAGE ?= sandbox")  # template changes it too
-    (project / "tests/e2e/test_stage.py").unlink()  # the template changes it
-    (project / "NOTES.md").write_text("Our notes.\n")
-    _append(project / f"src/{PACKAGE}/github_api.py", "\n# our addition\n")  # template removes it
-    _append(project / "tests/unit/test_inference.py", "\n\ndef test_ours():\n    assert True\n")
-    _append(project / "tests/integration/test_deploy.py", "\n# our note on the deploy tests\n")
-    _commit_all(project, "our edits")
-
-
-def _release_v2(template: Path) -> str:
-    """Template v2.0: changed, added, removed and renamed files, a new option and a migration
-    that renames wait_minutes to bake_minutes."""
-    project = template / TEMPLATE_PROJECT
-    _append(project / "README.md", "\nTemplate v2 adds this line.\n")
-    _edit(project / "Makefile", "STAGE ?= staging", "STAGE ?= dev")
-    _append(project / "tests/e2e/test_stage.py", "\n# template v2 note\n")
-    (project / "CHANGELOG.md").write_text("# Changelog\n\nStarted with template v2.\n")
-    (project / ".pre-commit-config.yaml").unlink()
-    (project / "src/{{ mlops(cookiecutter).package_name }}/github_api.py").unlink()
-    (project / "tests/unit/test_inference.py").rename(project / "tests/unit/test_handler.py")
-    (project / "tests/integration/test_deploy.py").rename(
-        project / "tests/integration/test_registry.py"
-    )
-    _append(project / "README.md", "Alarms go to: {{ cookiecutter.alarm_email | md }}\n")
-    generator = template / "generator/mlopscutter"
-    _edit(
-        generator / "options.py",
-        "\nSPECS_BY_NAME",
-        '\nOPTION_SPECS += (OptionSpec("alarm_email", "text", "", "Alarm e-mail"),)\n'
-        "\nSPECS_BY_NAME",
-    )
-    _edit(
-        generator / "options.py",
-        "    retrain_schedule: str\n",
-        "    retrain_schedule: str\n    alarm_email: str\n",
-    )
-    for path in generator.glob("*.py"):
-        path.write_text(path.read_text().replace("wait_minutes", "bake_minutes"))
-    _edit(generator / "__init__.py", '__version__ = "0.1.0"', '__version__ = "0.2.0"')
-    (template / "migrations.yaml").write_text(
-        "migrations:\n"
-        "  - version: '0.2.0'\n"
-        "    description: wait_minutes is now bake_minutes\n"
-        "    rename_option: {from: wait_minutes, to: bake_minutes}\n"
-        "  - version: '0.2.0'\n"
-        "    description: the registry tests have their own module\n"
-        "    move_file:\n"
-        "      from: tests/integration/test_deploy.py\n"
-        "      to: tests/integration/test_registry.py\n"
-    )
-    # cookiecutter.json is generated from the declarations, by the template's own code.
-    regenerated = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from pathlib import Path; from mlopscutter import cookiecutter_json; "
-            "cookiecutter_json.write(Path('.'))",
-        ],
-        cwd=template,
-        env={**os.environ, "PYTHONPATH": str(template / "generator")},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert regenerated.returncode == 0, regenerated.stderr
-    commit = _commit_all(template, "template v2")
-    git("tag", "v2.0", cwd=template)
-    return commit
+from tests.helpers import BIN, git, read_tree, run
+from tests.template_history import (
+    CLI,
+    PACKAGE,
+    append,
+    commit_all,
+    release_v2,
+    team_edits,
+)
 
 
 def test_every_edit_survives_and_conflicts_are_exactly_the_overlapping_edits(
     template: Path, project: Path
 ) -> None:
-    _team_edits(project)
-    v2 = _release_v2(template)
+    team_edits(project)
+    v2 = release_v2(template)
     stage_config = (project / "infra/model-service.yaml").read_text()
 
     result = run([*CLI, "update", str(project), "--no-input"])
@@ -214,7 +99,7 @@ def test_every_edit_survives_and_conflicts_are_exactly_the_overlapping_edits(
 def test_untouched_project_becomes_exactly_a_fresh_render_of_the_target(
     template: Path, project: Path, tmp_path: Path
 ) -> None:
-    _release_v2(template)
+    release_v2(template)
     result = run([*CLI, "update", str(project), "--no-input"])
     assert result.returncode == 0, result.stderr
     assert "updated; review with `git diff` and commit" in result.stdout
@@ -227,9 +112,9 @@ def test_untouched_project_becomes_exactly_a_fresh_render_of_the_target(
 
 
 def test_cruft_keeps_working_after_an_update(template: Path, project: Path) -> None:
-    _release_v2(template)
+    release_v2(template)
     assert run([*CLI, "update", str(project), "--no-input"]).returncode == 0
-    _commit_all(project, "update to template v2")
+    commit_all(project, "update to template v2")
     check = run([str(BIN / "cruft"), "check"], cwd=project)
     assert check.returncode == 0, check.stdout + check.stderr
     ours = run([*CLI, "check", str(project)])
@@ -238,8 +123,8 @@ def test_cruft_keeps_working_after_an_update(template: Path, project: Path) -> N
 
 
 def test_dry_run_prints_the_plan_and_touches_nothing(template: Path, project: Path) -> None:
-    _team_edits(project)
-    _release_v2(template)
+    team_edits(project)
+    release_v2(template)
     before = read_tree(project)
 
     result = run([*CLI, "update", str(project), "--dry-run", "--no-input"])
@@ -253,8 +138,8 @@ def test_dry_run_prints_the_plan_and_touches_nothing(template: Path, project: Pa
 
 
 def test_a_dirty_tree_is_refused_and_untouched(template: Path, project: Path) -> None:
-    _release_v2(template)
-    _append(project / "README.md", "uncommitted\n")
+    release_v2(template)
+    append(project / "README.md", "uncommitted\n")
     before = read_tree(project)
     result = run([*CLI, "update", str(project), "--no-input"])
     assert result.returncode == 2
@@ -264,7 +149,7 @@ def test_a_dirty_tree_is_refused_and_untouched(template: Path, project: Path) ->
 
 
 def test_a_project_outside_git_is_refused(template: Path, project: Path) -> None:
-    _release_v2(template)
+    release_v2(template)
     shutil.rmtree(project / ".git")
     result = run([*CLI, "update", str(project), "--no-input"])
     assert result.returncode == 2
@@ -272,9 +157,9 @@ def test_a_project_outside_git_is_refused(template: Path, project: Path) -> None
 
 
 def test_a_downgrade_is_refused(template: Path, project: Path) -> None:
-    _release_v2(template)
+    release_v2(template)
     assert run([*CLI, "update", str(project), "--no-input"]).returncode == 0
-    _commit_all(project, "update to template v2")
+    commit_all(project, "update to template v2")
     before = read_tree(project)
     result = run([*CLI, "update", str(project), "--checkout", "v1.0", "--no-input"])
     assert result.returncode == 2
@@ -298,7 +183,7 @@ def test_an_up_to_date_project_is_left_alone(project: Path) -> None:
 
 
 def test_new_options_can_be_answered_and_are_validated(template: Path, project: Path) -> None:
-    _release_v2(template)
+    release_v2(template)
     given = run([*CLI, "update", str(project), "--no-input", "alarm_email=ml@example.com"])
     assert given.returncode == 0, given.stderr
     assert "Alarms go to: ml@example.com" in (project / "README.md").read_text()
@@ -306,7 +191,7 @@ def test_new_options_can_be_answered_and_are_validated(template: Path, project: 
 
 
 def test_new_options_are_asked_for_when_a_prompt_is_given(template: Path, project: Path) -> None:
-    _release_v2(template)
+    release_v2(template)
     asked = []
 
     def ask(name: str, default: object) -> object:
@@ -322,7 +207,7 @@ def test_new_options_are_asked_for_when_a_prompt_is_given(template: Path, projec
 def test_an_answer_the_target_rejects_is_invalid_and_nothing_changes(
     template: Path, project: Path
 ) -> None:
-    _release_v2(template)
+    release_v2(template)
     before = read_tree(project)
     result = run([*CLI, "update", str(project), "--no-input", "bake_minutes=600"])
     assert result.returncode == 2
@@ -334,8 +219,8 @@ def test_an_answer_the_target_rejects_is_invalid_and_nothing_changes(
 def test_a_failure_midway_leaves_the_project_as_it_was(
     template: Path, project: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
 ) -> None:
-    _team_edits(project)
-    _release_v2(template)
+    team_edits(project)
+    release_v2(template)
     before = read_tree(project)
     writes = 0
     original = update_module._Transaction.write
