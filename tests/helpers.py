@@ -15,6 +15,7 @@ import yaml
 
 from mlopscutter.escaping import markdown_text, quote, tag_value
 from mlopscutter.main import render_project
+from mlopscutter.profile import OrgProfile, load_profile
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = REPO_ROOT / "examples"
@@ -31,9 +32,20 @@ def example_answers(name: str) -> dict[str, Any]:
     return data
 
 
-def render(answers: Mapping[str, Any], output_dir: Path) -> Path:
+def example_profile(name: str) -> OrgProfile | None:
+    """The org profile an example is made under: ``examples/profiles/<name>.yaml``, if any."""
+    path = EXAMPLES_DIR / "profiles" / f"{name}.yaml"
+    return load_profile(path) if path.is_file() else None
+
+
+def render(answers: Mapping[str, Any], output_dir: Path, profile: OrgProfile | None = None) -> Path:
     """Render the checkout's template with ``answers`` (no prompts)."""
-    return render_project(answers, output_dir, str(REPO_ROOT), no_input=True)
+    return render_project(answers, output_dir, str(REPO_ROOT), no_input=True, profile=profile)
+
+
+def render_example(name: str, output_dir: Path) -> Path:
+    """Render a named example, under its org profile if it has one."""
+    return render(example_answers(name), output_dir, example_profile(name))
 
 
 def subprocess_env() -> dict[str, str]:

@@ -12,12 +12,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.helpers import SNAPSHOTS_DIR, example_answers, example_names, read_tree, render
+from tests.helpers import SNAPSHOTS_DIR, example_names, read_tree, render_example
 
 
 def rendered_tree(name: str) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
-        project = render(example_answers(name), Path(tmp))
+        project = render_example(name, Path(tmp))
         return read_tree(project)
 
 

@@ -42,6 +42,12 @@ def cli() -> None:
     help="Where the project directory is created.",
 )
 @click.option("--checkout", help="Branch, tag or commit of a git TEMPLATE.")
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(path_type=Path),
+    help="The organisation's profile (YAML): defaults, locks, allowed values, tags, naming.",
+)
 def new(
     template: str | None,
     extra: tuple[str, ...],
@@ -49,31 +55,46 @@ def new(
     no_input: bool,
     output_dir: Path,
     checkout: str | None,
+    profile_file: Path | None,
 ) -> None:
     """Create a project from TEMPLATE (default: the template this installation carries).
 
     Answers come from --answers FILE, then KEY=VALUE arguments (which win); the remaining
-    options are prompted for unless --no-input is given. Nothing is written unless every answer
-    is valid.
+    options are prompted for unless --no-input is given. An org --profile supplies defaults and
+    locks (locks win over every answer) and narrows the allowed values. Nothing is written unless
+    every answer is valid.
     """
     from mlopscutter.main import render_project
+    from mlopscutter.profile import load_profile
 
     if template is not None and "=" in template and not Path(template).exists():
         extra = (template, *extra)
         template = None
     answers = load_answers_file(answers_file) if answers_file else {}
     answers.update(parse_key_values(extra))
-    project = render_project(answers, output_dir, template, no_input=no_input, checkout=checkout)
+    profile = load_profile(profile_file) if profile_file else None
+    project = render_project(
+        answers, output_dir, template, no_input=no_input, checkout=checkout, profile=profile
+    )
     click.echo(f"created {project}")
 
 
 @cli.command()
 @click.argument("project_dir", type=click.Path(path_type=Path))
-def lint(project_dir: Path) -> None:
-    """Run every linter on PROJECT_DIR; exit 0 only when all are clean."""
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(path_type=Path),
+    help="Enforce this org profile (default: the one recorded in the project).",
+)
+def lint(project_dir: Path, profile_file: Path | None) -> None:
+    """Run every linter on PROJECT_DIR; exit 0 only when all are clean. The org profile is
+    enforced with cfn-lint rules (required tags, permissions boundary, the org's KMS key)."""
     from mlopscutter.lint import lint_report
+    from mlopscutter.profile import load_profile
 
-    report = lint_report(project_dir)
+    profile = load_profile(profile_file) if profile_file else None
+    report = lint_report(project_dir, profile=profile)
     for skipped in report.skipped:
         click.echo(f"not run: {skipped}", err=True)
     findings = report.findings
@@ -112,8 +133,19 @@ def diff(project_dir: Path) -> None:
 @click.option("--checkout", help="Branch, tag or commit of the template to update to.")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--no-input", is_flag=True, help="Give options new since then their defaults.")
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(path_type=Path),
+    help="Apply this org profile (a new one, or a new version); default: the recorded one.",
+)
 def update(
-    project_dir: Path, extra: tuple[str, ...], checkout: str | None, dry_run: bool, no_input: bool
+    project_dir: Path,
+    extra: tuple[str, ...],
+    checkout: str | None,
+    dry_run: bool,
+    no_input: bool,
+    profile_file: Path | None,
 ) -> None:
     """Merge the template's changes since PROJECT_DIR's recorded commit into it.
 
@@ -123,14 +155,21 @@ def update(
     --no-input). Refuses a dirty git tree and a downgrade (exit 2). On failure the project is left
     as it was.
     """
+    from mlopscutter.profile import load_profile
     from mlopscutter.update import update as update_project
 
     if "=" in str(project_dir) and not project_dir.exists():
         extra = (str(project_dir), *extra)
         project_dir = Path(".")
     ask = None if no_input or not sys.stdin.isatty() else _ask_new_option
+    profile = load_profile(profile_file) if profile_file else None
     result = update_project(
-        project_dir, checkout, dry_run=dry_run, answers=parse_key_values(extra), ask=ask
+        project_dir,
+        checkout,
+        dry_run=dry_run,
+        answers=parse_key_values(extra),
+        ask=ask,
+        profile=profile,
     )
     click.echo(result.describe(), nl=False)
     if result.conflicts:

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from mlopscutter.branching import RELEASE_TAG_PATTERN, BranchPolicy, BranchRule, branch_policy
-from mlopscutter.escaping import tag_value
+from mlopscutter.escaping import quote, tag_value
 from mlopscutter.names import RULES, fit
 from mlopscutter.options import Options
+from mlopscutter.profile import STAGE_ACCOUNTS
 from mlopscutter.region_support import CONNECTION, offers
 from mlopscutter.rules import deployment_timeout_seconds, traffic_steps
 
@@ -166,6 +167,15 @@ class ProjectContext:
         return self.options.project_slug
 
     @property
+    def name_base(self) -> str:
+        """What every AWS resource name starts with: the org profile's naming prefix and the
+        slug, or the slug alone."""
+        profile = self.options.profile
+        if profile is not None and profile.naming_prefix:
+            return f"{profile.naming_prefix}-{self.slug}"
+        return self.slug
+
+    @property
     def package_name(self) -> str:
         return self.slug.replace("-", "_")
 
@@ -189,7 +199,7 @@ class ProjectContext:
     def names(self) -> dict[str, str]:
         """Names of the project's AWS resources that templates spell out, derived once and
         kept within their service's length limit."""
-        slug = self.slug
+        slug = self.name_base
         return {
             "connection": fit(slug, RULES["codeconnections"].max_length),
             "kms-alias": f"alias/{slug}",
@@ -292,6 +302,63 @@ class ProjectContext:
         return tag_value(self.options.owner)
 
     @property
+    def required_tags(self) -> tuple[tuple[str, str], ...]:
+        """The org profile's tags, set on every taggable resource beside our own."""
+        profile = self.options.profile
+        return tuple(profile.required_tags.items()) if profile else ()
+
+    @property
+    def permission_boundary(self) -> str:
+        """The org profile's permissions boundary for every IAM role; empty: none."""
+        profile = self.options.profile
+        return profile.permission_boundary if profile else ""
+
+    @property
+    def org_kms_key_arn(self) -> str:
+        """The org profile's KMS key, used instead of a project key; empty: none."""
+        profile = self.options.profile
+        return profile.kms_key_arn if profile else ""
+
+    @property
+    def project_key_arn_expression(self) -> str:
+        """The platform stack's CloudFormation expression for the key that encrypts the
+        project's data: its own key, or the org profile's."""
+        return quote(self.org_kms_key_arn) if self.org_kms_key_arn else "!GetAtt ProjectKey.Arn"
+
+    @property
+    def accounts(self) -> dict[str, str]:
+        """The org profile's AWS account per stage (``tooling``, ``staging``, ``prod``)."""
+        accounts = self.options.profile.accounts if self.options.profile else {}
+        return {stage: accounts[stage] for stage in STAGE_ACCOUNTS if stage in accounts}
+
+    @property
+    def stage_accounts(self) -> dict[str, str]:
+        """Stage name -> the account the org profile assigns it."""
+        return {s.name: self.accounts[s.name] for s in self.stages if s.name in self.accounts}
+
+    def account_expression(self, account_of: str) -> str:
+        """The account id of ``tooling`` or a stage for a GitHub Actions role ARN: the org
+        profile's, else the repository variable AWS_ACCOUNT_ID."""
+        return self.accounts.get(account_of) or "${{ vars.AWS_ACCOUNT_ID }}"
+
+    @property
+    def naming_prefix(self) -> str:
+        profile = self.options.profile
+        return profile.naming_prefix if profile else ""
+
+    @property
+    def profile_label(self) -> str:
+        """``name@version`` of the org profile; empty: none."""
+        profile = self.options.profile
+        return profile.label if profile else ""
+
+    @property
+    def cfn_lint_rule_config(self) -> dict[str, dict[str, str]]:
+        """Settings of the cfn-lint rules that enforce the org profile (for .cfnlintrc)."""
+        profile = self.options.profile
+        return profile.cfn_lint_rule_config() if profile else {}
+
+    @property
     def creates_connection(self) -> bool:
         """Whether the CI/CD stack can create the GitHub connection (else it takes one)."""
         return offers(self.options.aws_region, CONNECTION)
@@ -306,43 +373,43 @@ class ProjectContext:
 
     @property
     def model_package_group(self) -> str:
-        return self.slug
+        return fit(self.name_base, RULES["sagemaker-model-package-group"].max_length)
 
     @property
     def sagemaker_role_name(self) -> str:
-        return f"{self.slug}-sagemaker-execution"
+        return fit(f"{self.name_base}-sagemaker-execution", RULES["iam-role"].max_length)
 
     @property
     def cloudformation_role_name(self) -> str:
-        return f"{self.slug}-cloudformation-deploy"
+        return fit(f"{self.name_base}-cloudformation-deploy", RULES["iam-role"].max_length)
 
     @property
     def github_train_role_name(self) -> str:
-        return f"{self.slug}-github-train"
+        return fit(f"{self.name_base}-github-train", RULES["iam-role"].max_length)
 
     @property
     def sagemaker_pipeline_name(self) -> str:
-        return f"{self.slug}-training"
+        return f"{self.name_base}-training"
 
     @property
     def train_pipeline_name(self) -> str:
-        return f"{self.slug}-train"
+        return f"{self.name_base}-train"
 
     @property
     def platform_stack_name(self) -> str:
-        return f"{self.slug}-platform"
+        return f"{self.name_base}-platform"
 
     @property
     def cicd_stack_name(self) -> str:
-        return f"{self.slug}-cicd" if self.codepipeline else f"{self.slug}-github-oidc"
+        return f"{self.name_base}-cicd" if self.codepipeline else f"{self.name_base}-github-oidc"
 
     @property
     def retraining_stack_name(self) -> str:
-        return f"{self.slug}-retraining"
+        return f"{self.name_base}-retraining"
 
     @property
     def export_prefix(self) -> str:
-        return self.slug
+        return self.name_base
 
     @property
     def oidc_url(self) -> str:
@@ -367,10 +434,12 @@ class ProjectContext:
                 "staging",
                 o.staging_instance_type,
                 o.staging_instance_count,
-                f"{self.slug}-staging",
-                f"{self.slug}-model-staging",
+                fit(f"{self.name_base}-staging", RULES["sagemaker-endpoint"].max_length),
+                f"{self.name_base}-model-staging",
                 needs_approval=False,
-                github_role_name=f"{self.slug}-github-staging",
+                github_role_name=fit(
+                    f"{self.name_base}-github-staging", RULES["iam-role"].max_length
+                ),
             ),
             Stage(
                 "prod",
@@ -378,10 +447,12 @@ class ProjectContext:
                 "production",
                 o.prod_instance_type,
                 o.prod_instance_count,
-                f"{self.slug}-prod",
-                f"{self.slug}-model-prod",
+                fit(f"{self.name_base}-prod", RULES["sagemaker-endpoint"].max_length),
+                f"{self.name_base}-model-prod",
                 needs_approval=True,
-                github_role_name=f"{self.slug}-github-production",
+                github_role_name=fit(
+                    f"{self.name_base}-github-production", RULES["iam-role"].max_length
+                ),
             ),
         )
 
@@ -425,9 +496,9 @@ class ProjectContext:
         approval = self.branches.model_approval_deploys
         return tuple(
             DeployPipeline(
-                f"{self.slug}-deploy"
+                f"{self.name_base}-deploy"
                 if len(groups) == 1
-                else f"{self.slug}-deploy-" + "-".join(stages),
+                else f"{self.name_base}-deploy-" + "-".join(stages),
                 tuple(by_name[name] for name in stages),
                 rules,
                 starts_on_model_approval=stages == approval,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mlopscutter.options import OPTION_SPECS
+from mlopscutter.profile import PROFILE_CONTEXT_KEY, PROFILE_PROMPT
 
 EXTENSIONS = ["mlopscutter_ext.MlopsExtension"]
 
@@ -14,7 +15,11 @@ EXTENSIONS = ["mlopscutter_ext.MlopsExtension"]
 def cookiecutter_json() -> dict[str, Any]:
     """The document: every option's default (choices as lists), prompts and extensions."""
     document: dict[str, Any] = {spec.name: spec.cookiecutter_default() for spec in OPTION_SPECS}
+    # The org profile (mlopscutter new --profile) is recorded under this key; empty: none. It
+    # is a public variable so that cruft replays it (cruft drops "_" keys on update and diff).
+    document[PROFILE_CONTEXT_KEY] = {}
     document["__prompts__"] = {spec.name: spec.help for spec in OPTION_SPECS}
+    document["__prompts__"][PROFILE_CONTEXT_KEY] = PROFILE_PROMPT
     document["_extensions"] = EXTENSIONS
     return document
 

@@ -75,3 +75,7 @@ class DowngradeError(InvalidInputError):
 
 class MigrationsFileError(InvalidInputError):
     """Raised when a template's ``migrations.yaml`` is not well formed."""
+
+
+class ProfileError(InvalidInputError):
+    """Raised when an org profile is unreadable or breaks its schema; names the key."""

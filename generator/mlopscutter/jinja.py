@@ -18,6 +18,7 @@ from jinja2.ext import Extension
 from mlopscutter.context import ProjectContext, build_context
 from mlopscutter.escaping import markdown_text, mermaid_label, quote, shell_word, tag_value
 from mlopscutter.options import OPTION_SPECS, github_owner, parse_options, slugify
+from mlopscutter.profile import PROFILE_CONTEXT_KEY
 
 
 @lru_cache(maxsize=32)
@@ -30,6 +31,8 @@ def project_context(cookiecutter: Mapping[str, Any]) -> ProjectContext:
     answers = {
         spec.name: cookiecutter[spec.name] for spec in OPTION_SPECS if spec.name in cookiecutter
     }
+    if cookiecutter.get(PROFILE_CONTEXT_KEY):
+        answers[PROFILE_CONTEXT_KEY] = cookiecutter[PROFILE_CONTEXT_KEY]
     return _context_for(json.dumps(answers, sort_keys=True, default=str))
 
 

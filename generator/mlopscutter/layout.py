@@ -31,6 +31,10 @@ def _gitflow(o: Options) -> bool:
     return o.branch_model == "gitflow"
 
 
+def _org_profile(o: Options) -> bool:
+    return o.profile is not None
+
+
 LAYOUT: tuple[PathRule, ...] = (
     PathRule("buildspecs", _codepipeline, "CodeBuild buildspecs serve the CodePipeline provider"),
     PathRule("infra/cicd.yaml", _codepipeline, "the CodePipeline CI/CD stack"),
@@ -48,6 +52,8 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule(".github/rulesets/release.json", _gitflow, "gitflow's release branches"),
     PathRule(".github/rulesets/release-tags.json", _gitflow, "gitflow tags each release"),
     PathRule("buildspecs/release-tag.yml", _gitflow, "gitflow tags each release"),
+    PathRule(".cfnlintrc", _org_profile, "cfn-lint settings that enforce the org profile"),
+    PathRule("infra/lint_rules", _org_profile, "cfn-lint rules that enforce the org profile"),
 )
 
 

@@ -13,11 +13,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from mlopscutter.errors import ProjectNotFoundError
+
+if TYPE_CHECKING:
+    from mlopscutter.profile import OrgProfile
 
 SKIP_DIRS = frozenset(
     {
@@ -90,11 +93,20 @@ def is_cloudformation(document: Any) -> bool:
 class CfnLinter:
     """cfn-lint with its rules loaded once; reuse one instance for many templates."""
 
-    def __init__(self, regions: list[str]) -> None:
+    def __init__(self, regions: list[str], profile: OrgProfile | None = None) -> None:
         from cfnlint.config import ConfigMixIn
         from cfnlint.runner import Runner
 
-        self._runner = Runner(ConfigMixIn(regions=regions))
+        self.profile = profile
+        extra: dict[str, Any] = {}
+        if profile is not None:
+            # The org profile's rules, from the template this installation carries: the same
+            # file the generated project's own cfn-lint runs.
+            extra = {
+                "append_rules": [str(org_rules_dir())],
+                "configure_rules": profile.cfn_lint_rule_config(),
+            }
+        self._runner = Runner(ConfigMixIn(regions=regions, **extra))
 
     def lint_file(self, path: Path, display: str) -> list[Finding]:
         from cfnlint.decode import decode
@@ -245,6 +257,7 @@ def lint_report(
     cfn_linter: CfnLinter | None = None,
     *,
     checkov: bool = True,
+    profile: OrgProfile | None = None,
 ) -> LintReport:
     """Run every linter on ``project_dir``: the findings, and which linters were missing.
 
@@ -253,7 +266,7 @@ def lint_report(
     from mlopscutter.security_lint import run_checkov
     from mlopscutter.workflow_lint import lint_workflows
 
-    findings = lint_project(project_dir, regions, cfn_linter)
+    findings = lint_project(project_dir, regions, cfn_linter, profile)
     workflows = lint_workflows(project_dir)
     findings += workflows.findings
     skipped = list(workflows.skipped)
@@ -267,10 +280,14 @@ def lint_report(
 
 
 def lint_project(
-    project_dir: Path, regions: Iterable[str] | None = None, cfn_linter: CfnLinter | None = None
+    project_dir: Path,
+    regions: Iterable[str] | None = None,
+    cfn_linter: CfnLinter | None = None,
+    profile: OrgProfile | None = None,
 ) -> list[Finding]:
     """Findings of cfn-lint, the YAML/JSON parse and the buildspec checks, sorted by file and
-    line (:func:`lint_report` adds the workflow linters).
+    line (:func:`lint_report` adds the workflow linters). The org ``profile`` (default: the one
+    recorded in the project) is enforced with cfn-lint rules.
 
     :raises ProjectNotFoundError: when the directory does not exist.
     """
@@ -280,6 +297,8 @@ def lint_project(
         )
     if regions is None:
         regions = [_project_region(project_dir)]
+    if profile is None:
+        profile = _project_profile(project_dir)
     findings: list[Finding] = []
     targets = makefile_targets(project_dir / "Makefile")
     templates: list[tuple[Path, str]] = []
@@ -297,10 +316,30 @@ def lint_project(
             templates.append((path, display))
             findings.extend(check_quotas(document, path.stat().st_size, display))
     if templates:
-        linter = cfn_linter or CfnLinter(list(regions))
+        linter = cfn_linter
+        if linter is None or linter.profile != profile:
+            linter = CfnLinter(list(regions), profile)
         for path, display in templates:
             findings.extend(linter.lint_file(path, display))
     return sorted(findings)
+
+
+def org_rules_dir() -> Path:
+    """The directory of the cfn-lint rules that enforce an org profile."""
+    from mlopscutter.template import default_template_dir
+
+    return default_template_dir() / "{{cookiecutter.project_slug}}" / "infra" / "lint_rules"
+
+
+def _project_profile(project_dir: Path) -> OrgProfile | None:
+    from mlopscutter.profile import recorded_profile
+
+    try:
+        state = json.loads((project_dir / ".cruft.json").read_text(encoding="utf-8"))
+        context = state["context"]["cookiecutter"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return recorded_profile(context)
 
 
 def _project_region(project_dir: Path) -> str:

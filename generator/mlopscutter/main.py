@@ -22,6 +22,7 @@ from mlopscutter.errors import OutputExistsError, RenderError, ValidationErrors
 from mlopscutter.escaping import jinja_literal
 from mlopscutter.metadata import cruft_state, write_cruft_file
 from mlopscutter.options import SPECS_BY_NAME, early_errors, parse_options
+from mlopscutter.profile import PROFILE_CONTEXT_KEY, OrgProfile
 from mlopscutter.template import git_commit, importable_template, local_template_dir
 
 
@@ -32,11 +33,14 @@ def render_project(
     *,
     no_input: bool = True,
     checkout: str | None = None,
+    profile: OrgProfile | None = None,
 ) -> Path:
     """Render the template with ``answers`` into ``output_dir/<project_slug>``.
 
     ``template`` is a local directory or a git URL; ``None`` uses the template this
     installation carries. With ``no_input=False`` the remaining options are prompted for.
+    An org ``profile`` supplies defaults and locks, narrows allowed values and is recorded in
+    the project's metadata.
 
     :raises ValidationErrors: when the answers break a rule (nothing is written).
     :raises OutputExistsError: when the project directory exists already.
@@ -45,6 +49,11 @@ def render_project(
     errors = early_errors(answers)
     if errors:
         raise ValidationErrors(errors)
+    if profile is not None:
+        answers = {
+            **profile.merge_answers(answers),
+            PROFILE_CONTEXT_KEY: profile.as_document(),
+        }
     config = get_user_config()
     local = local_template_dir(template)
     cleanup: bool = False
@@ -84,7 +93,10 @@ def _render(
             default_context=config["default_context"],
             extra_context={key: _literal(key, value) for key, value in answers.items()},
         )
+        # The recorded profile is not a question: keep it out of the prompts.
+        recorded_profile = context["cookiecutter"].pop(PROFILE_CONTEXT_KEY, {})
         context["cookiecutter"] = prompt_for_config(context, no_input)
+        context["cookiecutter"][PROFILE_CONTEXT_KEY] = recorded_profile
         options = parse_options(context["cookiecutter"])
         destination = output_dir / options.project_slug
         if destination.exists():
@@ -124,6 +136,7 @@ def _render(
 
 def _literal(name: str, value: Any) -> Any:
     """Keep a free-text answer literal through cookiecutter's rendering of answers."""
-    if isinstance(value, str) and SPECS_BY_NAME[name].kind != "choice":
+    spec = SPECS_BY_NAME.get(name)
+    if isinstance(value, str) and spec is not None and spec.kind != "choice":
         return jinja_literal(value)
     return value

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mlopscutter.errors import OptionError, ValidationErrors
+
+if TYPE_CHECKING:
+    from mlopscutter.profile import OrgProfile
 
 Kind = Literal["text", "int", "choice"]
 
@@ -263,6 +266,8 @@ class Options:
     autoscaling_max_capacity: int
     autoscaling_target_invocations: int
     retrain_schedule: str
+    # Not an option: the org profile the answers were checked against (see mlopscutter.profile).
+    profile: OrgProfile | None = None
 
     def as_answers(self) -> dict[str, str | int]:
         """The options as a plain mapping, in declaration order."""
@@ -305,14 +310,17 @@ def fill_derived_defaults(answers: Mapping[str, Any]) -> dict[str, Any]:
 def parse_options(raw: Mapping[str, Any]) -> Options:
     """Build typed :class:`Options` from raw answers (strings or native values) and validate.
 
-    Keys starting with ``_`` (cookiecutter's private context) are ignored. Missing options take
-    their defaults.
+    Keys starting with ``_`` (cookiecutter's private context) are ignored, but for the org
+    profile recorded as ``_profile``: the answers are checked against its locks and allowed
+    values. Missing options take their defaults.
 
     :raises ValidationErrors: listing every broken rule, each naming option, value and what
         is allowed.
     """
+    from mlopscutter.profile import kms_key_region, recorded_profile
     from mlopscutter.rules import check_rules
 
+    profile = recorded_profile(raw)
     errors = unknown_option_errors(raw)
     merged = fill_derived_defaults(
         {**default_answers(), **{k: v for k, v in raw.items() if k in SPECS_BY_NAME}}
@@ -326,20 +334,39 @@ def parse_options(raw: Mapping[str, Any]) -> Options:
             values[spec.name] = "" if value is None else str(value)
     if not errors:
         errors.extend(check_rules(values))
+    if profile is not None:
+        errors.extend(profile.answer_errors(values))
+        if profile.kms_key_arn and kms_key_region(profile.kms_key_arn) != values["aws_region"]:
+            errors.append(
+                OptionError(
+                    "profile-kms-region",
+                    ("aws_region",),
+                    f"aws_region={values['aws_region']!r} differs from the Region of the org "
+                    f"profile {profile.label}'s kms_key_arn; allowed: "
+                    f"{kms_key_region(profile.kms_key_arn)!r} (a KMS key serves one Region)",
+                )
+            )
     if errors:
         raise ValidationErrors(errors)
-    return Options(**values)
+    return Options(**values, profile=profile)
 
 
 def unknown_option_errors(raw: Mapping[str, Any]) -> list[OptionError]:
-    """One error per answer that names no declared option (``_private`` keys excepted)."""
+    """One error per answer that names no declared option (``_private`` keys and the recorded
+    org profile excepted)."""
+    from mlopscutter.profile import PROFILE_CONTEXT_KEY
+
     return [
         OptionError(
             "unknown-option",
             (name,),
             f"{name}: unknown option; known options are {', '.join(SPECS_BY_NAME)}",
         )
-        for name in sorted(k for k in raw if not k.startswith("_") and k not in SPECS_BY_NAME)
+        for name in sorted(
+            k
+            for k in raw
+            if not k.startswith("_") and k not in SPECS_BY_NAME and k != PROFILE_CONTEXT_KEY
+        )
     ]
 
 

@@ -17,9 +17,14 @@ from typing import Any
 
 from mlopscutter.errors import MlopscutterError
 from mlopscutter.merge import read_tree
-from mlopscutter.updates import IGNORED, project_state, recorded_answers, render_at
-
-PROFILE_KEY = "_profile"
+from mlopscutter.profile import PROFILE_CONTEXT_KEY
+from mlopscutter.updates import (
+    IGNORED,
+    project_state,
+    recorded_answers,
+    recorded_profile_document,
+    render_at,
+)
 
 
 @dataclass
@@ -49,8 +54,8 @@ def _status(directory: Path, clones: _Clones) -> ProjectStatus:
     try:
         state = project_state(directory)
         status.template, status.recorded = state["template"], state["commit"]
-        profile = state["context"]["cookiecutter"].get(PROFILE_KEY)
-        if isinstance(profile, dict):
+        profile = state["context"]["cookiecutter"].get(PROFILE_CONTEXT_KEY)
+        if isinstance(profile, dict) and profile:
             status.profile = f"{profile.get('name')}@{profile.get('version')}"
         repo = clones.get(state["template"])
         latest = _latest(repo, state.get("checkout"))
@@ -69,7 +74,12 @@ def _drift(directory: Path, repo: Path, state: dict[str, Any]) -> list[str]:
         checkout = Path(tmp) / "template"
         _git(repo, "worktree", "add", "--quiet", "--detach", str(checkout), state["commit"])
         try:
-            rendered = render_at(checkout, recorded_answers(state, checkout), Path(tmp) / "out")
+            rendered = render_at(
+                checkout,
+                recorded_answers(state, checkout),
+                Path(tmp) / "out",
+                recorded_profile_document(state),
+            )
             ignored = frozenset(IGNORED)
             expected, actual = read_tree(rendered, ignored), read_tree(directory, ignored)
         finally:

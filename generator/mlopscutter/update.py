@@ -40,7 +40,8 @@ from mlopscutter.migrations import (
     moved_files,
     template_version,
 )
-from mlopscutter.updates import IGNORED, project_state, render_at
+from mlopscutter.profile import PROFILE_CONTEXT_KEY, OrgProfile
+from mlopscutter.updates import IGNORED, project_state, recorded_profile_document, render_at
 
 AskNewOption = Callable[[str, Any], Any]
 
@@ -60,10 +61,14 @@ class UpdateResult:
     new_options: dict[str, Any] = field(default_factory=dict)
     removed_options: list[str] = field(default_factory=list)
     merge: MergeResult | None = None
+    recorded_profile: str = ""
+    target_profile: str = ""
+    profile_changed: bool = False
+    relocked: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     @property
     def current(self) -> bool:
-        return self.recorded == self.target
+        return self.recorded == self.target and not self.profile_changed
 
     @property
     def conflicts(self) -> list[str]:
@@ -73,11 +78,16 @@ class UpdateResult:
         """The report printed by the CLI."""
         if self.current:
             return f"already at template commit {self.target[:12]}; nothing to update\n"
+        profile_change = (
+            f"; org profile {self.recorded_profile or 'none'} -> {self.target_profile}"
+            if self.profile_changed
+            else ""
+        )
         would = "would " if self.dry_run else ""
         lines = [
             f"{'dry run: ' if self.dry_run else ''}updating {self.project_dir.name}: template "
             f"{self.recorded[:12]} ({self.recorded_version}) -> {self.target[:12]} "
-            f"({self.target_version})"
+            f"({self.target_version}){profile_change}"
         ]
         lines += [f"migration {m.describe()}" for m in self.migrations]
         lines += [
@@ -85,6 +95,10 @@ class UpdateResult:
             for name, value in self.new_options.items()
         ]
         lines += [f"option {name} is no longer used; dropped" for name in self.removed_options]
+        lines += [
+            f"option {name}: {old!r} -> {new!r} (locked by the org profile {self.target_profile})"
+            for name, (old, new) in self.relocked.items()
+        ]
         if self.merge is not None:
             for old, new in sorted(self.merge.renames.items()):
                 lines.append(f"  {would}rename   {old} -> {new}")
@@ -120,11 +134,14 @@ def update(
     dry_run: bool = False,
     answers: Mapping[str, Any] | None = None,
     ask: AskNewOption | None = None,
+    profile: OrgProfile | None = None,
 ) -> UpdateResult:
     """Update ``project_dir`` to the template at ``checkout`` (default: the recorded branch,
     else the template's default branch). ``answers`` give values to options that are new since
     the recorded commit; ``ask`` is called for the others (without it they get defaults).
-    With ``dry_run`` the result is computed and nothing is written.
+    The recorded org profile keeps applying; a new ``profile`` (or a new version of it) is
+    applied like a template change, even at the same template commit. With ``dry_run`` the
+    result is computed and nothing is written.
 
     :raises ProjectNotFoundError: when the directory has no ``.cruft.json``.
     :raises DirtyProjectError: when the project has uncommitted changes or no git.
@@ -151,6 +168,8 @@ def update(
         base_dir, target_dir = clone / "base", clone / "target"
         for directory, commit in ((base_dir, recorded), (target_dir, target)):
             _git(clone / "repo", "worktree", "add", "--quiet", "--detach", str(directory), commit)
+        base_profile = recorded_profile_document(state)
+        target_profile = profile.as_document() if profile is not None else base_profile
         result = UpdateResult(
             project_dir,
             state["template"],
@@ -159,6 +178,9 @@ def update(
             template_version(base_dir),
             template_version(target_dir),
             dry_run,
+            recorded_profile=_label(base_profile),
+            target_profile=_label(target_profile),
+            profile_changed=base_profile != target_profile,
         )
         if result.current:
             return result
@@ -167,9 +189,20 @@ def update(
         )
         base_answers = _declared(state["context"]["cookiecutter"], base_dir)
         target_answers = _target_answers(base_answers, target_dir, result, answers or {}, ask)
+        if profile is not None:
+            for name, value in profile.locked.items():
+                if name in (answers or {}) or str(target_answers.get(name)) == str(value):
+                    continue
+                if name in target_answers:
+                    result.relocked[name] = (target_answers[name], value)
+                target_answers[name] = value
         with ThreadPoolExecutor(max_workers=2) as pool:
-            base_job = pool.submit(render_at, base_dir, base_answers, clone / "render-base")
-            target_job = pool.submit(render_at, target_dir, target_answers, clone / "render-new")
+            base_job = pool.submit(
+                render_at, base_dir, base_answers, clone / "render-base", base_profile
+            )
+            target_job = pool.submit(
+                render_at, target_dir, target_answers, clone / "render-new", target_profile
+            )
             base_render, target_render = base_job.result(), target_job.result()
         target_context = read_cruft_file(target_render)["context"]["cookiecutter"]
         for name in result.new_options:
@@ -198,6 +231,10 @@ def update(
     return result
 
 
+def _label(profile: dict[str, Any] | None) -> str:
+    return f"{profile['name']}@{profile['version']}" if profile else ""
+
+
 def _tracked_tree(project_dir: Path, ignored: frozenset[str]) -> dict[str, Entry]:
     """The project's files that git tracks (the tree is clean, so these are all of its own
     files; what git ignores, such as virtual environments and data, is never touched)."""
@@ -217,7 +254,11 @@ def _tracked_tree(project_dir: Path, ignored: frozenset[str]) -> dict[str, Entry
 
 def _declared(recorded: Mapping[str, Any], template_dir: Path) -> dict[str, Any]:
     spec = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
-    return {k: v for k, v in recorded.items() if k in spec and not k.startswith("_")}
+    return {
+        k: v
+        for k, v in recorded.items()
+        if k in spec and not k.startswith("_") and k != PROFILE_CONTEXT_KEY
+    }
 
 
 def _target_answers(
@@ -228,7 +269,7 @@ def _target_answers(
     ask: AskNewOption | None,
 ) -> dict[str, Any]:
     spec = json.loads((target_dir / "cookiecutter.json").read_text(encoding="utf-8"))
-    declared = [name for name in spec if not name.startswith("_")]
+    declared = [name for name in spec if not name.startswith("_") and name != PROFILE_CONTEXT_KEY]
     migrated = migrate_answers(base_answers, result.migrations)
     result.removed_options = sorted(set(migrated) - set(declared))
     answers = {k: v for k, v in migrated.items() if k in declared}

@@ -27,6 +27,7 @@ from mlopscutter.errors import (
     TemplateUnreachableError,
 )
 from mlopscutter.metadata import CRUFT_FILE, read_cruft_file
+from mlopscutter.profile import PROFILE_CONTEXT_KEY
 
 # Paths that are the project's own machinery, never template output.
 IGNORED = (
@@ -154,19 +155,37 @@ def render_recorded(project_dir: Path, output_dir: Path) -> Path:
     answers, into ``output_dir``; returns the rendered project directory."""
     state = project_state(project_dir)
     with template_at(state["template"], state["commit"]) as clone:
-        return render_at(clone, recorded_answers(state, clone), output_dir)
+        return render_at(
+            clone, recorded_answers(state, clone), output_dir, recorded_profile_document(state)
+        )
 
 
 def recorded_answers(state: dict[str, Any], template_dir: Path) -> dict[str, Any]:
     """The answers recorded in ``state`` for the options ``template_dir`` declares."""
     spec = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
     recorded = state["context"]["cookiecutter"]
-    return {k: v for k, v in recorded.items() if k in spec and not k.startswith("_")}
+    return {
+        k: v
+        for k, v in recorded.items()
+        if k in spec and not k.startswith("_") and k != PROFILE_CONTEXT_KEY
+    }
 
 
-def render_at(template_dir: Path, answers: dict[str, Any], output_dir: Path) -> Path:
-    """Render the template checked out in ``template_dir`` with ``answers`` (no prompts) into
-    ``output_dir``; returns the rendered project directory.
+def recorded_profile_document(state: dict[str, Any]) -> dict[str, Any] | None:
+    """The org profile recorded in a project's ``.cruft.json``, or None."""
+    document = state["context"]["cookiecutter"].get(PROFILE_CONTEXT_KEY)
+    return document if isinstance(document, dict) and document else None
+
+
+def render_at(
+    template_dir: Path,
+    answers: dict[str, Any],
+    output_dir: Path,
+    profile: dict[str, Any] | None = None,
+) -> Path:
+    """Render the template checked out in ``template_dir`` with ``answers`` (no prompts) and
+    the org ``profile`` document, if any, into ``output_dir``; returns the rendered project
+    directory.
 
     Rendering runs in a child process with that checkout's own ``generator/`` first on the
     path, so a template commit renders with the logic of that same commit.
@@ -178,6 +197,11 @@ def render_at(template_dir: Path, answers: dict[str, Any], output_dir: Path) -> 
     output_dir.mkdir(parents=True, exist_ok=True)
     answers_file = output_dir / ".answers.json"
     answers_file.write_text(json.dumps(answers), encoding="utf-8")
+    profile_args = []
+    if profile:
+        profile_file = output_dir / ".profile.json"  # JSON is YAML
+        profile_file.write_text(json.dumps(profile), encoding="utf-8")
+        profile_args = ["--profile", str(profile_file)]
     environment = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(template_dir / "generator"), str(template_dir)]),
@@ -194,13 +218,15 @@ def render_at(template_dir: Path, answers: dict[str, Any], output_dir: Path) -> 
             "--no-input",
             "-o",
             str(output_dir),
+            *profile_args,
         ],
         env=environment,
         capture_output=True,
         text=True,
         check=False,
     )
-    answers_file.unlink()
+    for scratch in (answers_file, output_dir / ".profile.json"):
+        scratch.unlink(missing_ok=True)
     message = result.stderr.strip().removeprefix("mlopscutter: error: ")
     if result.returncode == 2:
         raise InvalidInputError(message)

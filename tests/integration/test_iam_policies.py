@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
-from tests.helpers import example_answers, example_names, render
+from tests.helpers import example_names, render_example
 
 # Actions that name no resource type in the Service Authorization Reference, or whose
 # resources carry an id generated at creation, so a policy cannot name them in advance.
@@ -74,7 +74,7 @@ def policy_problems(template: dict[str, Any]) -> list[str]:
 def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     found = {}
     for example in example_names():
-        project = render(example_answers(example), tmp_path_factory.mktemp(example))
+        project = render_example(example, tmp_path_factory.mktemp(example))
         for path in sorted((project / "infra").glob("*.yaml")):
             template, matches = decode(str(path))
             assert not matches and template is not None

@@ -15,7 +15,7 @@ from mlopscutter.lint import lint_report
 from mlopscutter.matrix import pairwise_answers, uncovered_pairs
 from mlopscutter.options import OPTION_SPECS, default_answers, fill_derived_defaults, parse_options
 from mlopscutter.security_lint import run_checkov
-from tests.helpers import example_answers, example_names, render, template_syntax_left
+from tests.helpers import example_names, render, render_example, template_syntax_left
 
 ROWS = pairwise_answers()
 
@@ -25,7 +25,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every matrix row and example, rendered once for this module."""
     root = tmp_path_factory.mktemp("matrix")
     projects = {f"row-{i}": render(answers, root / f"row-{i}") for i, answers in enumerate(ROWS)}
-    projects.update({name: render(example_answers(name), root / name) for name in example_names()})
+    projects.update({name: render_example(name, root / name) for name in example_names()})
     return projects
 
 

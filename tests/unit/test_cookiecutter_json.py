@@ -7,6 +7,7 @@ import json
 
 from mlopscutter import cookiecutter_json
 from mlopscutter.options import OPTION_SPECS, Options
+from mlopscutter.profile import PROFILE_CONTEXT_KEY
 from tests.helpers import REPO_ROOT
 
 
@@ -18,7 +19,9 @@ def test_cookiecutter_json_matches_the_declarations() -> None:
 
 
 def test_every_declared_option_is_a_field_and_back() -> None:
-    assert [spec.name for spec in OPTION_SPECS] == [f.name for f in dataclasses.fields(Options)]
+    fields = [f.name for f in dataclasses.fields(Options)]
+    assert fields[-1] == "profile"  # the org profile the answers were checked against
+    assert [spec.name for spec in OPTION_SPECS] == fields[:-1]
 
 
 def test_choices_default_first_and_supported_subset() -> None:
@@ -31,7 +34,7 @@ def test_choices_default_first_and_supported_subset() -> None:
 
 def test_every_option_has_a_prompt() -> None:
     prompts = cookiecutter_json.cookiecutter_json()["__prompts__"]
-    assert set(prompts) == {spec.name for spec in OPTION_SPECS}
+    assert set(prompts) == {spec.name for spec in OPTION_SPECS} | {PROFILE_CONTEXT_KEY}
     assert all(text.strip() for text in prompts.values())
 
 

@@ -6,7 +6,7 @@ from mlopscutter.layout import LAYOUT, prune, pruned_paths
 from mlopscutter.options import default_answers, parse_options
 
 
-def _options(**overrides: str):
+def _options(**overrides: object):
     return parse_options({**default_answers(), **overrides})
 
 
@@ -18,12 +18,25 @@ def test_codepipeline_github_flow() -> None:
         ".github/rulesets/release.json",
         ".github/rulesets/release-tags.json",
         "buildspecs/release-tag.yml",
+        ".cfnlintrc",
+        "infra/lint_rules",
     ]
 
 
 def test_github_actions_gitflow() -> None:
     options = _options(ci_provider="github-actions", branch_model="gitflow")
-    assert pruned_paths(options) == ["buildspecs", "infra/cicd.yaml"]
+    assert pruned_paths(options) == [
+        "buildspecs",
+        "infra/cicd.yaml",
+        ".cfnlintrc",
+        "infra/lint_rules",
+    ]
+
+
+def test_the_profile_lint_files_exist_only_under_an_org_profile() -> None:
+    options = _options(org_profile={"name": "org", "version": "1"})
+    assert ".cfnlintrc" not in pruned_paths(options)
+    assert "infra/lint_rules" not in pruned_paths(options)
 
 
 def test_layout_rulesets_match_the_branch_policy() -> None:

@@ -1,4 +1,5 @@
-"""Every derived AWS name fits its service's length and pattern, for the longest slug."""
+"""Every derived AWS name fits its service's length and pattern, for the longest slug and the
+longest org naming prefix."""
 
 from __future__ import annotations
 
@@ -12,20 +13,27 @@ from mlopscutter.options import default_answers, parse_options
 @pytest.mark.parametrize("ci_provider", ["codepipeline", "github-actions"])
 @pytest.mark.parametrize("branch_model", ["github-flow", "gitflow"])
 @pytest.mark.parametrize("slug", ["abc", "a" * 32, "a1-" * 10 + "zz"])
-def test_derived_names_fit(slug, ci_provider, branch_model) -> None:
-    context = build_context(
-        parse_options(
-            {
-                **default_answers(),
-                "project_slug": slug,
-                "ci_provider": ci_provider,
-                "branch_model": branch_model,
-            }
-        )
-    )
+@pytest.mark.parametrize("prefix", ["", "p", "p" + "9" * 9])
+def test_derived_names_fit(slug, ci_provider, branch_model, prefix) -> None:
+    answers = {
+        **default_answers(),
+        "project_slug": slug,
+        "ci_provider": ci_provider,
+        "branch_model": branch_model,
+    }
+    if prefix:
+        answers["org_profile"] = {"name": "org", "version": "1", "naming_prefix": prefix}
+    context = build_context(parse_options(answers))
     names = context.aws_names()
     assert set(names) == set(RULES)
     assert name_problems(names) == []
+    base = f"{prefix}-{slug}" if prefix else slug
+    assert context.name_base == base
+    # Every name starts with the prefix and slug, or (shortened) with as much of them as fits.
+    for kind, values in names.items():
+        for value in values:
+            start = value.removeprefix("alias/")
+            assert start.startswith(base) or base.startswith(start[:-9].rstrip("-")), (kind, value)
 
 
 def test_the_check_finds_an_overflow_and_a_bad_character() -> None:

@@ -21,6 +21,8 @@ ENCRYPT_TRAINING_VOLUMES = {{ "True" if p.training_volume_encryption else "False
 INFERENCE_INSTANCE_TYPES = {{ p.inference_instance_types | tojson }}
 ENDPOINTS = {{ p.endpoints | tojson }}
 STACKS = {{ p.stack_names | tojson }}
+# The AWS account each stage deploys to, from the org profile (none: any account).
+ACCOUNTS = {{ p.stage_accounts | tojson }}
 VARIANT_NAME = "{{ p.variant_name }}"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95

@@ -20,6 +20,8 @@ ENCRYPT_TRAINING_VOLUMES = True
 INFERENCE_INSTANCE_TYPES = ["ml.m5.large"]
 ENDPOINTS = {"prod": "customer-churn-prod", "staging": "customer-churn-staging"}
 STACKS = {"prod": "customer-churn-model-prod", "staging": "customer-churn-model-staging"}
+# The AWS account each stage deploys to, from the org profile (none: any account).
+ACCOUNTS = {}
 VARIANT_NAME = "AllTraffic"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95

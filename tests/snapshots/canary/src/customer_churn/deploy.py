@@ -117,6 +117,18 @@ def _wait(cloudformation: Any, waiter: str, stack_name: str) -> None:
         raise DeploymentError(f"deploying {stack_name} failed; see its stack events") from error
 
 
+def check_account(sts: Any, stage: str) -> None:
+    """Refuse to deploy a stage with credentials of another account than the one the org
+    profile assigns it (no assignment: any account)."""
+    expected = config.ACCOUNTS.get(stage)
+    if expected is None:
+        return
+    actual = sts.get_caller_identity()["Account"]
+    if actual != expected:
+        raise SystemExit(f"stage {stage} deploys to account {expected} (org profile), "
+                         f"but the credentials are for account {actual}")
+
+
 def _write_github_output(name: str, value: str) -> None:
     """Expose a value to later jobs when running in GitHub Actions."""
     path = os.environ.get("GITHUB_OUTPUT")
@@ -146,6 +158,7 @@ def main(argv: list[str] | None = None) -> list[Path] | str:
         _write_github_output("model-package-arn", package_arn)
         print(json.dumps({"ModelPackageArn": package_arn, "files": [str(p) for p in written]}))
         return written
+    check_account(boto3.client("sts", region_name=config.region()), args.stage)
     cloudformation = boto3.client("cloudformation", region_name=config.region())
     document = json.loads((args.params_dir / f"{args.stage}.json").read_text())
     result = deploy_stack(cloudformation, config.STACKS[args.stage], args.template.read_text(),

@@ -20,6 +20,8 @@ ENCRYPT_TRAINING_VOLUMES = True
 INFERENCE_INSTANCE_TYPES = ["ml.m5.large"]
 ENDPOINTS = {"prod": "parts-demand-prod", "staging": "parts-demand-staging"}
 STACKS = {"prod": "parts-demand-model-prod", "staging": "parts-demand-model-staging"}
+# The AWS account each stage deploys to, from the org profile (none: any account).
+ACCOUNTS = {}
 VARIANT_NAME = "AllTraffic"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95

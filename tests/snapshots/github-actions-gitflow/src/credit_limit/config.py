@@ -20,6 +20,8 @@ ENCRYPT_TRAINING_VOLUMES = True
 INFERENCE_INSTANCE_TYPES = ["ml.m5.large"]
 ENDPOINTS = {"prod": "credit-limit-prod", "staging": "credit-limit-staging"}
 STACKS = {"prod": "credit-limit-model-prod", "staging": "credit-limit-model-staging"}
+# The AWS account each stage deploys to, from the org profile (none: any account).
+ACCOUNTS = {}
 VARIANT_NAME = "AllTraffic"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95

@@ -20,6 +20,8 @@ ENCRYPT_TRAINING_VOLUMES = True
 INFERENCE_INSTANCE_TYPES = ["ml.c5.2xlarge", "ml.c5.xlarge"]
 ENDPOINTS = {"prod": "fraud-scoring-prod", "staging": "fraud-scoring-staging"}
 STACKS = {"prod": "fraud-scoring-model-prod", "staging": "fraud-scoring-model-staging"}
+# The AWS account each stage deploys to, from the org profile (none: any account).
+ACCOUNTS = {}
 VARIANT_NAME = "AllTraffic"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95

@@ -1,0 +1,69 @@
+"""Names and settings chosen when the project was generated; environment variables override
+the deployment-specific ones (CodeBuild sets them from the CI/CD stack)."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+PROJECT_SLUG = "claims-triage"
+GITHUB_REPOSITORY = "acme/claims-triage"
+PLATFORM_STACK = "acme-claims-triage-platform"
+REGION = "eu-west-1"
+MODEL_PACKAGE_GROUP = "acme-claims-triage"
+PIPELINE_NAME = "acme-claims-triage-training"
+SAGEMAKER_ROLE_NAME = "acme-claims-triage-sagemaker-execution"
+SKLEARN_FRAMEWORK_VERSION = "1.2-1"
+TRAINING_INSTANCE_TYPE = "ml.m5.2xlarge"
+# ml.m5.2xlarge uses EBS volumes, encrypted with the project key.
+ENCRYPT_TRAINING_VOLUMES = True
+INFERENCE_INSTANCE_TYPES = ["ml.m5.large"]
+ENDPOINTS = {"prod": "acme-claims-triage-prod", "staging": "acme-claims-triage-staging"}
+STACKS = {"prod": "acme-claims-triage-model-prod", "staging": "acme-claims-triage-model-staging"}
+# The AWS account each stage deploys to, from the org profile (none: any account).
+ACCOUNTS = {"prod": "111122223333", "staging": "111122223333"}
+VARIANT_NAME = "AllTraffic"
+# The metric the pipeline's condition step gates registration on.
+MIN_ROC_AUC = 0.95
+
+
+def region() -> str:
+    return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or REGION
+
+
+def platform_output(key: str) -> str:
+    """An output of the platform stack (read once per process)."""
+    outputs = _platform_outputs()
+    if key not in outputs:
+        raise RuntimeError(f"the stack {PLATFORM_STACK} has no output {key}; deploy it first")
+    return outputs[key]
+
+
+@functools.cache
+def _platform_outputs() -> dict[str, str]:
+    import boto3
+
+    stack = boto3.client("cloudformation", region_name=region()).describe_stacks(
+        StackName=PLATFORM_STACK
+    )["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def artifact_bucket() -> str:
+    """The platform's artifact bucket (ARTIFACT_BUCKET, else the platform stack's output)."""
+    return os.environ.get("ARTIFACT_BUCKET") or platform_output("ArtifactBucketName")
+
+
+def sagemaker_role_arn() -> str:
+    """The SageMaker execution role (SAGEMAKER_ROLE_ARN, else the platform stack's output)."""
+    return os.environ.get("SAGEMAKER_ROLE_ARN") or platform_output("SageMakerExecutionRoleArn")
+
+
+def kms_key_arn() -> str:
+    """The project's KMS key (KMS_KEY_ARN, else the platform stack's output)."""
+    return os.environ.get("KMS_KEY_ARN") or platform_output("ProjectKeyArn")
+
+
+def cloudformation_role_arn() -> str:
+    """The role CloudFormation deploys the model service with."""
+    return platform_output("CloudFormationDeployRoleArn")

@@ -1,0 +1,45 @@
+"""Data preparation, training and evaluation run end to end on the bundled dataset."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+
+import numpy as np
+
+from claims_triage import evaluate, preprocess, train
+from claims_triage.config import MIN_ROC_AUC
+
+
+def test_split_is_stratified_and_complete() -> None:
+    features, labels = preprocess.load_dataset(None)
+    splits = preprocess.split_dataset(features, labels)
+    assert sum(len(s) for s in splits.values()) == len(labels)
+    for data in splits.values():
+        assert data.shape[1] == features.shape[1] + 1
+        assert 0.5 < data[:, 0].mean() < 0.75  # the dataset is about 63% positive
+
+
+def test_reads_csv_input_when_present(tmp_path) -> None:
+    rows = np.array([[1, 0.5, 2.0], [0, 0.1, 1.0]])
+    np.savetxt(tmp_path / "part.csv", rows, delimiter=",")
+    features, labels = preprocess.load_dataset(tmp_path)
+    assert labels.tolist() == [1, 0]
+    assert features.shape == (2, 2)
+
+
+def test_train_then_evaluate_passes_the_pipeline_gate(tmp_path) -> None:
+    paths = preprocess.main(["--input-dir", str(tmp_path / "none"),
+                             "--output-dir", str(tmp_path / "data")])
+    model_path = train.main(["--train", str(paths["train"].parent),
+                             "--model-dir", str(tmp_path / "model"), "--n-estimators", "50"])
+    with tarfile.open(tmp_path / "model" / "model.tar.gz", "w:gz") as tar:
+        tar.add(model_path, arcname="model.joblib")
+    model_path.unlink()
+    report = evaluate.main(["--model-dir", str(tmp_path / "model"),
+                            "--test-dir", str(paths["test"].parent),
+                            "--output-dir", str(tmp_path / "evaluation")])
+    written = json.loads((tmp_path / "evaluation" / "evaluation.json").read_text())
+    assert written == report
+    assert report["binary_classification_metrics"]["roc_auc"]["value"] >= MIN_ROC_AUC
+    assert report["binary_classification_metrics"]["accuracy"]["value"] > 0.85

@@ -1,0 +1,159 @@
+"""The org profile: schema validation naming the key, answer precedence, locks and allowed
+values, and the checks that travel with the recorded profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlopscutter.errors import ProfileError, ValidationErrors
+from mlopscutter.options import default_answers, parse_options
+from mlopscutter.profile import OrgProfile, load_profile, parse_profile
+from tests.helpers import EXAMPLES_DIR
+
+EXAMPLE = EXAMPLES_DIR / "profiles" / "acme-ml.yaml"
+MINIMAL = {"name": "org", "version": "1"}
+
+
+def profile(**extra: Any) -> OrgProfile:
+    return parse_profile({**MINIMAL, **extra}, "test.yaml")
+
+
+def test_the_example_profile_loads() -> None:
+    loaded = load_profile(EXAMPLE)
+    assert loaded.label == "acme-ml@3"
+    assert loaded.locked == {"ci_provider": "codepipeline", "branch_model": "github-flow"}
+    assert loaded.required_tags == {"cost-center": "ml-4711", "data-classification": "internal"}
+    assert loaded.naming_prefix == "acme"
+    assert parse_profile(loaded.as_document(), "recorded") == loaded
+
+
+def test_precedence_is_locked_then_answers_then_defaults() -> None:
+    org = profile(
+        defaults={"aws_region": "eu-west-1", "owner": "platform"},
+        locked={"ci_provider": "github-actions"},
+    )
+    merged = org.merge_answers({"owner": "team-a"})
+    assert merged == {"aws_region": "eu-west-1", "owner": "team-a", "ci_provider": "github-actions"}
+
+
+def test_an_answer_contradicting_a_lock_names_the_lock() -> None:
+    org = profile(locked={"ci_provider": "github-actions"})
+    with pytest.raises(ValidationErrors) as raised:
+        org.merge_answers({"ci_provider": "codepipeline"})
+    assert raised.value.errors[0].rule_id == "profile-locked"
+    assert (
+        "ci_provider='codepipeline' contradicts the org profile org@1, which locks "
+        "ci_provider='github-actions'; allowed: 'github-actions'"
+    ) in str(raised.value)
+    assert org.merge_answers({"ci_provider": "github-actions"})["ci_provider"] == "github-actions"
+
+
+def _parse(org: OrgProfile, **answers: Any) -> Any:
+    return parse_options({**default_answers(), **answers, "org_profile": org.as_document()})
+
+
+def test_allowed_values_narrow_the_choices_on_every_creation_path() -> None:
+    org = profile(allowed={"training_instance_type": ["ml.m5.xlarge", "ml.m5.2xlarge"]})
+    assert _parse(org, training_instance_type="ml.m5.2xlarge").profile == org
+    with pytest.raises(ValidationErrors) as raised:
+        _parse(org, training_instance_type="ml.c5.xlarge")
+    error = raised.value.errors[0]
+    assert error.rule_id == "profile-allowed"
+    assert error.message == (
+        "training_instance_type='ml.c5.xlarge' is not allowed by the org profile org@1; "
+        "allowed: ml.m5.xlarge, ml.m5.2xlarge"
+    )
+
+
+def test_a_recorded_lock_is_checked_too() -> None:
+    """cookiecutter and cruft replay the recorded context: a prompt answer cannot escape it."""
+    org = profile(locked={"branch_model": "gitflow"})
+    with pytest.raises(ValidationErrors) as raised:
+        _parse(org, branch_model="github-flow")
+    assert raised.value.errors[0].rule_id == "profile-locked"
+
+
+def test_the_kms_key_must_be_in_the_projects_region() -> None:
+    org = profile(
+        kms_key_arn="arn:aws:kms:eu-west-1:111122223333:key/"
+        + "0" * 8
+        + "-0000-0000-0000-"
+        + "0" * 12
+    )
+    assert _parse(org, aws_region="eu-west-1").profile == org
+    with pytest.raises(ValidationErrors) as raised:
+        _parse(org, aws_region="us-east-1")
+    assert raised.value.errors[0].rule_id == "profile-kms-region"
+    assert "allowed: 'eu-west-1' (a KMS key serves one Region)" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ([1], "must be a YAML mapping"),
+        ({"version": "1"}, "name=None; allowed: 1 to 63 lower-case letters"),
+        ({"name": "Org", "version": "1"}, "name='Org'"),
+        ({"name": "org"}, "version=None; allowed: 1 to 32 letters"),
+        ({**MINIMAL, "version": "1\n# injected"}, "version='1\\n# injected'"),
+        ({**MINIMAL, "colour": "red"}, "colour is not a profile key; allowed: name, version"),
+        ({**MINIMAL, "defaults": ["a"]}, "defaults=['a']; allowed: a mapping"),
+        ({**MINIMAL, "defaults": {"colour": "red"}}, "defaults.colour is not an option"),
+        (
+            {**MINIMAL, "locked": {"ci_provider": "jenkins"}},
+            "locked.ci_provider='jenkins' is not a value of ci_provider; allowed: codepipeline, "
+            "github-actions",
+        ),
+        ({**MINIMAL, "defaults": {"wait_minutes": "ten"}}, "defaults.wait_minutes='ten'"),
+        ({**MINIMAL, "defaults": {"wait_minutes": 99}}, "allowed: from 0 to 60"),
+        ({**MINIMAL, "defaults": {"owner": 5}}, "defaults.owner=5; allowed: a string"),
+        ({**MINIMAL, "allowed": {"training_instance_type": []}}, "a non-empty list of values"),
+        (
+            {
+                **MINIMAL,
+                "locked": {"training_instance_type": "ml.c5.xlarge"},
+                "allowed": {"training_instance_type": ["ml.m5.xlarge"]},
+            },
+            "locked.training_instance_type='ml.c5.xlarge' is not among "
+            "allowed.training_instance_type",
+        ),
+        ({**MINIMAL, "required_tags": {"Project": "x"}}, "required_tags.Project is set by"),
+        ({**MINIMAL, "required_tags": {"aws:cost": "x"}}, "not a valid tag key"),
+        (
+            {**MINIMAL, "required_tags": {"cost": 4711}},
+            "required_tags.cost=4711; allowed: a quoted",
+        ),
+        ({**MINIMAL, "required_tags": {"cost": "a\nb"}}, "required_tags.cost='a\\nb'"),
+        (
+            {**MINIMAL, "required_tags": {f"k{i}": "v" for i in range(48)}},
+            "required_tags has 48 tags; allowed: at most 47",
+        ),
+        ({**MINIMAL, "naming_prefix": "Acme"}, "naming_prefix='Acme'; allowed: 1 to 10"),
+        ({**MINIMAL, "naming_prefix": "a" * 11}, "naming_prefix='aaaaaaaaaaa'"),
+        ({**MINIMAL, "permission_boundary": "boundary"}, "permission_boundary='boundary'"),
+        ({**MINIMAL, "kms_key_arn": "alias/org"}, "kms_key_arn='alias/org'"),
+        ({**MINIMAL, "accounts": {"dev": "111122223333"}}, "accounts.dev is not a stage"),
+        ({**MINIMAL, "accounts": {"prod": 111122223333}}, "a 12-digit AWS account id as a quoted"),
+        ({**MINIMAL, "accounts": {"prod": "1111"}}, "accounts.prod='1111'"),
+        (
+            {**MINIMAL, "accounts": {"staging": "111122223333", "prod": "444455556666"}},
+            "names more than one account",
+        ),
+    ],
+)
+def test_a_bad_profile_names_the_key(document: Any, message: str) -> None:
+    with pytest.raises(ProfileError) as raised:
+        parse_profile(document, "org.yaml")
+    assert str(raised.value).startswith("profile org.yaml")
+    assert message in str(raised.value)
+
+
+def test_an_unreadable_or_malformed_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="cannot be read"):
+        load_profile(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [")
+    with pytest.raises(ProfileError, match="is not valid YAML"):
+        load_profile(broken)
