@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import example_answers, render
+from tests.helpers import render_example
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("example", ["all-at-once-scheduled", "github-actions-gitflow"])
+@pytest.mark.parametrize("example", ["all-at-once-scheduled", "github-actions-gitflow", "acme-ml"])
 def test_generated_project_passes_its_own_make_test_and_lint(tmp_path: Path, example) -> None:
-    project = render(example_answers(example), tmp_path)
+    """acme-ml is made under an org profile: its `make lint` runs the profile's cfn-lint rules."""
+    project = render_example(example, tmp_path)
     result = subprocess.run(
         ["make", "test", "lint"],
         cwd=project,

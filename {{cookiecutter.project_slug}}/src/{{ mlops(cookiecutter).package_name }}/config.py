@@ -10,6 +10,8 @@ import os
 PROJECT_SLUG = "{{ p.slug }}"
 GITHUB_REPOSITORY = "{{ cookiecutter.github_repository }}"
 PLATFORM_STACK = "{{ p.platform_stack_name }}"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "{{ p.export_prefix }}"
 REGION = "{{ cookiecutter.aws_region }}"
 MODEL_PACKAGE_GROUP = "{{ p.model_package_group }}"
 PIPELINE_NAME = "{{ p.sagemaker_pipeline_name }}"

@@ -9,6 +9,8 @@ import os
 PROJECT_SLUG = "claims-triage"
 GITHUB_REPOSITORY = "acme/claims-triage"
 PLATFORM_STACK = "acme-claims-triage-platform"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "acme-claims-triage"
 REGION = "eu-west-1"
 MODEL_PACKAGE_GROUP = "acme-claims-triage"
 PIPELINE_NAME = "acme-claims-triage-training"

@@ -9,6 +9,8 @@ import os
 PROJECT_SLUG = "demand-forecast"
 GITHUB_REPOSITORY = "acme/demand-forecast"
 PLATFORM_STACK = "demand-forecast-platform"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "demand-forecast"
 REGION = "ap-southeast-2"
 MODEL_PACKAGE_GROUP = "demand-forecast"
 PIPELINE_NAME = "demand-forecast-training"

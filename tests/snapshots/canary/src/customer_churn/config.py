@@ -9,6 +9,8 @@ import os
 PROJECT_SLUG = "customer-churn"
 GITHUB_REPOSITORY = "acme/customer-churn"
 PLATFORM_STACK = "customer-churn-platform"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "customer-churn"
 REGION = "eu-west-1"
 MODEL_PACKAGE_GROUP = "customer-churn"
 PIPELINE_NAME = "customer-churn-training"

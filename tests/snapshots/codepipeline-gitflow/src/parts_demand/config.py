@@ -9,6 +9,8 @@ import os
 PROJECT_SLUG = "parts-demand"
 GITHUB_REPOSITORY = "acme/parts-demand"
 PLATFORM_STACK = "parts-demand-platform"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "parts-demand"
 REGION = "eu-west-2"
 MODEL_PACKAGE_GROUP = "parts-demand"
 PIPELINE_NAME = "parts-demand-training"

@@ -9,6 +9,8 @@ import os
 PROJECT_SLUG = "credit-limit"
 GITHUB_REPOSITORY = "acme/credit-limit"
 PLATFORM_STACK = "credit-limit-platform"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "credit-limit"
 REGION = "us-east-2"
 MODEL_PACKAGE_GROUP = "credit-limit"
 PIPELINE_NAME = "credit-limit-training"

@@ -9,6 +9,8 @@ import os
 PROJECT_SLUG = "churn-scoring"
 GITHUB_REPOSITORY = "acme/churn-scoring"
 PLATFORM_STACK = "churn-scoring-platform"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "churn-scoring"
 REGION = "eu-central-1"
 MODEL_PACKAGE_GROUP = "churn-scoring"
 PIPELINE_NAME = "churn-scoring-training"

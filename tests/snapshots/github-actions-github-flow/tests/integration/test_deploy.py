@@ -90,3 +90,16 @@ def test_smoke_check_rejects_another_model(sagemaker) -> None:
     _serve(sagemaker, old, config.ENDPOINTS["staging"])
     with pytest.raises(smoke.SmokeTestError, match="expected"):
         smoke.verify_endpoint(sagemaker, config.ENDPOINTS["staging"], new)
+
+
+def test_deploy_refuses_credentials_of_another_account(monkeypatch) -> None:
+    """The org profile assigns each stage an account; moto's credentials are 123456789012."""
+    with mock_aws():
+        sts = boto3.client("sts")
+        monkeypatch.setattr(config, "ACCOUNTS", {"staging": "111122223333"})
+        with pytest.raises(SystemExit, match="deploys to account 111122223333 .* 123456789012"):
+            deploy.check_account(sts, "staging")
+        monkeypatch.setattr(config, "ACCOUNTS", {"staging": "123456789012"})
+        deploy.check_account(sts, "staging")
+        monkeypatch.setattr(config, "ACCOUNTS", {})
+        deploy.check_account(sts, "staging")

@@ -9,6 +9,8 @@ import os
 PROJECT_SLUG = "fraud-scoring"
 GITHUB_REPOSITORY = "acme/fraud-scoring"
 PLATFORM_STACK = "fraud-scoring-platform"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "fraud-scoring"
 REGION = "us-west-2"
 MODEL_PACKAGE_GROUP = "fraud-scoring"
 PIPELINE_NAME = "fraud-scoring-training"

@@ -26,7 +26,7 @@ PLATFORM = {
                              "Properties": {"Name": "/fraud-scoring/platform", "Type": "String",
                                             "Value": "platform"}}},
     "Outputs": {
-        name: {"Value": value, "Export": {"Name": f"{config.PROJECT_SLUG}-{name}"}}
+        name: {"Value": value, "Export": {"Name": f"{config.EXPORT_PREFIX}-{name}"}}
         for name, value in {
             "ProjectKeyArn": f"arn:aws:kms:{config.REGION}:{ACCOUNT}:key/"
                              "11111111-2222-3333-4444-555555555555",
