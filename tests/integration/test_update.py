@@ -238,3 +238,24 @@ def test_a_failure_midway_leaves_the_project_as_it_was(
     assert writes == 4
     assert read_tree(project) == before
     assert git("status", "--porcelain", "--untracked-files=all", cwd=project) == ""
+
+
+def test_cruft_update_continues_from_where_mlopscutter_update_left(
+    template: Path, project: Path
+) -> None:
+    """Template v1.1 through `mlopscutter update`, then v1.2 through `cruft update`."""
+    readme = template / "{{cookiecutter.project_slug}}" / "README.md"
+    for version in ("1.1", "1.2"):
+        readme.write_text(readme.read_text() + f"\nTemplate v{version} line.\n")
+        commit_all(template, f"template v{version}")
+        if version == "1.1":
+            ours = run([*CLI, "update", str(project), "--no-input"])
+            assert ours.returncode == 0, ours.stderr
+            commit_all(project, "template v1.1 by mlopscutter update")
+    cruft = run([str(BIN / "cruft"), "update", "-y"], cwd=project)
+    assert cruft.returncode == 0, cruft.stdout + cruft.stderr
+    text = (project / "README.md").read_text()
+    assert text.count("Template v1.1 line.") == 1
+    assert text.count("Template v1.2 line.") == 1
+    head = git("rev-parse", "HEAD", cwd=template).strip()
+    assert json.loads((project / ".cruft.json").read_text())["commit"] == head
