@@ -8,6 +8,7 @@ import ast
 import json
 import multiprocessing
 import os
+import re
 import sys
 import tempfile
 import tomllib
@@ -20,10 +21,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlopscutter.errors import ValidationErrors
+from mlopscutter.errors import ProfileError, ValidationErrors
 from mlopscutter.lint import _CfnTagLoader, lint_project
 from mlopscutter.matrix import pairwise_answers
 from mlopscutter.options import OPTION_SPECS, SPECS_BY_NAME, parse_options
+from mlopscutter.profile import parse_profile
 from mlopscutter.regions import COMMERCIAL_REGIONS
 from tests.helpers import REPO_ROOT, render, run
 
@@ -238,3 +240,79 @@ def test_a_thousand_adversarial_answers_render_safely() -> None:
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context) as pool:
         failures = [f for f in pool.map(_render_and_check, cases, chunksize=25) if f]
     assert failures == [], "\n".join(failures[:5])
+
+
+# Org profiles: anything at all where a profile holds text, and, separately, valid profiles whose
+# text carries every character a tag or a description may hold.
+BOUNDARY = "arn:aws:iam::111122223333:policy/org-boundary"
+arbitrary_profiles = st.fixed_dictionaries(
+    {
+        "name": st.one_of(st.just("org"), free_text),
+        "version": st.one_of(st.just("1"), st.integers(0, 99), free_text),
+    },
+    optional={
+        "description": free_text,
+        "required_tags": st.dictionaries(adversarial_text, adversarial_text, max_size=3),
+        "naming_prefix": free_text,
+        "permission_boundary": free_text,
+        "kms_key_arn": free_text,
+        "accounts": st.dictionaries(st.sampled_from(["tooling", "prod", "dev"]), free_text),
+        "defaults": st.dictionaries(st.sampled_from(["owner", "colour"]), free_text),
+    },
+)
+tag_text = st.text(
+    alphabet=st.sampled_from(list("aZ09 _.:/=+-@éß東京")), min_size=1, max_size=40
+).filter(lambda text: not text.startswith("aws:"))
+valid_profiles = st.fixed_dictionaries(
+    {
+        "name": st.just("org"),
+        "version": st.from_regex(r"[A-Za-z0-9._+-]{1,32}", fullmatch=True),
+        "description": free_text.filter(lambda text: not set(text) & set("{}\n\r")).map(
+            lambda text: text[:256]
+        ),
+        "required_tags": st.dictionaries(
+            tag_text.map(lambda text: text[:128]), tag_text, min_size=1, max_size=4
+        ).filter(lambda tags: not set(tags) & {"Project", "Owner", "ManagedBy"}),
+        "naming_prefix": st.from_regex(r"[a-z][a-z0-9]{0,9}", fullmatch=True),
+        "permission_boundary": st.just(BOUNDARY),
+    },
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True)
+@given(arbitrary_profiles)
+def test_an_arbitrary_profile_is_valid_or_rejected_naming_its_key(document: dict) -> None:
+    try:
+        parse_profile(document, "p.yaml")
+    except ProfileError as error:
+        message = str(error).removeprefix("profile p.yaml: ")
+        key = re.split(r"[=. ]", message, maxsplit=1)[0]
+        assert key in document or key in ("name", "version"), message
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(valid_profiles, st.sampled_from(pairwise_answers()))
+def test_a_valid_profile_renders_a_project_that_enforces_it(
+    document: dict[str, Any], row: dict[str, Any]
+) -> None:
+    profile = parse_profile(document, "p.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        project = render(row, Path(tmp), profile)
+        # cfn-lint with the profile's rules, recorded in the project: every taggable resource
+        # carries the tags, every role the boundary; and everything else stays clean.
+        findings = lint_project(project)
+        assert findings == [], "\n".join(map(str, findings))
+        platform = yaml.load((project / "infra" / "platform.yaml").read_text(), _CfnTagLoader)
+        bucket_tags = platform["Resources"]["ArtifactBucket"]["Properties"]["Tags"]
+        assert {t["Key"]: t["Value"] for t in bucket_tags}.items() >= profile.required_tags.items()
+        assert (
+            platform["Resources"]["SageMakerExecutionRole"]["Properties"]["PermissionsBoundary"]
+            == BOUNDARY
+        )
+        state = json.loads((project / ".cruft.json").read_text())
+        assert state["context"]["cookiecutter"]["org_profile"] == profile.as_document()
