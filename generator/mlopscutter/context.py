@@ -218,6 +218,11 @@ class ProjectContext:
                 f"{slug}-github-dispatch", RULES["events-api-destination"].max_length
             ),
             "dead-letter-queue": fit(f"{slug}-events-dlq", RULES["sqs-queue"].max_length),
+            "new-data-rule": fit(f"{slug}-new-data", RULES["events-rule"].max_length),
+            "training-failed-rule": fit(f"{slug}-training-failed", RULES["events-rule"].max_length),
+            "retrain-guard": fit(
+                f"{slug}-retrain-guard", RULES["stepfunctions-state-machine"].max_length
+            ),
             "alerts-topic": f"{slug}-alerts",
             "dead-letter-alarm": f"{slug}-events-dead-letters",
         }
@@ -257,7 +262,14 @@ class ProjectContext:
             ],
             "codebuild": [n[key] for key in n if key.endswith("-project")],
             "codeconnections": [n["connection"]],
-            "events-rule": [n["model-approved-rule"], n["retrain-schedule-rule"]],
+            "events-rule": [
+                n["model-approved-rule"],
+                n["retrain-schedule-rule"],
+                n["new-data-rule"],
+                n["training-failed-rule"],
+            ],
+            "stepfunctions-state-machine": [n["retrain-guard"]],
+            "log-group": [self.retrain_guard_log_group],
             "events-connection": [n["events-connection"]],
             "events-api-destination": [n["api-destination"]],
             "sqs-queue": [n["dead-letter-queue"]],
@@ -587,6 +599,38 @@ class ProjectContext:
                 f"{self.traffic_routing.steps} steps, bake {wait} after each"
             )
         return f"all at once, then bake {wait} before the old fleet is removed"
+
+    @property
+    def retrains_on_new_data(self) -> bool:
+        return self.options.retrain_on_new_data == "yes"
+
+    @property
+    def new_data_key_pattern(self) -> str:
+        """The EventBridge wildcard that matches new data keys: prefix, anything, suffix (the
+        answers cannot hold "*" or "\\", so nothing in them is a wildcard)."""
+        return f"{self.options.new_data_prefix}*{self.options.new_data_suffix}"
+
+    @property
+    def retraining_triggers(self) -> tuple[str, ...]:
+        """The triggers that start retraining through the guard: ``schedule``, ``new-data``."""
+        triggers = []
+        if self.has_schedule:
+            triggers.append("schedule")
+        if self.retrains_on_new_data:
+            triggers.append("new-data")
+        return tuple(triggers)
+
+    @property
+    def retraining_trigger_phrase(self) -> str:
+        """The retraining triggers in words, for descriptions."""
+        words = {"schedule": "a schedule", "new-data": "new data in the data bucket"}
+        return " and ".join(words[trigger] for trigger in self.retraining_triggers)
+
+    @property
+    def retrain_guard_log_group(self) -> str:
+        # Step Functions delivers logs as vended logs: this prefix keeps the resource policy
+        # CloudWatch Logs needs within its size limit.
+        return f"/aws/vendedlogs/states/{self.names['retrain-guard']}"
 
     @property
     def has_schedule(self) -> bool:

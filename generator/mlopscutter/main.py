@@ -17,6 +17,7 @@ from cookiecutter.exceptions import CookiecutterException
 from cookiecutter.generate import generate_context, generate_files
 from cookiecutter.prompt import prompt_for_config
 from cookiecutter.repository import determine_repo_dir
+from jinja2 import TemplateError
 
 from mlopscutter.errors import OutputExistsError, RenderError, ValidationErrors
 from mlopscutter.escaping import jinja_literal
@@ -123,7 +124,7 @@ def _render(
                         accept_hooks=True,
                     )
                 )
-            except CookiecutterException as error:
+            except (CookiecutterException, TemplateError) as error:
                 raise RenderError(f"rendering failed: {error}") from error
             write_cruft_file(
                 rendered, cruft_state(source, commit, context["cookiecutter"], checkout)

@@ -51,6 +51,8 @@ RULES = {
     "kms-alias": NameRule("KMS alias", 256, r"alias/[a-zA-Z0-9/_-]+"),
     "secret": NameRule("Secrets Manager secret", 512, r"[\w/+=.@-]+"),
     "cloudwatch-alarm": NameRule("CloudWatch alarm", 255, r"(?!\s*$).+"),
+    "stepfunctions-state-machine": NameRule("Step Functions state machine", 80, r"[A-Za-z0-9_-]+"),
+    "log-group": NameRule("CloudWatch Logs log group", 512, r"[\.\-_/#A-Za-z0-9]+"),
 }
 
 

@@ -234,6 +234,32 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "EventBridge cron(...) or rate(...) expression to retrain on; empty for none",
         samples=("", "cron(0 3 ? * MON *)", "rate(1 day)"),
     ),
+    OptionSpec(
+        "retrain_on_new_data",
+        "choice",
+        "no",
+        "Retrain when new data lands in the project's data bucket (yes or no)",
+        choices=("no", "yes"),
+        supported=("no", "yes"),
+    ),
+    OptionSpec(
+        "new_data_prefix",
+        "text",
+        "incoming/",
+        "Key prefix of the new data that starts retraining (e.g. incoming/)",
+        applies=lambda values: values.get("retrain_on_new_data") == "yes",
+        applies_text="retrain_on_new_data is yes",
+        samples=("incoming/", "data/daily/"),
+    ),
+    OptionSpec(
+        "new_data_suffix",
+        "text",
+        "",
+        "Key suffix of that new data (e.g. .csv); empty for any",
+        applies=lambda values: values.get("retrain_on_new_data") == "yes",
+        applies_text="retrain_on_new_data is yes",
+        samples=("", ".csv"),
+    ),
 )
 
 SPECS_BY_NAME: dict[str, OptionSpec] = {spec.name: spec for spec in OPTION_SPECS}
@@ -266,6 +292,9 @@ class Options:
     autoscaling_max_capacity: int
     autoscaling_target_invocations: int
     retrain_schedule: str
+    retrain_on_new_data: str
+    new_data_prefix: str
+    new_data_suffix: str
     # Not an option: the org profile the answers were checked against (see mlopscutter.profile).
     profile: OrgProfile | None = None
 

@@ -345,6 +345,29 @@ def _check_guardrail_timeout(values: Mapping[str, Any]) -> str | None:
     )
 
 
+# S3's safe key characters (the S3 user guide's "Object key naming"), without "*", which
+# EventBridge's wildcard matching would read as a wildcard.
+_S3_SAFE_KEY = re.compile(r"[A-Za-z0-9!_.'()/-]*")
+
+
+def _key_part_check(option: str, *, prefix: bool) -> Callable[[Mapping[str, Any]], str | None]:
+    def check(values: Mapping[str, Any]) -> str | None:
+        value = values[option]
+        if prefix and not value:
+            return (
+                f"{option}='' would retrain on every object in the data bucket; allowed: a key "
+                "prefix such as incoming/"
+            )
+        if len(value) > 512 or not _S3_SAFE_KEY.fullmatch(value) or value.startswith("/"):
+            return (
+                f"{option}={value!r}; allowed: at most 512 of S3's safe key characters "
+                "(letters, digits and ! - _ . ' ( ) /), not starting with /"
+            )
+        return None
+
+    return check
+
+
 def _is(option: str, value: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda values: values[option] == value
 
@@ -376,6 +399,16 @@ def _all_rules() -> tuple[Rule, ...]:
             "EventBridge schedule syntax",
             _check_schedule,
         ),
+    ]
+    rules += [
+        Rule(
+            f"{name.replace('_', '-')}-form",
+            (name,),
+            "S3 key characters",
+            _key_part_check(name, prefix=name == "new_data_prefix"),
+            _is("retrain_on_new_data", "yes"),
+        )
+        for name in ("new_data_prefix", "new_data_suffix")
     ]
     instance_options = ("training_instance_type", "staging_instance_type", "prod_instance_type")
     rules += [_instance_type_rule(name) for name in instance_options]

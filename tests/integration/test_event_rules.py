@@ -1,6 +1,8 @@
-"""The rendered model-approved rule, run through moto's EventBridge (put_rule + put_events to
-an SQS target): Approved packages of this project's group match; other groups, Rejected and
-PendingManualApproval packages do not."""
+"""The rendered EventBridge rules, run through moto's EventBridge (put_rule + put_events to an
+SQS target) with events shaped as AWS documents them: the model-approved rule matches only
+Approved packages of this project's group; the new-data rule only new objects under the data
+prefix and suffix of the data bucket; the training-failed rule only failed runs of this
+project's training pipeline. Every retraining trigger goes through the no-pile-up guard."""
 
 from __future__ import annotations
 
@@ -114,3 +116,205 @@ def test_github_dispatch_payload_is_what_repository_dispatch_takes(tmp_path) -> 
             "model_package_version": 7,
         },
     }
+
+
+# --- Retraining triggers and failure alerts (the all-at-once-scheduled example) -------------
+
+DATA_BUCKET = "demand-forecast-data-bucket-1a2b3c"
+PIPELINE = "demand-forecast-training"
+
+
+def _resolve(node: Any) -> Any:
+    """The rendered pattern with its intrinsic functions resolved as CloudFormation would in
+    this account and Region (the platform stack exporting DATA_BUCKET)."""
+    if isinstance(node, dict):
+        if set(node) == {"Fn::ImportValue"}:
+            assert node["Fn::ImportValue"] == "demand-forecast-DataBucket"
+            return DATA_BUCKET
+        if set(node) == {"Fn::Sub"}:
+            return (
+                node["Fn::Sub"]
+                .replace("${AWS::Partition}", "aws")
+                .replace("${AWS::Region}", REGION)
+                .replace("${AWS::AccountId}", ACCOUNT)
+            )
+        return {key: _resolve(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolve(item) for item in node]
+    return node
+
+
+@pytest.fixture(scope="module")
+def retraining(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    project = render(
+        example_answers("all-at-once-scheduled"), tmp_path_factory.mktemp("retraining")
+    )
+    template, matches = decode(str(project / "infra" / "retraining.yaml"))
+    assert not matches and template is not None
+    return dict(template["Resources"])
+
+
+def _object_created(bucket: str, key: str, detail_type: str = "Object Created") -> dict:
+    """An S3 event as EventBridge delivers it from a bucket with EventBridge enabled."""
+    detail = {
+        "version": "0",
+        "bucket": {"name": bucket},
+        "object": {
+            "key": key,
+            "size": 5120,
+            "etag": "b1946ac92492d2347c6235b4d2611184",
+            "sequencer": "00617F08299329D189",
+        },
+        "request-id": "N4N7GDK58NMKJ12R",
+        "requester": ACCOUNT,
+        "source-ip-address": "203.0.113.15",
+        "reason": "PutObject",
+    }
+    return {
+        "Source": "aws.s3",
+        "DetailType": detail_type,
+        "Resources": [f"arn:aws:s3:::{bucket}"],
+        "Detail": json.dumps(detail),
+    }
+
+
+@pytest.mark.parametrize(
+    ("bucket", "key", "detail_type", "delivered"),
+    [
+        (DATA_BUCKET, "sales/daily/2026-11-24.csv", "Object Created", True),
+        (DATA_BUCKET, "sales/daily/stores/0042.csv", "Object Created", True),
+        (DATA_BUCKET, "sales/daily/2026-11-24.parquet", "Object Created", False),
+        (DATA_BUCKET, "sales/weekly/2026-W47.csv", "Object Created", False),
+        (DATA_BUCKET, "archive/sales/daily/2026-11-24.csv", "Object Created", False),
+        (DATA_BUCKET, "sales/daily/2026-11-24.csv", "Object Deleted", False),
+        ("another-bucket", "sales/daily/2026-11-24.csv", "Object Created", False),
+    ],
+)
+def test_new_data_under_the_prefix_and_suffix_of_the_data_bucket_starts_retraining(
+    retraining: dict[str, Any], bucket: str, key: str, detail_type: str, delivered: bool
+) -> None:
+    rule = retraining["NewDataRule"]["Properties"]
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Ref": "RetrainGuard"}
+    assert json.loads(target["Input"]) == {"trigger": "new-data"}
+    with mock_aws():
+        messages = _deliver(
+            json.dumps(_resolve(rule["EventPattern"])),
+            {},  # moto's SQS targets ignore a constant Input; the pattern is what is tested
+            _object_created(bucket, key, detail_type),
+        )
+    assert bool(messages) == delivered
+    if delivered:
+        assert json.loads(messages[0]["Body"])["detail"]["object"]["key"] == key
+
+
+def _pipeline_status(pipeline: str, status: str) -> dict:
+    """A SageMaker Model Building Pipeline Execution Status Change event."""
+    pipeline_arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/{pipeline}"
+    execution_arn = f"{pipeline_arn}/execution/4wzd1m8ymkk3"
+    detail = {
+        "pipelineExecutionDisplayName": "execution-1732400000000",
+        "currentPipelineExecutionStatus": status,
+        "previousPipelineExecutionStatus": "Executing",
+        "executionStartTime": "2026-11-24T03:00:05Z",
+        "executionEndTime": "2026-11-24T03:41:17Z",
+        "pipelineExecutionDescription": "",
+        "pipelineArn": pipeline_arn,
+        "pipelineExecutionArn": execution_arn,
+    }
+    return {
+        "Source": "aws.sagemaker",
+        "DetailType": "SageMaker Model Building Pipeline Execution Status Change",
+        "Resources": [pipeline_arn, execution_arn],
+        "Detail": json.dumps(detail),
+    }
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "status", "delivered"),
+    [
+        (PIPELINE, "Failed", True),
+        (PIPELINE, "Succeeded", False),
+        (PIPELINE, "Stopped", False),
+        (PIPELINE, "Executing", False),
+        ("another-project-training", "Failed", False),
+        (f"{PIPELINE}-v2", "Failed", False),
+    ],
+)
+def test_only_a_failed_run_of_this_training_pipeline_alerts(
+    retraining: dict[str, Any], pipeline: str, status: str, delivered: bool
+) -> None:
+    rule = retraining["TrainingFailedRule"]["Properties"]
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Ref": "AlertsTopic"}
+    with mock_aws():
+        messages = _deliver(
+            json.dumps(_resolve(rule["EventPattern"])),
+            {"InputTransformer": target["InputTransformer"]},
+            _pipeline_status(pipeline, status),
+        )
+    assert bool(messages) == delivered
+    if delivered:
+        assert json.loads(messages[0]["Body"]) == (
+            f"The training pipeline execution arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/"
+            f"{PIPELINE}/execution/4wzd1m8ymkk3 failed."
+        )
+
+
+def test_every_retraining_trigger_goes_through_the_guard(retraining: dict[str, Any]) -> None:
+    rules = {
+        name: resource["Properties"]
+        for name, resource in retraining.items()
+        if resource["Type"] == "AWS::Events::Rule"
+    }
+    assert set(rules) == {
+        "ModelApprovedRule",
+        "RetrainScheduleRule",
+        "NewDataRule",
+        "TrainingFailedRule",
+    }
+    triggers = {}
+    for name in ("RetrainScheduleRule", "NewDataRule"):
+        (target,) = rules[name]["Targets"]
+        assert target["Arn"] == {"Ref": "RetrainGuard"}
+        triggers[name] = json.loads(target["Input"])["trigger"]
+    assert triggers == {"RetrainScheduleRule": "schedule", "NewDataRule": "new-data"}
+    # Every target of every rule retries and dead-letters to the alarmed queue.
+    for properties in rules.values():
+        for target in properties["Targets"]:
+            assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+            assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    policy = retraining["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]
+    allowed = policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"]
+    assert sorted(a["Fn::GetAtt"][0] for a in allowed) == sorted(rules)
+
+
+def test_the_guard_skips_while_the_latest_run_executes(retraining: dict[str, Any]) -> None:
+    """The state machine's logic, read from its definition: list the latest execution, skip
+    when it is Executing, otherwise start the pipeline with the trigger as TriggeredBy."""
+    machine = retraining["RetrainGuard"]["Properties"]
+    states = machine["Definition"]["States"]
+    assert machine["Definition"]["StartAt"] == "LatestExecution"
+    latest = states["LatestExecution"]
+    assert latest["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:states:::aws-sdk:sagemaker:listPipelineExecutions"
+    }
+    assert latest["Parameters"] == {
+        "PipelineName": PIPELINE,
+        "SortBy": "CreationTime",
+        "SortOrder": "Descending",
+        "MaxResults": 1,
+    }
+    (choice,) = states[latest["Next"]]["Choices"]
+    status_path = "$.latest.PipelineExecutionSummaries[0].PipelineExecutionStatus"
+    assert choice["And"] == [
+        {"Variable": status_path, "IsPresent": True},
+        {"Variable": status_path, "StringEquals": "Executing"},
+    ]
+    assert states[choice["Next"]] == {"Type": "Succeed"}
+    start = states[states[latest["Next"]]["Default"]]
+    assert start["Parameters"]["PipelineName"] == PIPELINE
+    assert start["Parameters"]["PipelineParameters"] == [
+        {"Name": "TriggeredBy", "Value.$": "$.trigger"}
+    ]
+    assert start["End"] is True

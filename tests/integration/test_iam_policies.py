@@ -24,6 +24,19 @@ UNSCOPED_ACTIONS = {
     "application-autoscaling:PutScalingPolicy": "as RegisterScalableTarget",
     "application-autoscaling:DeleteScalingPolicy": "as RegisterScalableTarget",
     "application-autoscaling:TagResource": "as RegisterScalableTarget",
+    # What Step Functions needs to deliver logs and traces; its guide grants them on "*".
+    "logs:CreateLogDelivery": "log deliveries name no resource type",
+    "logs:GetLogDelivery": "as CreateLogDelivery",
+    "logs:UpdateLogDelivery": "as CreateLogDelivery",
+    "logs:DeleteLogDelivery": "as CreateLogDelivery",
+    "logs:ListLogDeliveries": "as CreateLogDelivery",
+    "logs:PutResourcePolicy": "account-level resource policy of CloudWatch Logs",
+    "logs:DescribeResourcePolicies": "as PutResourcePolicy",
+    "logs:DescribeLogGroups": "lists the account's log groups",
+    "xray:PutTraceSegments": "no resource type",
+    "xray:PutTelemetryRecords": "no resource type",
+    "xray:GetSamplingRules": "no resource type",
+    "xray:GetSamplingTargets": "no resource type",
 }
 POLICY_PROPERTIES = {
     "AWS::IAM::Role": "Policies",

@@ -150,6 +150,31 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("schedule-expression", {"retrain_schedule": "daily"}, ["'daily'", "cron(", "rate("]),
     (
+        "retrain_on_new_data-choice",
+        {"retrain_on_new_data": "sometimes"},
+        ["retrain_on_new_data", "'sometimes'", "no, yes"],
+    ),
+    (
+        "new-data-prefix-form",
+        {"retrain_on_new_data": "yes", "new_data_prefix": ""},
+        ["new_data_prefix=''", "every object", "incoming/"],
+    ),
+    (
+        "new-data-prefix-form",
+        {"retrain_on_new_data": "yes", "new_data_prefix": "in*coming/"},
+        ["new_data_prefix='in*coming/'", "S3's safe key characters"],
+    ),
+    (
+        "new-data-prefix-form",
+        {"retrain_on_new_data": "yes", "new_data_prefix": "/incoming/"},
+        ["not starting with /"],
+    ),
+    (
+        "new-data-suffix-form",
+        {"retrain_on_new_data": "yes", "new_data_suffix": '.csv"'},
+        ["new_data_suffix='.csv\"'", "S3's safe key characters"],
+    ),
+    (
         "autoscaling-range",
         {"autoscaling_min_capacity": 5, "autoscaling_max_capacity": 3},
         ["autoscaling_min_capacity=5", "autoscaling_max_capacity=3", "min <= max"],
@@ -289,3 +314,10 @@ def test_a_valid_linear_fleet_and_schedule_pass() -> None:
 def test_malformed_instance_types_get_one_message_not_a_crash(value) -> None:
     errors = _errors({"training_instance_type": value})
     assert [e.rule_id for e in errors] == ["training_instance_type-known"]
+
+
+def test_new_data_key_options_are_checked_only_when_new_data_retrains() -> None:
+    options = parse_options(
+        {**default_answers(), "retrain_on_new_data": "no", "new_data_prefix": ""}
+    )
+    assert options.new_data_prefix == ""

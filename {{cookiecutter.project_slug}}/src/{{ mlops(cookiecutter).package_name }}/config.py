@@ -23,6 +23,8 @@ ENCRYPT_TRAINING_VOLUMES = {{ "True" if p.training_volume_encryption else "False
 INFERENCE_INSTANCE_TYPES = {{ p.inference_instance_types | tojson }}
 ENDPOINTS = {{ p.endpoints | tojson }}
 STACKS = {{ p.stack_names | tojson }}
+# New training data lands under this prefix of the data bucket; empty: the bundled dataset.
+NEW_DATA_PREFIX = {{ (cookiecutter.new_data_prefix if p.retrains_on_new_data else "") | tojson }}
 # The AWS account each stage deploys to, from the org profile (none: any account).
 ACCOUNTS = {{ p.stage_accounts | tojson }}
 VARIANT_NAME = "{{ p.variant_name }}"
@@ -55,6 +57,15 @@ def _platform_outputs() -> dict[str, str]:
 def artifact_bucket() -> str:
     """The platform's artifact bucket (ARTIFACT_BUCKET, else the platform stack's output)."""
     return os.environ.get("ARTIFACT_BUCKET") or platform_output("ArtifactBucketName")
+
+
+def training_data_uri() -> str | None:
+    """Where the pipeline reads its training data (DATA_BUCKET, else the platform stack's data
+    bucket, under NEW_DATA_PREFIX); None: the dataset bundled with scikit-learn."""
+    if not NEW_DATA_PREFIX:
+        return None
+    bucket = os.environ.get("DATA_BUCKET") or platform_output("DataBucketName")
+    return f"s3://{bucket}/{NEW_DATA_PREFIX}"
 
 
 def sagemaker_role_arn() -> str:

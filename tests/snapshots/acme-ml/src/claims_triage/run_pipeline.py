@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> dict[str, str]:
     args = parser.parse_args(argv)
     role_arn = config.sagemaker_role_arn()
     pipeline = get_pipeline(role_arn=role_arn, bucket=config.artifact_bucket(),
-                            kms_key=config.kms_key_arn())
+                            kms_key=config.kms_key_arn(), data_uri=config.training_data_uri())
     result = {"PipelineArn": pipeline.upsert(role_arn=role_arn)["PipelineArn"]}
     if args.start:
         execution = pipeline.start(parameters={"TriggeredBy": args.triggered_by})

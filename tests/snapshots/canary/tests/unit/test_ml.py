@@ -21,11 +21,15 @@ def test_split_is_stratified_and_complete() -> None:
 
 
 def test_reads_csv_input_when_present(tmp_path) -> None:
+    """New data arrives as CSV files under the data prefix, at any depth (label first)."""
     rows = np.array([[1, 0.5, 2.0], [0, 0.1, 1.0]])
     np.savetxt(tmp_path / "part.csv", rows, delimiter=",")
+    (tmp_path / "2026" / "11").mkdir(parents=True)
+    np.savetxt(tmp_path / "2026" / "11" / "more.csv", rows[:1], delimiter=",")
+    (tmp_path / "notes.txt").write_text("not data")
     features, labels = preprocess.load_dataset(tmp_path)
-    assert labels.tolist() == [1, 0]
-    assert features.shape == (2, 2)
+    assert sorted(labels.tolist()) == [0, 1, 1]
+    assert features.shape == (3, 2)
 
 
 def test_train_then_evaluate_passes_the_pipeline_gate(tmp_path) -> None:

@@ -18,8 +18,9 @@ SPLITS = ("train", "validation", "test")
 
 
 def load_dataset(input_dir: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Features and labels: from ``input_dir/*.csv`` (label first) or the bundled dataset."""
-    files = sorted(input_dir.glob("*.csv")) if input_dir and input_dir.is_dir() else []
+    """Features and labels: from the CSV files under ``input_dir`` (label first, any depth) or,
+    when there are none, the bundled dataset."""
+    files = sorted(input_dir.rglob("*.csv")) if input_dir and input_dir.is_dir() else []
     if files:
         data = np.vstack([np.loadtxt(f, delimiter=",", ndmin=2) for f in files])
         return data[:, 1:], data[:, 0].astype(int)

@@ -77,6 +77,27 @@ def test_parameters_include_what_the_schedule_rule_passes(definition) -> None:
     assert {"ModelApprovalStatus", "MinRocAuc", "TriggeredBy"} <= names
 
 
+def test_training_data_comes_from_the_input_data_parameter(aws) -> None:
+    """With a data location (new data retrains the model), the PrepareData step reads it through
+    the InputDataUri parameter; without one, it takes no input (the bundled dataset)."""
+    uri = "s3://credit-limit-data-test/incoming/"
+    built = json.loads(get_pipeline(role_arn=ROLE_ARN, bucket=BUCKET, kms_key=KMS_KEY,
+                                    data_uri=uri).definition())
+    assert {"Name": "InputDataUri", "Type": "String", "DefaultValue": uri} in built["Parameters"]
+    (data_input,) = _data_inputs(built)
+    assert data_input["S3Input"]["S3Uri"] == {"Get": "Parameters.InputDataUri"}
+    bundled = json.loads(get_pipeline(role_arn=ROLE_ARN, bucket=BUCKET, kms_key=KMS_KEY).definition())
+    assert _data_inputs(bundled) == []
+    assert "InputDataUri" not in {parameter["Name"] for parameter in bundled["Parameters"]}
+
+
+def _data_inputs(definition: dict) -> list[dict]:
+    """The PrepareData step's inputs that land where preprocess.py reads data."""
+    prepare = next(s for s in definition["Steps"] if s["Name"] == "PrepareData")
+    return [i for i in prepare["Arguments"].get("ProcessingInputs", [])
+            if i["S3Input"]["LocalPath"] == "/opt/ml/processing/input"]
+
+
 def test_scripts_were_uploaded_to_the_bucket(definition) -> None:
     keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert any(key.endswith("preprocess.py") for key in keys)
@@ -87,6 +108,7 @@ def test_upsert_and_start(aws, monkeypatch) -> None:
     monkeypatch.setenv("ARTIFACT_BUCKET", BUCKET)
     monkeypatch.setenv("SAGEMAKER_ROLE_ARN", ROLE_ARN)
     monkeypatch.setenv("KMS_KEY_ARN", KMS_KEY)
+    monkeypatch.setenv("DATA_BUCKET", "credit-limit-data-test")
     result = run_pipeline.main(["--start"])
     sagemaker = boto3.client("sagemaker")
     names = [p["PipelineName"] for p in sagemaker.list_pipelines()["PipelineSummaries"]]

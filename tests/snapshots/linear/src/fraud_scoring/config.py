@@ -22,6 +22,8 @@ ENCRYPT_TRAINING_VOLUMES = True
 INFERENCE_INSTANCE_TYPES = ["ml.c5.2xlarge", "ml.c5.xlarge"]
 ENDPOINTS = {"prod": "fraud-scoring-prod", "staging": "fraud-scoring-staging"}
 STACKS = {"prod": "fraud-scoring-model-prod", "staging": "fraud-scoring-model-staging"}
+# New training data lands under this prefix of the data bucket; empty: the bundled dataset.
+NEW_DATA_PREFIX = ""
 # The AWS account each stage deploys to, from the org profile (none: any account).
 ACCOUNTS = {}
 VARIANT_NAME = "AllTraffic"
@@ -54,6 +56,15 @@ def _platform_outputs() -> dict[str, str]:
 def artifact_bucket() -> str:
     """The platform's artifact bucket (ARTIFACT_BUCKET, else the platform stack's output)."""
     return os.environ.get("ARTIFACT_BUCKET") or platform_output("ArtifactBucketName")
+
+
+def training_data_uri() -> str | None:
+    """Where the pipeline reads its training data (DATA_BUCKET, else the platform stack's data
+    bucket, under NEW_DATA_PREFIX); None: the dataset bundled with scikit-learn."""
+    if not NEW_DATA_PREFIX:
+        return None
+    bucket = os.environ.get("DATA_BUCKET") or platform_output("DataBucketName")
+    return f"s3://{bucket}/{NEW_DATA_PREFIX}"
 
 
 def sagemaker_role_arn() -> str:

@@ -38,12 +38,14 @@ def get_pipeline(
     pipeline_name: str = config.PIPELINE_NAME,
     model_package_group: str = config.MODEL_PACKAGE_GROUP,
     kms_key: str | None = None,
+    data_uri: str | None = None,
     session: PipelineSession | None = None,
 ) -> Pipeline:
     """Build the pipeline. Building uploads the scripts to ``bucket`` (S3 calls only).
 
     ``kms_key`` encrypts every job's output (and, where the instance type has EBS volumes,
-    its volumes).
+    its volumes). ``data_uri`` (the ``InputDataUri`` parameter's default) is where the
+    training data is read from; without it the bundled dataset is used.
     """
     session = session or PipelineSession(
         boto_session=boto3.Session(region_name=region or config.region()), default_bucket=bucket
@@ -51,6 +53,13 @@ def get_pipeline(
     approval_status = ParameterString("ModelApprovalStatus", default_value="PendingManualApproval")
     min_roc_auc = ParameterFloat("MinRocAuc", default_value=config.MIN_ROC_AUC)
     triggered_by = ParameterString("TriggeredBy", default_value="manual")
+    parameters = [approval_status, min_roc_auc, triggered_by]
+    data_inputs = []
+    if data_uri:
+        input_data = ParameterString("InputDataUri", default_value=data_uri)
+        parameters.append(input_data)
+        data_inputs.append(ProcessingInput(source=input_data,
+                                           destination="/opt/ml/processing/input"))
     prefix = f"s3://{bucket}/{pipeline_name}"
 
     def processor(purpose: str) -> SKLearnProcessor:
@@ -65,6 +74,7 @@ def get_pipeline(
         name="PrepareData",
         step_args=processor("prepare").run(
             code=str(SCRIPTS / "preprocess.py"),
+            inputs=data_inputs,
             outputs=[ProcessingOutput(output_name=name, source=f"/opt/ml/processing/{name}")
                      for name in ("train", "validation", "test")],
         ),
@@ -147,7 +157,7 @@ def get_pipeline(
     )
     return Pipeline(
         name=pipeline_name,
-        parameters=[approval_status, min_roc_auc, triggered_by],
+        parameters=parameters,
         steps=[prepare, train, evaluate, gate],
         sagemaker_session=session,
     )
