@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlopscutter.errors import ValidationErrors
+from mlopscutter.errors import InvalidInputError
 from mlopscutter.layout import prune
 from mlopscutter.metadata import cruft_state, write_cruft_file
 from mlopscutter.options import parse_options
@@ -18,10 +18,11 @@ EXIT_INVALID = 2
 
 
 def pre_generate(cookiecutter: Mapping[str, Any]) -> int:
-    """Validate the answers; print every broken rule to stderr. Returns the exit status."""
+    """Validate the answers (and the recorded org profile); print every broken rule to
+    stderr. Returns the exit status."""
     try:
         parse_options(cookiecutter)
-    except ValidationErrors as error:
+    except InvalidInputError as error:
         print(f"mlopscutter: {error}", file=sys.stderr)
         return EXIT_INVALID
     return 0

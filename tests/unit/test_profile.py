@@ -157,3 +157,13 @@ def test_an_unreadable_or_malformed_file_is_an_error(tmp_path: Path) -> None:
     broken.write_text("name: [")
     with pytest.raises(ProfileError, match="is not valid YAML"):
         load_profile(broken)
+
+
+def test_the_pre_generate_hook_rejects_a_broken_recorded_profile(capsys) -> None:
+    """Plain cookiecutter and cruft replay the recorded profile through the hook."""
+    from mlopscutter.hooks import pre_generate
+
+    broken = {**default_answers(), "org_profile": {"name": "Org", "version": "1"}}
+    assert pre_generate(broken) == 2
+    assert "profile org_profile: name='Org'" in capsys.readouterr().err
+    assert pre_generate({**default_answers(), "org_profile": {}}) == 0
