@@ -249,7 +249,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Key prefix of the new data that starts retraining (e.g. incoming/)",
         applies=lambda values: values.get("retrain_on_new_data") == "yes",
         applies_text="retrain_on_new_data is yes",
-        samples=("incoming/", "data/daily/"),
+        # Every character the rule allows, so the matrix proves each is rendered safely.
+        samples=("incoming/", "raw/it's_(v2)!.daily-/"),
     ),
     OptionSpec(
         "new_data_suffix",
