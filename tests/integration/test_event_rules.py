@@ -15,6 +15,7 @@ import pytest
 from cfnlint.decode import decode
 from moto import mock_aws
 
+from tests.aws_stacks import create_retraining_stack
 from tests.helpers import example_answers, render
 
 REGION = "eu-west-1"
@@ -120,28 +121,8 @@ def test_github_dispatch_payload_is_what_repository_dispatch_takes(tmp_path) -> 
 
 # --- Retraining triggers and failure alerts (the all-at-once-scheduled example) -------------
 
-DATA_BUCKET = "demand-forecast-data-bucket-1a2b3c"
+RETRAINING_REGION = "ap-southeast-2"  # the example's Region
 PIPELINE = "demand-forecast-training"
-
-
-def _resolve(node: Any) -> Any:
-    """The rendered pattern with its intrinsic functions resolved as CloudFormation would in
-    this account and Region (the platform stack exporting DATA_BUCKET)."""
-    if isinstance(node, dict):
-        if set(node) == {"Fn::ImportValue"}:
-            assert node["Fn::ImportValue"] == "demand-forecast-DataBucket"
-            return DATA_BUCKET
-        if set(node) == {"Fn::Sub"}:
-            return (
-                node["Fn::Sub"]
-                .replace("${AWS::Partition}", "aws")
-                .replace("${AWS::Region}", REGION)
-                .replace("${AWS::AccountId}", ACCOUNT)
-            )
-        return {key: _resolve(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_resolve(item) for item in node]
-    return node
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +133,26 @@ def retraining(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     template, matches = decode(str(project / "infra" / "retraining.yaml"))
     assert not matches and template is not None
     return dict(template["Resources"])
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The rules' event patterns as CloudFormation (moto's) created them, imports resolved, and
+    the data bucket the platform stand-in exported."""
+    project = render(example_answers("all-at-once-scheduled"), tmp_path_factory.mktemp("deploy"))
+    with mock_aws():
+        create_retraining_stack(project, "demand-forecast", RETRAINING_REGION)
+        events = boto3.client("events", region_name=RETRAINING_REGION)
+        exports = boto3.client("cloudformation", region_name=RETRAINING_REGION).list_exports()
+        return {
+            "bucket": next(
+                e["Value"] for e in exports["Exports"] if e["Name"] == "demand-forecast-DataBucket"
+            ),
+            **{
+                rule: events.describe_rule(Name=f"demand-forecast-{rule}")["EventPattern"]
+                for rule in ("new-data", "training-failed")
+            },
+        }
 
 
 def _object_created(bucket: str, key: str, detail_type: str = "Object Created") -> dict:
@@ -179,27 +180,24 @@ def _object_created(bucket: str, key: str, detail_type: str = "Object Created") 
 
 
 @pytest.mark.parametrize(
-    ("bucket", "key", "detail_type", "delivered"),
+    ("ours", "key", "detail_type", "delivered"),
     [
-        (DATA_BUCKET, "sales/daily/2026-11-24.csv", "Object Created", True),
-        (DATA_BUCKET, "sales/daily/stores/0042.csv", "Object Created", True),
-        (DATA_BUCKET, "sales/daily/2026-11-24.parquet", "Object Created", False),
-        (DATA_BUCKET, "sales/weekly/2026-W47.csv", "Object Created", False),
-        (DATA_BUCKET, "archive/sales/daily/2026-11-24.csv", "Object Created", False),
-        (DATA_BUCKET, "sales/daily/2026-11-24.csv", "Object Deleted", False),
-        ("another-bucket", "sales/daily/2026-11-24.csv", "Object Created", False),
+        (True, "sales/daily/2026-11-24.csv", "Object Created", True),
+        (True, "sales/daily/stores/0042.csv", "Object Created", True),
+        (True, "sales/daily/2026-11-24.parquet", "Object Created", False),
+        (True, "sales/weekly/2026-W47.csv", "Object Created", False),
+        (True, "archive/sales/daily/2026-11-24.csv", "Object Created", False),
+        (True, "sales/daily/2026-11-24.csv", "Object Deleted", False),
+        (False, "sales/daily/2026-11-24.csv", "Object Created", False),
     ],
 )
 def test_new_data_under_the_prefix_and_suffix_of_the_data_bucket_starts_retraining(
-    retraining: dict[str, Any], bucket: str, key: str, detail_type: str, delivered: bool
+    deployed: dict[str, str], ours: bool, key: str, detail_type: str, delivered: bool
 ) -> None:
-    rule = retraining["NewDataRule"]["Properties"]
-    (target,) = rule["Targets"]
-    assert target["Arn"] == {"Ref": "RetrainGuard"}
-    assert json.loads(target["Input"]) == {"trigger": "new-data"}
+    bucket = deployed["bucket"] if ours else "another-bucket"
     with mock_aws():
         messages = _deliver(
-            json.dumps(_resolve(rule["EventPattern"])),
+            deployed["new-data"],
             {},  # moto's SQS targets ignore a constant Input; the pattern is what is tested
             _object_created(bucket, key, detail_type),
         )
@@ -210,7 +208,7 @@ def test_new_data_under_the_prefix_and_suffix_of_the_data_bucket_starts_retraini
 
 def _pipeline_status(pipeline: str, status: str) -> dict:
     """A SageMaker Model Building Pipeline Execution Status Change event."""
-    pipeline_arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/{pipeline}"
+    pipeline_arn = f"arn:aws:sagemaker:{RETRAINING_REGION}:{ACCOUNT}:pipeline/{pipeline}"
     execution_arn = f"{pipeline_arn}/execution/4wzd1m8ymkk3"
     detail = {
         "pipelineExecutionDisplayName": "execution-1732400000000",
@@ -242,21 +240,26 @@ def _pipeline_status(pipeline: str, status: str) -> dict:
     ],
 )
 def test_only_a_failed_run_of_this_training_pipeline_alerts(
-    retraining: dict[str, Any], pipeline: str, status: str, delivered: bool
+    retraining: dict[str, Any],
+    deployed: dict[str, str],
+    pipeline: str,
+    status: str,
+    delivered: bool,
 ) -> None:
     rule = retraining["TrainingFailedRule"]["Properties"]
     (target,) = rule["Targets"]
     assert target["Arn"] == {"Ref": "AlertsTopic"}
     with mock_aws():
         messages = _deliver(
-            json.dumps(_resolve(rule["EventPattern"])),
+            deployed["training-failed"],
             {"InputTransformer": target["InputTransformer"]},
             _pipeline_status(pipeline, status),
         )
     assert bool(messages) == delivered
     if delivered:
         assert json.loads(messages[0]["Body"]) == (
-            f"The training pipeline execution arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/"
+            f"The training pipeline execution arn:aws:sagemaker:{RETRAINING_REGION}:{ACCOUNT}:"
+            "pipeline/"
             f"{PIPELINE}/execution/4wzd1m8ymkk3 failed."
         )
 

@@ -1,0 +1,69 @@
+"""Rendered stacks created by CloudFormation in moto, next to a stand-in for the platform stack's
+exports, for the tests that assert what the stacks create."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+# The platform stack's exports the retraining stack imports, from real moto resources.
+_KEY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ],
+}
+
+
+def platform_stand_in(export_prefix: str) -> dict[str, Any]:
+    """A stack exporting what the platform stack exports, built from moto resources."""
+    outputs = {
+        "ProjectKeyArn": {"Fn::GetAtt": ["Key", "Arn"]},
+        "DataBucket": {"Ref": "DataBucket"},
+        "ModelApprovalPipelineName": f"{export_prefix}-deploy",
+    }
+    return {
+        "Resources": {
+            "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": _KEY_POLICY}},
+            "DataBucket": {"Type": "AWS::S3::Bucket"},
+        },
+        "Outputs": {
+            name: {"Value": value, "Export": {"Name": f"{export_prefix}-{name}"}}
+            for name, value in outputs.items()
+        },
+    }
+
+
+def create_retraining_stack(project: Path, export_prefix: str, region: str) -> str:
+    """Create the platform stand-in and the project's retraining stack (inside an active moto
+    mock); returns the retraining stack's name."""
+    cloudformation = boto3.client("cloudformation", region_name=region)
+    cloudformation.create_stack(
+        StackName=f"{export_prefix}-platform",
+        TemplateBody=json.dumps(platform_stand_in(export_prefix)),
+    )
+    name = f"{export_prefix}-retraining"
+    cloudformation.create_stack(
+        StackName=name,
+        TemplateBody=(project / "infra" / "retraining.yaml").read_text(),
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    status = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+    assert status == "CREATE_COMPLETE", status
+    return name
+
+
+def physical_ids(stack: str, region: str) -> dict[str, str]:
+    """Logical id -> physical id of the stack's resources."""
+    summaries = boto3.client("cloudformation", region_name=region).list_stack_resources(
+        StackName=stack
+    )["StackResourceSummaries"]
+    return {s["LogicalResourceId"]: s.get("PhysicalResourceId", "") for s in summaries}
