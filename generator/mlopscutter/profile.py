@@ -271,26 +271,26 @@ def parse_profile(document: Any, source: str) -> OrgProfile:
                 f"={value!r}; allowed: a quoted string of at most 256 letters, digits, spaces "
                 "and _ . : / = + - @",
             )
-    prefix = document.get("naming_prefix") or ""
-    if prefix and (not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix)):
-        raise fail(
-            "naming_prefix",
-            f"={prefix!r}; allowed: 1 to 10 lower-case letters and digits, starting with a letter",
-        )
-    boundary = document.get("permission_boundary") or ""
-    if boundary and (not isinstance(boundary, str) or not _BOUNDARY.fullmatch(boundary)):
-        raise fail(
-            "permission_boundary",
-            f"={boundary!r}; allowed: an IAM managed policy ARN, "
-            "arn:aws:iam::<12-digit account>:policy/<name>",
-        )
-    kms_key = document.get("kms_key_arn") or ""
-    if kms_key and (not isinstance(kms_key, str) or not _KMS_KEY.fullmatch(kms_key)):
-        raise fail(
-            "kms_key_arn",
-            f"={kms_key!r}; allowed: a KMS key ARN, "
-            "arn:aws:kms:<region>:<12-digit account>:key/<key id>",
-        )
+
+    def matching(key: str, pattern: re.Pattern[str], allowed: str) -> str:
+        value = document.get(key) or ""
+        if value and (not isinstance(value, str) or not pattern.fullmatch(value)):
+            raise fail(key, f"={value!r}; allowed: {allowed}")
+        return str(value)
+
+    prefix = matching(
+        "naming_prefix", _PREFIX, "1 to 10 lower-case letters and digits, starting with a letter"
+    )
+    boundary = matching(
+        "permission_boundary",
+        _BOUNDARY,
+        "an IAM managed policy ARN, arn:aws:iam::<12-digit account>:policy/<name>",
+    )
+    kms_key = matching(
+        "kms_key_arn",
+        _KMS_KEY,
+        "a KMS key ARN, arn:aws:kms:<region>:<12-digit account>:key/<key id>",
+    )
     accounts = mapping("accounts")
     for stage, account in accounts.items():
         if stage not in STAGE_ACCOUNTS:

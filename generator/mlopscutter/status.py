@@ -20,6 +20,7 @@ from mlopscutter.merge import read_tree
 from mlopscutter.profile import PROFILE_CONTEXT_KEY
 from mlopscutter.updates import (
     IGNORED,
+    first_commit,
     project_state,
     recorded_answers,
     recorded_profile_document,
@@ -88,16 +89,11 @@ def _drift(directory: Path, repo: Path, state: dict[str, Any]) -> list[str]:
 
 
 def _latest(repo: Path, checkout: str | None) -> str:
-    for ref in [f"refs/heads/{checkout}", f"refs/tags/{checkout}"] if checkout else ["HEAD"]:
-        result = subprocess.run(
-            ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode == 0:
-            return result.stdout.strip()
-    raise MlopscutterError(f"the template has no branch or tag {checkout!r}")
+    refs = [f"refs/heads/{checkout}", f"refs/tags/{checkout}"] if checkout else ["HEAD"]
+    commit = first_commit(repo, refs)
+    if commit is None:
+        raise MlopscutterError(f"the template has no branch or tag {checkout!r}")
+    return commit
 
 
 def _tags(repo: Path, commit: str) -> list[str]:

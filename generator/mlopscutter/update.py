@@ -41,7 +41,13 @@ from mlopscutter.migrations import (
     template_version,
 )
 from mlopscutter.profile import PROFILE_CONTEXT_KEY, OrgProfile
-from mlopscutter.updates import IGNORED, project_state, recorded_profile_document, render_at
+from mlopscutter.updates import (
+    IGNORED,
+    first_commit,
+    project_state,
+    recorded_profile_document,
+    render_at,
+)
 
 AskNewOption = Callable[[str, Any], Any]
 
@@ -419,16 +425,9 @@ def _template_clone(template: str) -> Iterator[Path]:
 
 
 def _resolve(workdir: Path, ref: str) -> str:
-    repo = workdir / "repo"
-    for candidate in (f"refs/remotes/origin/{ref}", f"refs/tags/{ref}", ref):
-        result = subprocess.run(
-            ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode == 0:
-            return result.stdout.strip()
+    commit = first_commit(workdir / "repo", (f"refs/remotes/origin/{ref}", f"refs/tags/{ref}", ref))
+    if commit is not None:
+        return commit
     raise UnknownRefError(
         f"--checkout={ref!r} is not a branch, tag or commit of the template; allowed: one of "
         "its branches, tags or commits"

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +75,20 @@ def _git(*args: str, cwd: Path | None = None) -> str:
     if result.returncode != 0:
         raise TemplateUnreachableError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
+
+
+def first_commit(repo: Path, candidates: Iterable[str]) -> str | None:
+    """The commit the first of ``candidates`` (refs or commits) names in ``repo``, or None."""
+    for candidate in candidates:
+        result = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode == 0:
+            return result.stdout.strip()
+    return None
 
 
 def project_state(project_dir: Path) -> dict[str, Any]:

@@ -52,44 +52,27 @@ def test_new_applies_and_records_the_profile(project: Path) -> None:
     assert "PermissionsBoundary" in (project / "infra" / "platform.yaml").read_text()
 
 
-def test_an_answer_against_a_lock_exits_2_and_writes_nothing(tmp_path: Path) -> None:
-    result = run(
-        [
-            *CLI,
-            "new",
-            "--profile",
-            str(PROFILE),
-            "--no-input",
-            "-o",
-            str(tmp_path),
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
             "ci_provider=github-actions",
-        ]
-    )
-    assert result.returncode == 2
-    assert (
-        "[profile-locked] ci_provider='github-actions' contradicts the org profile acme-ml@3"
-        in (result.stderr)
-    )
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_a_disallowed_value_exits_2_and_writes_nothing(tmp_path: Path) -> None:
-    result = run(
-        [
-            *CLI,
-            "new",
-            "--profile",
-            str(PROFILE),
-            "--no-input",
-            "-o",
-            str(tmp_path),
+            "[profile-locked] ci_provider='github-actions' contradicts the org profile acme-ml@3",
+        ),
+        (
             "training_instance_type=ml.p3.2xlarge",
-        ]
+            "[profile-allowed] training_instance_type='ml.p3.2xlarge' is not allowed",
+        ),
+    ],
+)
+def test_an_answer_against_the_profile_exits_2_and_writes_nothing(
+    tmp_path: Path, answer: str, message: str
+) -> None:
+    result = run(
+        [*CLI, "new", "--profile", str(PROFILE), "--no-input", "-o", str(tmp_path), answer]
     )
     assert result.returncode == 2
-    assert "[profile-allowed] training_instance_type='ml.p3.2xlarge' is not allowed" in (
-        result.stderr
-    )
+    assert message in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
