@@ -64,6 +64,9 @@ def _when_strategy(strategy: str) -> Callable[[Mapping[str, Any]], bool]:
 
 NASTY_TEXT = "Q3 \"churn\": #1 {{ x }} {% y %} ${z} #{w} `id` $(id) 'q' \\ déjà 東京"
 
+# SageMaker's limit on a training job's MaxRuntimeInSeconds: 28 days.
+MAX_TRAINING_MINUTES = 28 * 24 * 60
+
 INSTANCE_TYPE_HELP = "a SageMaker ML instance type, e.g. ml.m5.large"
 
 OPTION_SPECS: tuple[OptionSpec, ...] = (
@@ -228,6 +231,32 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         maximum=100000,
     ),
     OptionSpec(
+        "training_spot",
+        "choice",
+        "no",
+        "Train on managed spot capacity, resuming from checkpoints after interruptions (yes/no)",
+        choices=("no", "yes"),
+        supported=("no", "yes"),
+    ),
+    OptionSpec(
+        "training_max_runtime_minutes",
+        "int",
+        120,
+        "Longest a training job may run, in minutes",
+        minimum=1,
+        maximum=MAX_TRAINING_MINUTES,
+    ),
+    OptionSpec(
+        "training_max_wait_minutes",
+        "int",
+        240,
+        "Longest a spot training job may take, waiting for capacity included, in minutes",
+        minimum=1,
+        maximum=MAX_TRAINING_MINUTES,
+        applies=lambda values: values.get("training_spot") == "yes",
+        applies_text="training_spot is yes",
+    ),
+    OptionSpec(
         "retrain_schedule",
         "text",
         "",
@@ -292,6 +321,9 @@ class Options:
     autoscaling_min_capacity: int
     autoscaling_max_capacity: int
     autoscaling_target_invocations: int
+    training_spot: str
+    training_max_runtime_minutes: int
+    training_max_wait_minutes: int
     retrain_schedule: str
     retrain_on_new_data: str
     new_data_prefix: str

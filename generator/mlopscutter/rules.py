@@ -368,6 +368,17 @@ def _key_part_check(option: str, *, prefix: bool) -> Callable[[Mapping[str, Any]
     return check
 
 
+def _check_spot_wait(values: Mapping[str, Any]) -> str | None:
+    wait, runtime = values["training_max_wait_minutes"], values["training_max_runtime_minutes"]
+    if wait >= runtime:
+        return None
+    return (
+        f"training_max_wait_minutes={wait} is less than training_max_runtime_minutes={runtime}; "
+        "allowed: a spot job's MaxWaitTimeInSeconds covers its MaxRuntimeInSeconds, so "
+        f"training_max_wait_minutes >= {runtime}"
+    )
+
+
 def _is(option: str, value: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda values: values[option] == value
 
@@ -435,6 +446,13 @@ def _all_rules() -> tuple[Rule, ...]:
             "linear steps of at least one instance",
             _check_linear_fleet,
             _is("deployment_strategy", "linear"),
+        ),
+        Rule(
+            "spot-wait-covers-runtime",
+            ("training_max_wait_minutes", "training_max_runtime_minutes"),
+            "a spot job's wait covers its runtime",
+            _check_spot_wait,
+            _is("training_spot", "yes"),
         ),
         Rule(
             "guardrail-timeout",

@@ -150,6 +150,30 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("schedule-expression", {"retrain_schedule": "daily"}, ["'daily'", "cron(", "rate("]),
     (
+        "spot-wait-covers-runtime",
+        {
+            "training_spot": "yes",
+            "training_max_runtime_minutes": 180,
+            "training_max_wait_minutes": 120,
+        },
+        ["training_max_wait_minutes=120", "training_max_runtime_minutes=180", ">= 180"],
+    ),
+    (
+        "training_spot-choice",
+        {"training_spot": "maybe"},
+        ["training_spot", "'maybe'", "no, yes"],
+    ),
+    (
+        "training_max_runtime_minutes-range",
+        {"training_max_runtime_minutes": 40321},
+        ["training_max_runtime_minutes", "40321", "40320"],
+    ),
+    (
+        "training_max_wait_minutes-range",
+        {"training_spot": "yes", "training_max_wait_minutes": 0},
+        ["training_max_wait_minutes", "0"],
+    ),
+    (
         "retrain_on_new_data-choice",
         {"retrain_on_new_data": "sometimes"},
         ["retrain_on_new_data", "'sometimes'", "no, yes"],

@@ -18,6 +18,11 @@ PIPELINE_NAME = "{{ p.sagemaker_pipeline_name }}"
 SAGEMAKER_ROLE_NAME = "{{ p.sagemaker_role_name }}"
 SKLEARN_FRAMEWORK_VERSION = "{{ p.sklearn_framework_version }}"
 TRAINING_INSTANCE_TYPE = "{{ cookiecutter.training_instance_type }}"
+# Managed spot training resumes from checkpoints after an interruption; the wait (capacity
+# included) covers the runtime.
+TRAINING_SPOT = {{ "True" if cookiecutter.training_spot == "yes" else "False" }}
+TRAINING_MAX_RUNTIME_SECONDS = {{ cookiecutter.training_max_runtime_minutes | int * 60 }}
+TRAINING_MAX_WAIT_SECONDS = {{ cookiecutter.training_max_wait_minutes | int * 60 if cookiecutter.training_spot == "yes" else "None" }}
 # {{ cookiecutter.training_instance_type }} {{ "uses EBS volumes, encrypted with the project key" if p.training_volume_encryption else "has instance-store volumes, which SageMaker encrypts itself" }}.
 ENCRYPT_TRAINING_VOLUMES = {{ "True" if p.training_volume_encryption else "False" }}
 INFERENCE_INSTANCE_TYPES = {{ p.inference_instance_types | tojson }}

@@ -86,6 +86,12 @@ def get_pipeline(
         output_path=f"{prefix}/models", code_location=f"{prefix}/code",
         output_kms_key=kms_key,
         volume_kms_key=kms_key if config.ENCRYPT_TRAINING_VOLUMES else None,
+        max_run=config.TRAINING_MAX_RUNTIME_SECONDS,
+        # On spot capacity, SageMaker syncs /opt/ml/checkpoints with S3, so an interrupted job
+        # resumes where train.py last saved.
+        use_spot_instances=config.TRAINING_SPOT,
+        max_wait=config.TRAINING_MAX_WAIT_SECONDS,
+        checkpoint_s3_uri=f"{prefix}/checkpoints" if config.TRAINING_SPOT else None,
         sagemaker_session=session,
     )
     train = TrainingStep(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tarfile
 
+import joblib
 import numpy as np
 
 from claims_triage import evaluate, preprocess, train
@@ -47,3 +48,38 @@ def test_train_then_evaluate_passes_the_pipeline_gate(tmp_path) -> None:
     assert written == report
     assert report["binary_classification_metrics"]["roc_auc"]["value"] >= MIN_ROC_AUC
     assert report["binary_classification_metrics"]["accuracy"]["value"] > 0.85
+
+
+def _features_and_labels(tmp_path):
+    paths = preprocess.main(["--input-dir", str(tmp_path / "none"),
+                             "--output-dir", str(tmp_path / "data")])
+    return paths["train"].parent
+
+
+def test_an_interrupted_spot_training_resumes_from_its_checkpoint(tmp_path) -> None:
+    """Checkpointed training stopped midway (as a spot interruption would) and run again ends
+    with the same model as a checkpointed run that was never interrupted."""
+    train_dir = _features_and_labels(tmp_path)
+    checkpoints = tmp_path / "checkpoints"
+    interrupted = train.train(train_dir, tmp_path / "never", n_estimators=60,
+                              checkpoint_dir=checkpoints, stop_after=40)
+    assert interrupted == checkpoints / train.CHECKPOINT_FILE
+    assert not (tmp_path / "never").exists()
+    assert joblib.load(interrupted)[-1].n_estimators == 40
+    resumed = joblib.load(train.train(train_dir, tmp_path / "resumed", n_estimators=60,
+                                      checkpoint_dir=checkpoints))
+    straight = joblib.load(train.train(train_dir, tmp_path / "straight", n_estimators=60,
+                                       checkpoint_dir=tmp_path / "fresh"))
+    features, _ = train.read_csv_dir(train_dir)
+    assert resumed[-1].n_estimators == 60
+    assert np.array_equal(resumed.predict_proba(features), straight.predict_proba(features))
+
+
+def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path) -> None:
+    train_dir = _features_and_labels(tmp_path)
+    checkpoints = tmp_path / "checkpoints"
+    train.train(train_dir, tmp_path / "a", n_estimators=40, max_depth=2, checkpoint_dir=checkpoints)
+    model = joblib.load(train.train(train_dir, tmp_path / "b", n_estimators=40, max_depth=3,
+                                    checkpoint_dir=checkpoints))
+    assert model[-1].max_depth == 3
+    assert all(tree[0].max_depth == 3 for tree in model[-1].estimators_)

@@ -17,6 +17,11 @@ PIPELINE_NAME = "customer-churn-training"
 SAGEMAKER_ROLE_NAME = "customer-churn-sagemaker-execution"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
+# Managed spot training resumes from checkpoints after an interruption; the wait (capacity
+# included) covers the runtime.
+TRAINING_SPOT = False
+TRAINING_MAX_RUNTIME_SECONDS = 7200
+TRAINING_MAX_WAIT_SECONDS = None
 # ml.m5.xlarge uses EBS volumes, encrypted with the project key.
 ENCRYPT_TRAINING_VOLUMES = True
 INFERENCE_INSTANCE_TYPES = ["ml.m5.large"]

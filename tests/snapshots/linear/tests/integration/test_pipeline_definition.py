@@ -98,6 +98,22 @@ def _data_inputs(definition: dict) -> list[dict]:
             if i["S3Input"]["LocalPath"] == "/opt/ml/processing/input"]
 
 
+def test_training_runs_within_its_limits_on_the_chosen_capacity(definition) -> None:
+    train = next(s for s in definition["Steps"] if s["Name"] == "TrainModel")["Arguments"]
+    stopping = train["StoppingCondition"]
+    assert stopping["MaxRuntimeInSeconds"] == config.TRAINING_MAX_RUNTIME_SECONDS
+    if config.TRAINING_SPOT:
+        assert train["EnableManagedSpotTraining"] is True
+        assert stopping["MaxWaitTimeInSeconds"] == config.TRAINING_MAX_WAIT_SECONDS
+        assert stopping["MaxWaitTimeInSeconds"] >= stopping["MaxRuntimeInSeconds"]
+        assert train["CheckpointConfig"]["S3Uri"] == (
+            f"s3://{BUCKET}/{config.PIPELINE_NAME}/checkpoints")
+    else:
+        assert not train.get("EnableManagedSpotTraining")
+        assert "MaxWaitTimeInSeconds" not in stopping
+        assert "CheckpointConfig" not in train
+
+
 def test_scripts_were_uploaded_to_the_bucket(definition) -> None:
     keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert any(key.endswith("preprocess.py") for key in keys)
