@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,7 +87,8 @@ def release_v2(template: Path) -> str:
         "    retrain_schedule: str\n    alarm_email: str\n",
     )
     for path in generator.glob("*.py"):
-        path.write_text(path.read_text().replace("wait_minutes", "bake_minutes"))
+        # The option only: training_max_wait_minutes keeps its name.
+        path.write_text(re.sub(r"\bwait_minutes\b", "bake_minutes", path.read_text()))
     edit(generator / "__init__.py", '__version__ = "0.1.0"', '__version__ = "0.2.0"')
     (template / "migrations.yaml").write_text(
         "migrations:\n"
