@@ -54,7 +54,9 @@ def team_edits(project: Path) -> None:
     (project / "tests/e2e/test_stage.py").unlink()  # the template changes it
     (project / "NOTES.md").write_text("Our notes.\n")
     append(project / f"src/{PACKAGE}/github_api.py", "\n# our addition\n")  # template removes it
-    append(project / "tests/unit/test_inference.py", "\n\ndef test_ours():\n    assert True\n")
+    append(
+        project / "tests/unit/test_inference.py", "\n\ndef our_rows():\n    return [[0.5, 1.0]]\n"
+    )
     append(project / "tests/integration/test_deploy.py", "\n# our note on the deploy tests\n")
     commit_all(project, "our edits")
 

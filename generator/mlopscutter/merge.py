@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -31,11 +31,15 @@ class Entry:
 Tree = Mapping[str, Entry]
 
 
-def read_tree(root: Path, ignored: frozenset[str]) -> dict[str, Entry]:
-    """Every file under ``root`` by POSIX relative path, skipping any path with a part in
-    ``ignored``. Symbolic links are read as the files they point to."""
+def read_tree(
+    root: Path, ignored: frozenset[str], paths: Iterable[str] | None = None
+) -> dict[str, Entry]:
+    """Every file under ``root`` (or only ``paths``, relative to it) by POSIX relative path,
+    skipping any path with a part in ``ignored``. Symbolic links are read as the files they
+    point to."""
+    candidates = root.rglob("*") if paths is None else (root / p for p in paths)
     tree = {}
-    for path in root.rglob("*"):
+    for path in candidates:
         relative = path.relative_to(root)
         if path.is_file() and not ignored.intersection(relative.parts):
             tree[relative.as_posix()] = Entry(path.read_bytes(), bool(path.stat().st_mode & 0o111))

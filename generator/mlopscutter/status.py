@@ -21,6 +21,7 @@ from mlopscutter.profile import PROFILE_CONTEXT_KEY
 from mlopscutter.updates import (
     IGNORED,
     first_commit,
+    git,
     project_state,
     recorded_answers,
     recorded_profile_document,
@@ -63,7 +64,7 @@ def _status(directory: Path, clones: _Clones) -> ProjectStatus:
         status.latest = latest
         status.recorded_tags = _tags(repo, status.recorded)
         status.latest_tags = _tags(repo, latest)
-        status.behind = int(_git(repo, "rev-list", "--count", f"{status.recorded}..{latest}"))
+        status.behind = int(git("rev-list", "--count", f"{status.recorded}..{latest}", cwd=repo))
         status.drifted_files = _drift(directory, repo, state)
     except MlopscutterError as error:
         status.error = str(error)
@@ -73,7 +74,7 @@ def _status(directory: Path, clones: _Clones) -> ProjectStatus:
 def _drift(directory: Path, repo: Path, state: dict[str, Any]) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="mlopscutter-status-") as tmp:
         checkout = Path(tmp) / "template"
-        _git(repo, "worktree", "add", "--quiet", "--detach", str(checkout), state["commit"])
+        git("worktree", "add", "--quiet", "--detach", str(checkout), state["commit"], cwd=repo)
         try:
             rendered = render_at(
                 checkout,
@@ -84,7 +85,7 @@ def _drift(directory: Path, repo: Path, state: dict[str, Any]) -> list[str]:
             ignored = frozenset(IGNORED)
             expected, actual = read_tree(rendered, ignored), read_tree(directory, ignored)
         finally:
-            _git(repo, "worktree", "remove", "--force", str(checkout))
+            git("worktree", "remove", "--force", str(checkout), cwd=repo)
     return sorted(p for p in set(expected) | set(actual) if expected.get(p) != actual.get(p))
 
 
@@ -97,16 +98,7 @@ def _latest(repo: Path, checkout: str | None) -> str:
 
 
 def _tags(repo: Path, commit: str) -> list[str]:
-    return sorted(_git(repo, "tag", "--points-at", commit).split())
-
-
-def _git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise MlopscutterError(f"git {args[0]} failed: {result.stderr.strip()}")
-    return result.stdout.strip()
+    return sorted(git("tag", "--points-at", commit, cwd=repo).split())
 
 
 class _Clones:

@@ -44,7 +44,9 @@ from mlopscutter.profile import PROFILE_CONTEXT_KEY, OrgProfile
 from mlopscutter.updates import (
     IGNORED,
     first_commit,
+    git,
     project_state,
+    recorded_answers,
     recorded_profile_document,
     render_at,
 )
@@ -173,7 +175,9 @@ def update(
             )
         base_dir, target_dir = clone / "base", clone / "target"
         for directory, commit in ((base_dir, recorded), (target_dir, target)):
-            _git(clone / "repo", "worktree", "add", "--quiet", "--detach", str(directory), commit)
+            git(
+                "worktree", "add", "--quiet", "--detach", str(directory), commit, cwd=clone / "repo"
+            )
         base_profile = recorded_profile_document(state)
         target_profile = profile.as_document() if profile is not None else base_profile
         result = UpdateResult(
@@ -193,7 +197,7 @@ def update(
         result.migrations = crossed(
             load_migrations(target_dir), result.recorded_version, result.target_version
         )
-        base_answers = _declared(state["context"]["cookiecutter"], base_dir)
+        base_answers = recorded_answers(state, base_dir)
         target_answers = _target_answers(base_answers, target_dir, result, answers or {}, ask)
         if profile is not None:
             for name, value in profile.locked.items():
@@ -215,7 +219,10 @@ def update(
             result.new_options[name] = target_context.get(name)
         ignored = frozenset(IGNORED)
         base_tree, theirs = read_tree(base_render, ignored), read_tree(target_render, ignored)
-        ours = _tracked_tree(project_dir, ignored)
+        # The project's side is what git tracks (the tree is clean, so that is all of its own
+        # files); what git ignores, such as virtual environments and data, is never touched.
+        tracked = git("ls-files", "-z", cwd=project_dir).split("\0")
+        ours = read_tree(project_dir, ignored, filter(None, tracked))
         renames = {**detect_renames(base_tree, theirs), **moved_files(result.migrations)}
         result.merge = merge_trees(
             base_tree,
@@ -239,32 +246,6 @@ def update(
 
 def _label(profile: dict[str, Any] | None) -> str:
     return f"{profile['name']}@{profile['version']}" if profile else ""
-
-
-def _tracked_tree(project_dir: Path, ignored: frozenset[str]) -> dict[str, Entry]:
-    """The project's files that git tracks (the tree is clean, so these are all of its own
-    files; what git ignores, such as virtual environments and data, is never touched)."""
-    listed = subprocess.run(
-        ["git", "-C", str(project_dir), "ls-files", "-z"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    tree = {}
-    for relative in filter(None, listed):
-        path = project_dir / relative
-        if path.is_file() and not ignored.intersection(Path(relative).parts):
-            tree[relative] = Entry(path.read_bytes(), bool(path.stat().st_mode & 0o111))
-    return tree
-
-
-def _declared(recorded: Mapping[str, Any], template_dir: Path) -> dict[str, Any]:
-    spec = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
-    return {
-        k: v
-        for k, v in recorded.items()
-        if k in spec and not k.startswith("_") and k != PROFILE_CONTEXT_KEY
-    }
 
 
 def _target_answers(
@@ -418,7 +399,7 @@ def _template_clone(template: str) -> Iterator[Path]:
     """A scratch directory holding ``repo/``, a clone of ``template`` without a checkout."""
     workdir = Path(tempfile.mkdtemp(prefix="mlopscutter-update-"))
     try:
-        _git(workdir, "clone", "--quiet", "--no-checkout", template, str(workdir / "repo"))
+        git("clone", "--quiet", "--no-checkout", template, str(workdir / "repo"), cwd=workdir)
         yield workdir
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -441,10 +422,3 @@ def _git_ok(workdir: Path, *args: str) -> bool:
         ).returncode
         == 0
     )
-
-
-def _git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise TemplateUnreachableError(f"git {' '.join(args[:2])} failed: {result.stderr.strip()}")
-    return result.stdout

@@ -70,7 +70,11 @@ class CheckResult:
         )
 
 
-def _git(*args: str, cwd: Path | None = None) -> str:
+def git(*args: str, cwd: Path | None = None) -> str:
+    """``git args`` in ``cwd``; its standard output.
+
+    :raises TemplateUnreachableError: when git fails (its message kept).
+    """
     result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise TemplateUnreachableError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
@@ -114,7 +118,7 @@ def project_state(project_dir: Path) -> dict[str, Any]:
 def _remote_refs(template: str) -> dict[str, str]:
     """ref name -> commit, as ``git ls-remote`` reports them (peeled tags win)."""
     refs: dict[str, str] = {}
-    for line in _git("ls-remote", template).splitlines():
+    for line in git("ls-remote", template).splitlines():
         commit, _, ref = line.partition("\t")
         refs[ref.removesuffix("^{}")] = commit
     return refs
@@ -157,8 +161,8 @@ def template_at(template: str, commit: str) -> Iterator[Path]:
     workdir = Path(tempfile.mkdtemp(prefix="mlopscutter-template-"))
     try:
         clone = workdir / "template"
-        _git("clone", "--quiet", template, str(clone))
-        _git("checkout", "--quiet", commit, cwd=clone)
+        git("clone", "--quiet", template, str(clone))
+        git("checkout", "--quiet", commit, cwd=clone)
         yield clone
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -60,7 +60,7 @@ def test_every_edit_survives_and_conflicts_are_exactly_the_overlapping_edits(
     assert f"  keep     src/{PACKAGE}/github_api.py" in lines
     # Renamed by the template (detected, and declared by a migration): the edit follows.
     assert not (project / "tests/unit/test_inference.py").exists()
-    assert "def test_ours():" in (project / "tests/unit/test_handler.py").read_text()
+    assert "def our_rows():" in (project / "tests/unit/test_handler.py").read_text()
     assert "  rename   tests/unit/test_inference.py -> tests/unit/test_handler.py" in lines
     registry = project / "tests/integration/test_registry.py"
     assert registry.read_text().endswith("# our note on the deploy tests\n")
