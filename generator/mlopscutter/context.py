@@ -601,6 +601,24 @@ class ProjectContext:
         return f"all at once, then bake {wait} before the old fleet is removed"
 
     @property
+    def spot_training(self) -> bool:
+        return self.options.training_spot == "yes"
+
+    @property
+    def training_max_runtime_seconds(self) -> int:
+        return self.options.training_max_runtime_minutes * 60
+
+    @property
+    def training_max_wait_seconds(self) -> int | None:
+        """The spot job's MaxWaitTimeInSeconds; None without spot training."""
+        return self.options.training_max_wait_minutes * 60 if self.spot_training else None
+
+    @property
+    def new_data_prefix(self) -> str:
+        """Where new training data lands in the data bucket; empty without the trigger."""
+        return self.options.new_data_prefix if self.retrains_on_new_data else ""
+
+    @property
     def retrains_on_new_data(self) -> bool:
         return self.options.retrain_on_new_data == "yes"
 

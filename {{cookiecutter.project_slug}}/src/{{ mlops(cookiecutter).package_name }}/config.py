@@ -20,16 +20,16 @@ SKLEARN_FRAMEWORK_VERSION = "{{ p.sklearn_framework_version }}"
 TRAINING_INSTANCE_TYPE = "{{ cookiecutter.training_instance_type }}"
 # Managed spot training resumes from checkpoints after an interruption; the wait (capacity
 # included) covers the runtime.
-TRAINING_SPOT = {{ "True" if cookiecutter.training_spot == "yes" else "False" }}
-TRAINING_MAX_RUNTIME_SECONDS = {{ cookiecutter.training_max_runtime_minutes | int * 60 }}
-TRAINING_MAX_WAIT_SECONDS = {{ cookiecutter.training_max_wait_minutes | int * 60 if cookiecutter.training_spot == "yes" else "None" }}
+TRAINING_SPOT = {{ p.spot_training }}
+TRAINING_MAX_RUNTIME_SECONDS = {{ p.training_max_runtime_seconds }}
+TRAINING_MAX_WAIT_SECONDS = {{ p.training_max_wait_seconds }}
 # {{ cookiecutter.training_instance_type }} {{ "uses EBS volumes, encrypted with the project key" if p.training_volume_encryption else "has instance-store volumes, which SageMaker encrypts itself" }}.
 ENCRYPT_TRAINING_VOLUMES = {{ "True" if p.training_volume_encryption else "False" }}
 INFERENCE_INSTANCE_TYPES = {{ p.inference_instance_types | tojson }}
 ENDPOINTS = {{ p.endpoints | tojson }}
 STACKS = {{ p.stack_names | tojson }}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
-NEW_DATA_PREFIX = {{ (cookiecutter.new_data_prefix if p.retrains_on_new_data else "") | tojson }}
+NEW_DATA_PREFIX = {{ p.new_data_prefix | tojson }}
 # The AWS account each stage deploys to, from the org profile (none: any account).
 ACCOUNTS = {{ p.stage_accounts | tojson }}
 VARIANT_NAME = "{{ p.variant_name }}"
