@@ -48,6 +48,9 @@ INSTANCE_STORE_FAMILIES = frozenset(
 )
 # CloudWatch Logs retention of every log group the project creates.
 LOG_RETENTION_DAYS = 90
+# Target-tracking value for serverless provisioned concurrency: the share of it in use. Half
+# leaves room for a burst while more provisioned concurrency warms up.
+PROVISIONED_UTILIZATION_TARGET = 0.5
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
 
@@ -484,8 +487,74 @@ class ProjectContext:
 
     @property
     def inference_instance_types(self) -> list[str]:
-        """Distinct instance types the stages serve on (for the model package)."""
+        """Distinct instance types the stages serve on (for the model package); none for a
+        serverless endpoint."""
+        if self.serverless:
+            return []
         return sorted({stage.instance_type for stage in self.stages})
+
+    @property
+    def provisioned_utilization_target(self) -> float:
+        return PROVISIONED_UTILIZATION_TARGET
+
+    @property
+    def serverless(self) -> bool:
+        return self.options.inference == "serverless"
+
+    @property
+    def provisioned_concurrency(self) -> int:
+        """Serverless provisioned concurrency (0: none, and no autoscaling)."""
+        return self.options.serverless_provisioned_concurrency if self.serverless else 0
+
+    @property
+    def serving_summary(self) -> str:
+        """How the endpoints serve, for the README."""
+        if not self.serverless:
+            return "SageMaker real-time endpoints"
+        return "SageMaker serverless endpoints"
+
+    def capacity_summary(self, stage: Stage) -> str:
+        """One stage's capacity, for the README."""
+        o = self.options
+        if not self.serverless:
+            return (
+                f"{stage.instance_count} \N{MULTIPLICATION SIGN} `{stage.instance_type}`, "
+                "autoscaling "
+                f"{o.autoscaling_min_capacity}\N{EN DASH}{o.autoscaling_max_capacity} on "
+                f"{o.autoscaling_target_invocations} invocations per instance per minute"
+            )
+        summary = (
+            f"serverless, {o.serverless_memory_mb} MB, up to {o.serverless_max_concurrency} "
+            "concurrent invocations"
+        )
+        if self.provisioned_concurrency:
+            summary += (
+                f"; provisioned concurrency autoscaled {self.provisioned_concurrency}\N{EN DASH}"
+                f"{o.serverless_max_concurrency} at {PROVISIONED_UTILIZATION_TARGET:.0%} "
+                "utilisation"
+            )
+        return summary
+
+    def stage_parameters(self, stage: Stage) -> dict[str, str]:
+        """The model-service stack's parameters for one stage (CloudFormation parameter
+        files take strings)."""
+        o = self.options
+        parameters = {"Stage": stage.name, "EndpointName": stage.endpoint_name}
+        if self.serverless:
+            parameters |= {
+                "MemorySizeInMB": str(o.serverless_memory_mb),
+                "MaxConcurrency": str(o.serverless_max_concurrency),
+            }
+            if self.provisioned_concurrency:
+                parameters["ProvisionedConcurrency"] = str(self.provisioned_concurrency)
+            return parameters
+        return parameters | {
+            "InstanceType": stage.instance_type,
+            "InstanceCount": str(stage.instance_count),
+            "MinCapacity": str(o.autoscaling_min_capacity),
+            "MaxCapacity": str(o.autoscaling_max_capacity),
+            "TargetInvocationsPerInstance": str(o.autoscaling_target_invocations),
+        }
 
     @cached_property
     def branches(self) -> BranchPolicy:

@@ -62,6 +62,18 @@ def _when_strategy(strategy: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda values: values.get("deployment_strategy") == strategy
 
 
+def on_instances(values: Mapping[str, Any]) -> bool:
+    """Whether the model is served on instances the project sizes (not serverless)."""
+    return values.get("inference") != "serverless"
+
+
+def serverless(values: Mapping[str, Any]) -> bool:
+    return values.get("inference") == "serverless"
+
+
+ON_INSTANCES = "inference is not serverless"
+
+
 NASTY_TEXT = "Q3 \"churn\": #1 {{ x }} {% y %} ${z} #{w} `id` $(id) 'q' \\ déjà 東京"
 
 # SageMaker's limit on a training job's MaxRuntimeInSeconds: 28 days.
@@ -141,7 +153,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "realtime",
         "How the model is served",
         choices=("realtime", "serverless", "async", "batch"),
-        supported=("realtime",),
+        supported=("realtime", "serverless"),
     ),
     OptionSpec(
         "deployment_strategy",
@@ -194,7 +206,14 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         samples=("ml.m5.large", "ml.c6i.xlarge"),
     ),
     OptionSpec(
-        "staging_instance_count", "int", 2, "Staging endpoint instances", minimum=1, maximum=100
+        "staging_instance_count",
+        "int",
+        2,
+        "Staging endpoint instances",
+        minimum=1,
+        maximum=100,
+        applies=on_instances,
+        applies_text=ON_INSTANCES,
     ),
     OptionSpec(
         "prod_instance_type",
@@ -204,7 +223,14 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         samples=("ml.m5.large", "ml.r5.xlarge"),
     ),
     OptionSpec(
-        "prod_instance_count", "int", 2, "Production endpoint instances", minimum=1, maximum=100
+        "prod_instance_count",
+        "int",
+        2,
+        "Production endpoint instances",
+        minimum=1,
+        maximum=100,
+        applies=on_instances,
+        applies_text=ON_INSTANCES,
     ),
     OptionSpec(
         "autoscaling_min_capacity",
@@ -213,6 +239,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Autoscaling minimum instances (every stage)",
         minimum=1,
         maximum=100,
+        applies=on_instances,
+        applies_text=ON_INSTANCES,
     ),
     OptionSpec(
         "autoscaling_max_capacity",
@@ -221,6 +249,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Autoscaling maximum instances (every stage)",
         minimum=1,
         maximum=100,
+        applies=on_instances,
+        applies_text=ON_INSTANCES,
     ),
     OptionSpec(
         "autoscaling_target_invocations",
@@ -229,6 +259,38 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Target invocations per instance per minute",
         minimum=1,
         maximum=100000,
+        applies=on_instances,
+        applies_text=ON_INSTANCES,
+    ),
+    OptionSpec(
+        "serverless_memory_mb",
+        "int",
+        2048,
+        "Serverless endpoint memory in MB: 1024, 2048, 3072, 4096, 5120 or 6144",
+        minimum=1024,
+        maximum=6144,
+        applies=serverless,
+        applies_text="inference is serverless",
+    ),
+    OptionSpec(
+        "serverless_max_concurrency",
+        "int",
+        20,
+        "Serverless endpoint maximum concurrent invocations",
+        minimum=1,
+        maximum=200,
+        applies=serverless,
+        applies_text="inference is serverless",
+    ),
+    OptionSpec(
+        "serverless_provisioned_concurrency",
+        "int",
+        0,
+        "Serverless provisioned concurrency kept warm and autoscaled up to the maximum; 0 for none",
+        minimum=0,
+        maximum=200,
+        applies=serverless,
+        applies_text="inference is serverless",
     ),
     OptionSpec(
         "training_spot",
@@ -321,6 +383,9 @@ class Options:
     autoscaling_min_capacity: int
     autoscaling_max_capacity: int
     autoscaling_target_invocations: int
+    serverless_memory_mb: int
+    serverless_max_concurrency: int
+    serverless_provisioned_concurrency: int
     training_spot: str
     training_max_runtime_minutes: int
     training_max_wait_minutes: int

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlopscutter.errors import OptionError
-from mlopscutter.options import OPTION_SPECS, OptionSpec
+from mlopscutter.options import OPTION_SPECS, OptionSpec, on_instances, serverless
 from mlopscutter.region_support import REQUIRED_TYPES, offers
 from mlopscutter.regions import COMMERCIAL_REGIONS, OTHER_PARTITION_REGIONS
 from mlopscutter.schedule import ScheduleExpressionError, validate_schedule_expression
@@ -168,7 +168,7 @@ ACCELERATED_FAMILIES = frozenset(
 )
 
 
-def _cpu_instance_rule(name: str) -> Rule:
+def _cpu_instance_rule(name: str, applies: Callable[[Mapping[str, Any]], bool]) -> Rule:
     def check(values: Mapping[str, Any]) -> str | None:
         match = INSTANCE_TYPE_PATTERN.fullmatch(values[name])
         if match is None or match["family"] not in ACCELERATED_FAMILIES:
@@ -178,10 +178,10 @@ def _cpu_instance_rule(name: str) -> Rule:
             "container runs on CPU only; allowed: a CPU family such as ml.m5, ml.c5 or ml.r5"
         )
 
-    return Rule(f"{name}-cpu", (name,), f"{name} is a CPU instance", check)
+    return Rule(f"{name}-cpu", (name,), f"{name} is a CPU instance", check, applies)
 
 
-def _instance_type_rule(name: str) -> Rule:
+def _instance_type_rule(name: str, applies: Callable[[Mapping[str, Any]], bool]) -> Rule:
     def check(values: Mapping[str, Any]) -> str | None:
         value = values[name]
         match = INSTANCE_TYPE_PATTERN.fullmatch(value)
@@ -192,7 +192,7 @@ def _instance_type_rule(name: str) -> Rule:
             f"with a known family ({', '.join(sorted(INSTANCE_FAMILIES))}), e.g. ml.m5.large"
         )
 
-    return Rule(f"{name}-known", (name,), f"{name} is a SageMaker instance type", check)
+    return Rule(f"{name}-known", (name,), f"{name} is a SageMaker instance type", check, applies)
 
 
 def _check_slug(values: Mapping[str, Any]) -> str | None:
@@ -304,6 +304,7 @@ def _stage_count_rule(stage: str) -> Rule:
         (name, "autoscaling_min_capacity", "autoscaling_max_capacity"),
         f"{stage} instance count within the autoscaling range",
         check,
+        on_instances,
     )
 
 
@@ -379,6 +380,43 @@ def _check_spot_wait(values: Mapping[str, Any]) -> str | None:
     )
 
 
+SERVERLESS_MEMORY_SIZES = (1024, 2048, 3072, 4096, 5120, 6144)
+
+
+def _check_serverless_memory(values: Mapping[str, Any]) -> str | None:
+    memory = values["serverless_memory_mb"]
+    if memory in SERVERLESS_MEMORY_SIZES:
+        return None
+    return (
+        f"serverless_memory_mb={memory} is not a serverless memory size; allowed: "
+        f"{', '.join(map(str, SERVERLESS_MEMORY_SIZES))} (1 GB steps)"
+    )
+
+
+def _check_provisioned_concurrency(values: Mapping[str, Any]) -> str | None:
+    provisioned = values["serverless_provisioned_concurrency"]
+    maximum = values["serverless_max_concurrency"]
+    if provisioned <= maximum:
+        return None
+    return (
+        f"serverless_provisioned_concurrency={provisioned} is above "
+        f"serverless_max_concurrency={maximum}; allowed: provisioned concurrency <= the "
+        "endpoint's maximum concurrency"
+    )
+
+
+def _check_serverless_strategy(values: Mapping[str, Any]) -> str | None:
+    strategy = values["deployment_strategy"]
+    if strategy == "all-at-once":
+        return None
+    return (
+        f"deployment_strategy={strategy!r} with inference='serverless': SageMaker sizes canary "
+        "and linear traffic shifts in instances of the variant's fleet, and a serverless "
+        "variant has no instances; allowed: deployment_strategy='all-at-once' (blue/green with "
+        "a baking period and alarm rollback)"
+    )
+
+
 def _is(option: str, value: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda values: values[option] == value
 
@@ -421,15 +459,20 @@ def _all_rules() -> tuple[Rule, ...]:
         )
         for name in ("new_data_prefix", "new_data_suffix")
     ]
-    instance_options = ("training_instance_type", "staging_instance_type", "prod_instance_type")
-    rules += [_instance_type_rule(name) for name in instance_options]
-    rules += [_cpu_instance_rule(name) for name in instance_options]
+    instance_options: tuple[tuple[str, Callable[[Mapping[str, Any]], bool]], ...] = (
+        ("training_instance_type", lambda _: True),
+        ("staging_instance_type", on_instances),
+        ("prod_instance_type", on_instances),
+    )
+    rules += [_instance_type_rule(name, applies) for name, applies in instance_options]
+    rules += [_cpu_instance_rule(name, applies) for name, applies in instance_options]
     rules += [
         Rule(
             "autoscaling-range",
             ("autoscaling_min_capacity", "autoscaling_max_capacity"),
             "autoscaling min <= max",
             _check_autoscaling_range,
+            on_instances,
         ),
         _stage_count_rule("staging"),
         _stage_count_rule("prod"),
@@ -438,14 +481,35 @@ def _all_rules() -> tuple[Rule, ...]:
             ("canary_percent", "autoscaling_min_capacity"),
             "a canary of at least one instance",
             _check_canary_fleet,
-            _is("deployment_strategy", "canary"),
+            lambda values: values["deployment_strategy"] == "canary" and on_instances(values),
         ),
         Rule(
             "linear-fleet",
             ("linear_step_percent", "autoscaling_min_capacity"),
             "linear steps of at least one instance",
             _check_linear_fleet,
-            _is("deployment_strategy", "linear"),
+            lambda values: values["deployment_strategy"] == "linear" and on_instances(values),
+        ),
+        Rule(
+            "serverless-memory-size",
+            ("serverless_memory_mb",),
+            "a serverless memory size in 1 GB steps",
+            _check_serverless_memory,
+            serverless,
+        ),
+        Rule(
+            "serverless-provisioned-within-max",
+            ("serverless_provisioned_concurrency", "serverless_max_concurrency"),
+            "provisioned concurrency within the maximum",
+            _check_provisioned_concurrency,
+            serverless,
+        ),
+        Rule(
+            "serverless-traffic-shifting",
+            ("inference", "deployment_strategy"),
+            "serverless endpoints shift traffic all at once",
+            _check_serverless_strategy,
+            serverless,
         ),
         Rule(
             "spot-wait-covers-runtime",

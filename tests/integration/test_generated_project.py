@@ -17,7 +17,9 @@ from tests.helpers import render_example
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("example", ["all-at-once-scheduled", "github-actions-gitflow", "acme-ml"])
+@pytest.mark.parametrize(
+    "example", ["all-at-once-scheduled", "github-actions-gitflow", "acme-ml", "serverless"]
+)
 def test_generated_project_passes_its_own_make_test_and_lint(tmp_path: Path, example) -> None:
     """acme-ml is made under an org profile: its `make lint` runs the profile's cfn-lint rules."""
     project = render_example(example, tmp_path)

@@ -12,6 +12,8 @@ from mlopscutter.options import default_answers, parse_options
 from mlopscutter.rules import RULES
 
 # (rule id, overrides, fragments the message must contain)
+SERVERLESS = {"inference": "serverless", "deployment_strategy": "all-at-once"}
+
 BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("unknown-option", {"colour": "blue"}, ["colour", "unknown option", "project_name"]),
     ("integer", {"wait_minutes": "ten"}, ["wait_minutes", "'ten'", "whole number"]),
@@ -77,7 +79,6 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("code-owners-form", {"code_owners": "@acme/ml team"}, ["code_owners='@acme/ml team'"]),
     ("branch_model-choice", {"branch_model": "trunk"}, ["branch_model", "'trunk'", "gitflow"]),
     ("inference-choice", {"inference": "edge"}, ["inference", "'edge'", "realtime"]),
-    ("inference-supported", {"inference": "serverless"}, ["'serverless'", "not supported yet"]),
     ("inference-supported", {"inference": "async"}, ["'async'", "not supported yet"]),
     ("inference-supported", {"inference": "batch"}, ["'batch'", "not supported yet"]),
     (
@@ -224,6 +225,41 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["linear_step_percent=25", "autoscaling_min_capacity=2", ">= 4"],
     ),
     (
+        "serverless_memory_mb-range",
+        {**SERVERLESS, "serverless_memory_mb": 512},
+        ["serverless_memory_mb=512", "allowed: 1024 to 6144", "inference is serverless"],
+    ),
+    (
+        "serverless-memory-size",
+        {**SERVERLESS, "serverless_memory_mb": 1500},
+        ["serverless_memory_mb=1500", "1024, 2048, 3072, 4096, 5120, 6144"],
+    ),
+    (
+        "serverless_max_concurrency-range",
+        {**SERVERLESS, "serverless_max_concurrency": 201},
+        ["serverless_max_concurrency=201", "allowed: 1 to 200"],
+    ),
+    (
+        "serverless_provisioned_concurrency-range",
+        {**SERVERLESS, "serverless_provisioned_concurrency": -1},
+        ["serverless_provisioned_concurrency=-1", "allowed: 0 to 200"],
+    ),
+    (
+        "serverless-provisioned-within-max",
+        {**SERVERLESS, "serverless_max_concurrency": 10, "serverless_provisioned_concurrency": 11},
+        ["serverless_provisioned_concurrency=11", "serverless_max_concurrency=10"],
+    ),
+    (
+        "serverless-traffic-shifting",
+        {"inference": "serverless"},
+        ["deployment_strategy='canary'", "inference='serverless'", "'all-at-once'"],
+    ),
+    (
+        "serverless-traffic-shifting",
+        {"inference": "serverless", "deployment_strategy": "linear"},
+        ["deployment_strategy='linear'", "no instances"],
+    ),
+    (
         "guardrail-timeout",
         {
             "deployment_strategy": "linear",
@@ -345,3 +381,26 @@ def test_new_data_key_options_are_checked_only_when_new_data_retrains() -> None:
         {**default_answers(), "retrain_on_new_data": "no", "new_data_prefix": ""}
     )
     assert options.new_data_prefix == ""
+
+
+def test_instance_options_do_not_apply_to_a_serverless_endpoint() -> None:
+    """Instance counts, types and autoscaling ranges size instance fleets; a serverless
+    endpoint has none, so values that would break those rules are not checked."""
+    options = parse_options(
+        {
+            **default_answers(),
+            **SERVERLESS,
+            "staging_instance_count": 1,
+            "prod_instance_type": "ml.g5.xlarge",
+            "autoscaling_min_capacity": 9,
+            "autoscaling_max_capacity": 3,
+            "serverless_provisioned_concurrency": 20,
+        }
+    )
+    assert options.inference == "serverless"
+    assert options.serverless_provisioned_concurrency == options.serverless_max_concurrency
+
+
+def test_serverless_options_do_not_apply_to_instances() -> None:
+    options = parse_options({**default_answers(), "serverless_memory_mb": 7})
+    assert options.inference == "realtime"

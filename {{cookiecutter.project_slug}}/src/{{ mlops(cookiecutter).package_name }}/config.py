@@ -25,7 +25,8 @@ TRAINING_MAX_RUNTIME_SECONDS = {{ p.training_max_runtime_seconds }}
 TRAINING_MAX_WAIT_SECONDS = {{ p.training_max_wait_seconds }}
 # {{ cookiecutter.training_instance_type }} {{ "uses EBS volumes, encrypted with the project key" if p.training_volume_encryption else "has instance-store volumes, which SageMaker encrypts itself" }}.
 ENCRYPT_TRAINING_VOLUMES = {{ "True" if p.training_volume_encryption else "False" }}
-INFERENCE_INSTANCE_TYPES = {{ p.inference_instance_types | tojson }}
+# The instance types the endpoints serve on, recorded in the model package{{ " (none: the endpoints are serverless)" if p.serverless }}.
+INFERENCE_INSTANCE_TYPES: list[str] = {{ p.inference_instance_types | tojson }}
 ENDPOINTS = {{ p.endpoints | tojson }}
 STACKS = {{ p.stack_names | tojson }}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.

@@ -140,7 +140,7 @@ def get_pipeline(
         step_args=model.register(
             content_types=["text/csv", "application/json"],
             response_types=["application/json"],
-            inference_instances=config.INFERENCE_INSTANCE_TYPES,
+            inference_instances=config.INFERENCE_INSTANCE_TYPES or None,
             transform_instances=[PROCESSING_INSTANCE_TYPE],
             model_package_group_name=model_package_group,
             approval_status=approval_status,

@@ -24,7 +24,8 @@ TRAINING_MAX_RUNTIME_SECONDS = 7200
 TRAINING_MAX_WAIT_SECONDS = None
 # ml.m5.xlarge uses EBS volumes, encrypted with the project key.
 ENCRYPT_TRAINING_VOLUMES = True
-INFERENCE_INSTANCE_TYPES = ["ml.m5.large"]
+# The instance types the endpoints serve on, recorded in the model package.
+INFERENCE_INSTANCE_TYPES: list[str] = ["ml.m5.large"]
 ENDPOINTS = {"prod": "churn-scoring-prod", "staging": "churn-scoring-staging"}
 STACKS = {"prod": "churn-scoring-model-prod", "staging": "churn-scoring-model-staging"}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.

@@ -24,7 +24,8 @@ TRAINING_MAX_RUNTIME_SECONDS = 7200
 TRAINING_MAX_WAIT_SECONDS = None
 # ml.m5.xlarge uses EBS volumes, encrypted with the project key.
 ENCRYPT_TRAINING_VOLUMES = True
-INFERENCE_INSTANCE_TYPES = ["ml.c5.2xlarge", "ml.c5.xlarge"]
+# The instance types the endpoints serve on, recorded in the model package.
+INFERENCE_INSTANCE_TYPES: list[str] = ["ml.c5.2xlarge", "ml.c5.xlarge"]
 ENDPOINTS = {"prod": "fraud-scoring-prod", "staging": "fraud-scoring-staging"}
 STACKS = {"prod": "fraud-scoring-model-prod", "staging": "fraud-scoring-model-staging"}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.

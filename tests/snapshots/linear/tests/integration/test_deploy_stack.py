@@ -74,6 +74,12 @@ def test_stage_deploys_and_serves_the_approved_package(aws, tmp_path, stage) -> 
     endpoint_name = resources["Endpoint"].split("/")[-1]
     live = smoke.verify_endpoint(aws, endpoint_name, package_arn)
     assert live["ModelName"] == resources["Model"].split("/")[-1]
+    [variant] = aws.describe_endpoint_config(
+        EndpointConfigName=live["EndpointConfigName"])["ProductionVariants"]
+    parameters = document["Parameters"]
+    assert variant["InstanceType"] == parameters["InstanceType"]
+    assert variant["InitialInstanceCount"] == int(parameters["InstanceCount"])
+    assert "ServerlessConfig" not in variant
 
     assert deploy.deploy_stack(cloudformation, stack, template, document, None) == "UNCHANGED"
 

@@ -1,0 +1,295 @@
+"""The rendered model-service stack for each serving shape, created by CloudFormation in moto
+with a stage's parameter file: the endpoint config serves the approved package the way the
+answers say (instances, or serverless memory and concurrency).
+
+moto's CloudFormation skips Application Auto Scaling resources, so the scalable target and the
+scaling policy are built as API requests from the properties the template gives them
+(parameters and ``!Sub`` resolved). Each request is checked against botocore's model of the
+Application Auto Scaling API (enums included), then registered in moto, which keeps what the
+template asked for. moto 5's enum of scalable dimensions predates serverless provisioned
+concurrency, so that dimension is checked against botocore's model only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from cfnlint.decode import cfn_yaml
+from moto import mock_aws
+
+from mlopscutter.options import default_answers, parse_options
+from tests.helpers import example_answers, render
+
+ACCOUNT = "123456789012"
+
+SHAPES = {
+    "realtime": example_answers("canary"),
+    "serverless-provisioned": example_answers("serverless"),
+    "serverless-on-demand": {
+        **example_answers("serverless"),
+        "serverless_memory_mb": 1024,
+        "serverless_max_concurrency": 1,
+        "serverless_provisioned_concurrency": 0,
+    },
+}
+
+
+def _platform(export_prefix: str, region: str, role_name: str) -> dict[str, Any]:
+    exports = {
+        "ProjectKeyArn": f"arn:aws:kms:{region}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555",
+        "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{role_name}",
+    }
+    return {
+        "Resources": {
+            "Marker": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Name": f"/{export_prefix}/platform",
+                    "Type": "String",
+                    "Value": "platform",
+                },
+            }
+        },
+        "Outputs": {
+            name: {"Value": value, "Export": {"Name": f"{export_prefix}-{name}"}}
+            for name, value in exports.items()
+        },
+    }
+
+
+def _resolve(value: Any, parameters: dict[str, str], attributes: dict[str, str]) -> Any:
+    """A template value with Ref to parameters and Fn::Sub over parameters and attributes."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return parameters[value["Ref"]]
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
+        names = {**parameters, **attributes}
+        return re.sub(r"\$\{([^}]+)\}", lambda m: names[m[1]], value["Fn::Sub"])
+    return value
+
+
+# The scalable dimensions moto 5's Application Auto Scaling accepts for SageMaker.
+MOTO_SCALABLE_DIMENSIONS = {"sagemaker:variant:DesiredInstanceCount"}
+_AUTOSCALING_MODEL = botocore.session.get_session().get_service_model("application-autoscaling")
+
+
+def _check_against_the_api_model(operation: str, request: dict[str, Any]) -> None:
+    """Validate a request with botocore (types, required members, ranges), then every enum
+    member of it against the API model's enum."""
+    from botocore.validate import ParamValidator
+
+    shape = _AUTOSCALING_MODEL.operation_model(operation).input_shape
+    report = ParamValidator().validate(request, shape)
+    assert not report.has_errors(), report.generate_report()
+
+    def enums(value: Any, shape: Any, path: str) -> None:
+        if shape.type_name == "structure":
+            for name, member in shape.members.items():
+                if name in value:
+                    enums(value[name], member, f"{path}.{name}")
+        elif shape.type_name == "string" and shape.enum:
+            assert value in shape.enum, f"{path}={value!r} is not one of {shape.enum}"
+
+    enums(request, shape, operation)
+
+
+@pytest.fixture(params=sorted(SHAPES), scope="module")
+def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    answers = {**default_answers(), **SHAPES[request.param]}
+    options = parse_options(answers)
+    project = render(answers, tmp_path_factory.mktemp(request.param))
+    template_text = (project / "infra" / "model-service.yaml").read_text()
+    template = cfn_yaml.loads(template_text)
+    parameters = json.loads((project / "infra" / "config" / "prod.json").read_text())["Parameters"]
+    config = (project / "src" / options.project_slug.replace("-", "_") / "config.py").read_text()
+    export_prefix = re.search(r'^EXPORT_PREFIX = "([^"]+)"', config, re.MULTILINE)[1]
+    role_name = re.search(r'^SAGEMAKER_ROLE_NAME = "([^"]+)"', config, re.MULTILINE)[1]
+    region = options.aws_region
+    with mock_aws():
+        sagemaker = boto3.client("sagemaker", region_name=region)
+        group = re.search(r'^MODEL_PACKAGE_GROUP = "([^"]+)"', config, re.MULTILINE)[1]
+        sagemaker.create_model_package_group(ModelPackageGroupName=group)
+        package = sagemaker.create_model_package(
+            ModelPackageGroupName=group,
+            ModelApprovalStatus="Approved",
+            InferenceSpecification={
+                "Containers": [
+                    {
+                        "Image": f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/m:1",
+                        "ModelDataUrl": "s3://bucket/model.tar.gz",
+                    }
+                ],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+        )["ModelPackageArn"]
+        cloudformation = boto3.client("cloudformation", region_name=region)
+        cloudformation.create_stack(
+            StackName=f"{export_prefix}-platform",
+            TemplateBody=json.dumps(_platform(export_prefix, region, role_name)),
+        )
+        stack_parameters = {**parameters, "ModelPackageArn": package}
+        cloudformation.create_stack(
+            StackName=f"{export_prefix}-model-prod",
+            TemplateBody=template_text,
+            Parameters=[
+                {"ParameterKey": k, "ParameterValue": v} for k, v in stack_parameters.items()
+            ],
+        )
+        resources = {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in cloudformation.list_stack_resources(StackName=f"{export_prefix}-model-prod")[
+                "StackResourceSummaries"
+            ]
+        }
+        endpoint_name = resources["Endpoint"].split("/")[-1]
+        yield {
+            "shape": request.param,
+            "options": options,
+            "template": template,
+            "parameters": stack_parameters,
+            "sagemaker": sagemaker,
+            "autoscaling": boto3.client("application-autoscaling", region_name=region),
+            "endpoint": sagemaker.describe_endpoint(EndpointName=endpoint_name),
+            "attributes": {"Endpoint.EndpointName": endpoint_name},
+        }
+
+
+def test_the_endpoint_serves_the_package_as_the_answers_size_it(deployed: Any) -> None:
+    sagemaker, options = deployed["sagemaker"], deployed["options"]
+    config = sagemaker.describe_endpoint_config(
+        EndpointConfigName=deployed["endpoint"]["EndpointConfigName"]
+    )
+    [variant] = config["ProductionVariants"]
+    model = sagemaker.describe_model(ModelName=variant["ModelName"])
+    container = (model.get("Containers") or [model["PrimaryContainer"]])[0]
+    assert container["ModelPackageName"] == deployed["parameters"]["ModelPackageArn"]
+    if options.inference == "serverless":
+        expected = {
+            "MemorySizeInMB": options.serverless_memory_mb,
+            "MaxConcurrency": options.serverless_max_concurrency,
+        }
+        if options.serverless_provisioned_concurrency:
+            expected["ProvisionedConcurrency"] = options.serverless_provisioned_concurrency
+        assert variant["ServerlessConfig"] == expected
+        assert "InstanceType" not in variant
+    else:
+        assert variant["InstanceType"] == options.prod_instance_type
+        assert variant["InitialInstanceCount"] == options.prod_instance_count
+        assert "ServerlessConfig" not in variant
+    # moto's CloudFormation does not pass EnableNetworkIsolation on: read from the template.
+    # Serverless endpoints do not support network isolation.
+    model_properties = deployed["template"]["Resources"]["Model"]["Properties"]
+    isolated = model_properties.get("EnableNetworkIsolation", False)
+    assert isolated is (options.inference != "serverless")
+
+
+def test_the_deployment_is_blue_green_with_alarm_rollback(deployed: Any) -> None:
+    """moto ignores DeploymentConfig, so it is read from the template that CloudFormation got."""
+    endpoint = deployed["template"]["Resources"]["Endpoint"]["Properties"]
+    routing = endpoint["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    expected = deployed["options"].deployment_strategy.upper().replace("-", "_")
+    assert routing["Type"] == expected
+    alarms = endpoint["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    assert [a["AlarmName"] for a in alarms] == [{"Ref": "ErrorRateAlarm"}, {"Ref": "LatencyAlarm"}]
+    assert endpoint["RetainAllVariantProperties"] is True
+
+
+def test_autoscaling_registers_with_the_service(deployed: Any) -> None:
+    resources = deployed["template"]["Resources"]
+    options, autoscaling = deployed["options"], deployed["autoscaling"]
+    scaling = {
+        name: r for name, r in resources.items() if r["Type"].startswith("AWS::ApplicationAuto")
+    }
+    if options.inference == "serverless" and not options.serverless_provisioned_concurrency:
+        assert scaling == {}, "on-demand serverless endpoints scale themselves"
+        return
+    target, [policy] = (
+        resources["ScalableTarget"]["Properties"],
+        [r["Properties"] for r in scaling.values() if r["Type"].endswith("ScalingPolicy")],
+    )
+
+    def resolve(value: Any) -> Any:
+        return _resolve(value, deployed["parameters"], deployed["attributes"])
+
+    registration = {
+        "ServiceNamespace": target["ServiceNamespace"],
+        "ResourceId": resolve(target["ResourceId"]),
+        "ScalableDimension": target["ScalableDimension"],
+        "MinCapacity": int(resolve(target["MinCapacity"])),
+        "MaxCapacity": int(resolve(target["MaxCapacity"])),
+    }
+    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+    scaling_policy = {
+        "PolicyName": resolve(policy["PolicyName"]),
+        "ServiceNamespace": target["ServiceNamespace"],
+        "ResourceId": resolve(target["ResourceId"]),
+        "ScalableDimension": target["ScalableDimension"],
+        "PolicyType": policy["PolicyType"],
+        "TargetTrackingScalingPolicyConfiguration": {
+            "TargetValue": float(resolve(tracking["TargetValue"])),
+            "PredefinedMetricSpecification": tracking["PredefinedMetricSpecification"],
+            "ScaleInCooldown": tracking["ScaleInCooldown"],
+            "ScaleOutCooldown": tracking["ScaleOutCooldown"],
+        },
+    }
+    _check_against_the_api_model("RegisterScalableTarget", registration)
+    _check_against_the_api_model("PutScalingPolicy", scaling_policy)
+    if target["ScalableDimension"] not in MOTO_SCALABLE_DIMENSIONS:
+        return
+    autoscaling.register_scalable_target(**registration)
+    autoscaling.put_scaling_policy(**scaling_policy)
+    [registered] = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")[
+        "ScalableTargets"
+    ]
+    endpoint_name = deployed["endpoint"]["EndpointName"]
+    assert registered["ResourceId"] == f"endpoint/{endpoint_name}/variant/AllTraffic"
+    [stored] = autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker")[
+        "ScalingPolicies"
+    ]
+    metric = stored["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]
+    if options.inference == "serverless":
+        assert registered["ScalableDimension"] == "sagemaker:variant:DesiredProvisionedConcurrency"
+        assert (registered["MinCapacity"], registered["MaxCapacity"]) == (
+            options.serverless_provisioned_concurrency,
+            options.serverless_max_concurrency,
+        )
+        assert metric["PredefinedMetricType"] == (
+            "SageMakerVariantProvisionedConcurrencyUtilization"
+        )
+    else:
+        assert registered["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+        assert (registered["MinCapacity"], registered["MaxCapacity"]) == (
+            options.autoscaling_min_capacity,
+            options.autoscaling_max_capacity,
+        )
+        assert metric["PredefinedMetricType"] == "SageMakerVariantInvocationsPerInstance"
+
+
+def test_serverless_scaling_requests_are_checked_against_the_api_model() -> None:
+    """The check the serverless scaling requests get instead of moto's: it knows the
+    dimension and rejects a misspelt one."""
+    request = {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": "endpoint/e/variant/AllTraffic",
+        "ScalableDimension": "sagemaker:variant:DesiredProvisionedConcurrency",
+        "MinCapacity": 1,
+        "MaxCapacity": 2,
+    }
+    _check_against_the_api_model("RegisterScalableTarget", request)
+    with pytest.raises(AssertionError, match="ScalableDimension"):
+        _check_against_the_api_model(
+            "RegisterScalableTarget",
+            {**request, "ScalableDimension": "sagemaker:variant:ProvisionedConcurrency"},
+        )
+
+
+def test_every_shape_is_tried() -> None:
+    assert {parse_options({**default_answers(), **a}).inference for a in SHAPES.values()} == {
+        "realtime",
+        "serverless",
+    }

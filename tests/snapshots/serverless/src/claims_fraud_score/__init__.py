@@ -1,0 +1,1 @@
+"""claims-fraud-score: training, evaluation, inference and delivery code."""
