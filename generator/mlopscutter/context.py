@@ -6,6 +6,8 @@ versions and the delivery flow are decided here.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -48,6 +50,9 @@ INSTANCE_STORE_FAMILIES = frozenset(
 )
 # CloudWatch Logs retention of every log group the project creates.
 LOG_RETENTION_DAYS = 90
+# A feature drifts when its population stability index against the training data reaches
+# 0.2, the customary "significant shift" level of credit-risk model monitoring.
+DRIFT_PSI_THRESHOLD = 0.2
 # Target-tracking value for serverless provisioned concurrency: the share of it in use. Half
 # leaves room for a burst while more provisioned concurrency warms up.
 PROVISIONED_UTILIZATION_TARGET = 0.5
@@ -226,6 +231,9 @@ class ProjectContext:
             "retrain-guard": fit(
                 f"{slug}-retrain-guard", RULES["stepfunctions-state-machine"].max_length
             ),
+            "drift-check-rule": fit(f"{slug}-drift-check", RULES["events-rule"].max_length),
+            "drift-rule": fit(f"{slug}-drift", RULES["events-rule"].max_length),
+            "drift-alarm": f"{slug}-input-drift",
             "alerts-topic": f"{slug}-alerts",
             "dead-letter-alarm": f"{slug}-events-dead-letters",
         }
@@ -245,7 +253,7 @@ class ProjectContext:
         return {
             "sagemaker-endpoint": [stage.endpoint_name for stage in self.stages],
             "sagemaker-model-package-group": [self.model_package_group],
-            "sagemaker-pipeline": [self.sagemaker_pipeline_name],
+            "sagemaker-pipeline": [self.sagemaker_pipeline_name, self.drift_pipeline_name],
             "iam-role": [
                 self.sagemaker_role_name,
                 self.cloudformation_role_name,
@@ -270,6 +278,8 @@ class ProjectContext:
                 n["retrain-schedule-rule"],
                 n["new-data-rule"],
                 n["training-failed-rule"],
+                n["drift-check-rule"],
+                n["drift-rule"],
             ],
             "stepfunctions-state-machine": [n["retrain-guard"]],
             "log-group": [self.retrain_guard_log_group],
@@ -281,6 +291,7 @@ class ProjectContext:
             "secret": [n["release-token-secret"]],
             "cloudwatch-alarm": [
                 n["dead-letter-alarm"],
+                n["drift-alarm"],
                 *[
                     f"{stage.endpoint_name}-{suffix}"
                     for stage in self.stages
@@ -405,6 +416,11 @@ class ProjectContext:
     @property
     def sagemaker_pipeline_name(self) -> str:
         return f"{self.name_base}-training"
+
+    @property
+    def drift_pipeline_name(self) -> str:
+        """The SageMaker pipeline that checks the production endpoint's inputs for drift."""
+        return f"{self.name_base}-drift-check"
 
     @property
     def train_pipeline_name(self) -> str:
@@ -705,12 +721,57 @@ class ProjectContext:
             triggers.append("schedule")
         if self.retrains_on_new_data:
             triggers.append("new-data")
+        if self.retrains_on_drift:
+            triggers.append("drift")
         return tuple(triggers)
+
+    @property
+    def retrains_on_drift(self) -> bool:
+        return self.options.retrain_on_drift == "yes"
+
+    @property
+    def drift_stage(self) -> Stage:
+        """The stage whose endpoint the drift check watches: production."""
+        return self.stages[-1]
+
+    @property
+    def drift_metric_namespace(self) -> str:
+        """The CloudWatch namespace the drift check publishes to (scoped in IAM)."""
+        return f"{self.name_base}/Drift"
+
+    @property
+    def data_capture_prefix(self) -> str:
+        """Where in the artifact bucket the endpoints capture requests (then the endpoint,
+        variant, and date)."""
+        return "data-capture"
+
+    @property
+    def drift_psi_threshold(self) -> float:
+        return DRIFT_PSI_THRESHOLD
+
+    @property
+    def drift_lookback_hours(self) -> int:
+        """How many hours of captured requests each check reads: the interval of a rate(...)
+        schedule (at least one hour), a day for a cron(...) one."""
+        match = re.fullmatch(
+            r"rate\((\d+) (minute|hour|day)s?\)", self.options.drift_check_schedule
+        )
+        if match is None:
+            return 24
+        hours_per_unit = {"minute": 1 / 60, "hour": 1, "day": 24}[match[2]]
+        return max(1, math.ceil(int(match[1]) * hours_per_unit))
 
     @property
     def retraining_trigger_phrase(self) -> str:
         """The retraining triggers in words, for descriptions."""
-        words = {"schedule": "a schedule", "new-data": "new data in the data bucket"}
+        words = {
+            "schedule": "a schedule",
+            "new-data": "new data in the data bucket",
+            "drift": "input drift on the production endpoint",
+        }
+        if len(self.retraining_triggers) > 2:
+            *first, last = (words[trigger] for trigger in self.retraining_triggers)
+            return f"{', '.join(first)} and {last}"
         return " and ".join(words[trigger] for trigger in self.retraining_triggers)
 
     @property

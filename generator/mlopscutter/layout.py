@@ -12,7 +12,8 @@ from mlopscutter.options import Options
 
 @dataclass(frozen=True)
 class PathRule:
-    """Paths matching ``pattern`` (relative to the project root) exist iff ``keep`` holds."""
+    """Paths matching ``pattern`` (relative to the project root; ``{package}`` is the Python
+    package's name) exist iff ``keep`` holds."""
 
     pattern: str
     keep: Callable[[Options], bool]
@@ -35,6 +36,10 @@ def _org_profile(o: Options) -> bool:
     return o.profile is not None
 
 
+def _drift(o: Options) -> bool:
+    return o.retrain_on_drift == "yes"
+
+
 LAYOUT: tuple[PathRule, ...] = (
     PathRule("buildspecs", _codepipeline, "CodeBuild buildspecs serve the CodePipeline provider"),
     PathRule("infra/cicd.yaml", _codepipeline, "the CodePipeline CI/CD stack"),
@@ -54,12 +59,15 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule("buildspecs/release-tag.yml", _gitflow, "gitflow tags each release"),
     PathRule(".cfnlintrc", _org_profile, "cfn-lint settings that enforce the org profile"),
     PathRule("infra/lint_rules", _org_profile, "cfn-lint rules that enforce the org profile"),
+    PathRule("src/{package}/drift.py", _drift, "the drift check retraining on drift runs"),
+    PathRule("tests/unit/test_drift.py", _drift, "the drift check's tests"),
 )
 
 
 def pruned_paths(options: Options) -> list[str]:
     """Relative paths (files or folders) that the answers did not select."""
-    return [rule.pattern for rule in LAYOUT if not rule.keep(options)]
+    package = options.project_slug.replace("-", "_")
+    return [rule.pattern.format(package=package) for rule in LAYOUT if not rule.keep(options)]
 
 
 def prune(project_dir: Path, options: Options) -> list[str]:

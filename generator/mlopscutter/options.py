@@ -352,6 +352,33 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         applies_text="retrain_on_new_data is yes",
         samples=("", ".csv"),
     ),
+    OptionSpec(
+        "retrain_on_drift",
+        "choice",
+        "no",
+        "Retrain when the production endpoint's input data drifts from the training data (yes/no)",
+        choices=("no", "yes"),
+        supported=("no", "yes"),
+    ),
+    OptionSpec(
+        "drift_check_schedule",
+        "text",
+        "rate(1 day)",
+        "EventBridge cron(...) or rate(...) expression the drift check runs on",
+        applies=lambda values: values.get("retrain_on_drift") == "yes",
+        applies_text="retrain_on_drift is yes",
+        samples=("rate(1 day)", "cron(30 4 ? * * *)"),
+    ),
+    OptionSpec(
+        "drift_sampling_percent",
+        "int",
+        25,
+        "Share of production requests the endpoint captures for the drift check, in percent",
+        minimum=1,
+        maximum=100,
+        applies=lambda values: values.get("retrain_on_drift") == "yes",
+        applies_text="retrain_on_drift is yes",
+    ),
 )
 
 SPECS_BY_NAME: dict[str, OptionSpec] = {spec.name: spec for spec in OPTION_SPECS}
@@ -393,6 +420,9 @@ class Options:
     retrain_on_new_data: str
     new_data_prefix: str
     new_data_suffix: str
+    retrain_on_drift: str
+    drift_check_schedule: str
+    drift_sampling_percent: int
     # Not an option: the org profile the answers were checked against (see mlopscutter.profile).
     profile: OrgProfile | None = None
 

@@ -265,15 +265,30 @@ def _check_code_owners(values: Mapping[str, Any]) -> str | None:
     )
 
 
-def _check_schedule(values: Mapping[str, Any]) -> str | None:
-    expression = values["retrain_schedule"]
-    if expression == "":
+def _schedule_check(
+    option: str, *, may_be_empty: bool
+) -> Callable[[Mapping[str, Any]], str | None]:
+    def check(values: Mapping[str, Any]) -> str | None:
+        expression = values[option]
+        if expression == "" and may_be_empty:
+            return None
+        try:
+            validate_schedule_expression(expression)
+        except ScheduleExpressionError as error:
+            return f"{option}={expression!r} {error}"
         return None
-    try:
-        validate_schedule_expression(expression)
-    except ScheduleExpressionError as error:
-        return f"retrain_schedule={expression!r} {error}"
-    return None
+
+    return check
+
+
+def _check_drift_capture(values: Mapping[str, Any]) -> str | None:
+    if values["inference"] != "serverless":
+        return None
+    return (
+        "retrain_on_drift='yes' with inference='serverless': the drift check reads the "
+        "requests the endpoint captures, and serverless endpoints do not support data capture; "
+        "allowed: inference='realtime' for drift retraining, or retrain_on_drift='no'"
+    )
 
 
 def _check_autoscaling_range(values: Mapping[str, Any]) -> str | None:
@@ -446,7 +461,21 @@ def _all_rules() -> tuple[Rule, ...]:
             "schedule-expression",
             ("retrain_schedule",),
             "EventBridge schedule syntax",
-            _check_schedule,
+            _schedule_check("retrain_schedule", may_be_empty=True),
+        ),
+        Rule(
+            "drift-check-schedule-expression",
+            ("drift_check_schedule",),
+            "EventBridge schedule syntax",
+            _schedule_check("drift_check_schedule", may_be_empty=False),
+            _is("retrain_on_drift", "yes"),
+        ),
+        Rule(
+            "drift-needs-data-capture",
+            ("retrain_on_drift", "inference"),
+            "drift checks need an endpoint that captures data",
+            _check_drift_capture,
+            _is("retrain_on_drift", "yes"),
         ),
     ]
     rules += [

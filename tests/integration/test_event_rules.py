@@ -1,8 +1,9 @@
 """The rendered EventBridge rules, run through moto's EventBridge (put_rule + put_events to an
 SQS target) with events shaped as AWS documents them: the model-approved rule matches only
 Approved packages of this project's group; the new-data rule only new objects under the data
-prefix and suffix of the data bucket; the training-failed rule only failed runs of this
-project's training pipeline. Every retraining trigger goes through the no-pile-up guard."""
+prefix and suffix of the data bucket; the drift rule only the project's drift alarm going into
+ALARM; the training-failed rule only failed runs of this project's training pipeline. Every
+retraining trigger goes through the no-pile-up guard."""
 
 from __future__ import annotations
 
@@ -150,7 +151,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             ),
             **{
                 rule: events.describe_rule(Name=f"demand-forecast-{rule}")["EventPattern"]
-                for rule in ("new-data", "training-failed")
+                for rule in ("new-data", "training-failed", "drift")
             },
         }
 
@@ -264,6 +265,89 @@ def test_only_a_failed_run_of_this_training_pipeline_alerts(
         )
 
 
+def _alarm_state_change(alarm: str, state: str, previous: str) -> dict:
+    """A CloudWatch Alarm State Change event as EventBridge delivers it."""
+    arn = f"arn:aws:cloudwatch:{RETRAINING_REGION}:{ACCOUNT}:alarm:{alarm}"
+    detail = {
+        "alarmName": alarm,
+        "state": {
+            "value": state,
+            "reason": "Threshold Crossed: 1 datapoint [3.0] was >= the threshold (1.0).",
+            "timestamp": "2026-11-24T04:41:05.000+0000",
+        },
+        "previousState": {
+            "value": previous,
+            "reason": "Threshold Crossed: no datapoints were received for 1 period.",
+            "timestamp": "2026-11-23T04:41:05.000+0000",
+        },
+        "configuration": {
+            "metrics": [
+                {
+                    "id": "m1",
+                    "metricStat": {
+                        "metric": {
+                            "namespace": "demand-forecast/Drift",
+                            "name": "FeaturesDrifted",
+                            "dimensions": {"EndpointName": "demand-forecast-prod"},
+                        },
+                        "period": 3600,
+                        "stat": "Maximum",
+                    },
+                    "returnData": True,
+                }
+            ]
+        },
+    }
+    return {
+        "Source": "aws.cloudwatch",
+        "DetailType": "CloudWatch Alarm State Change",
+        "Resources": [arn],
+        "Detail": json.dumps(detail),
+    }
+
+
+@pytest.mark.parametrize(
+    ("alarm", "state", "previous", "delivered"),
+    [
+        ("demand-forecast-input-drift", "ALARM", "OK", True),
+        ("demand-forecast-input-drift", "ALARM", "INSUFFICIENT_DATA", True),
+        ("demand-forecast-input-drift", "OK", "ALARM", False),
+        ("demand-forecast-input-drift", "INSUFFICIENT_DATA", "OK", False),
+        ("demand-forecast-events-dead-letters", "ALARM", "OK", False),
+        ("demand-forecast-prod-5xx-errors", "ALARM", "OK", False),
+        ("another-project-input-drift", "ALARM", "OK", False),
+    ],
+)
+def test_only_the_drift_alarm_going_into_alarm_starts_retraining(
+    deployed: dict[str, str], alarm: str, state: str, previous: str, delivered: bool
+) -> None:
+    with mock_aws():
+        messages = _deliver(deployed["drift"], {}, _alarm_state_change(alarm, state, previous))
+    assert bool(messages) == delivered
+
+
+def test_the_drift_check_runs_the_check_pipeline_on_the_production_endpoint(
+    retraining: dict[str, Any],
+) -> None:
+    rule = retraining["DriftCheckRule"]["Properties"]
+    assert rule["ScheduleExpression"] == "cron(30 4 * * ? *)"
+    (target,) = rule["Targets"]
+    assert target["Arn"]["Fn::Sub"].endswith(":pipeline/demand-forecast-drift-check")
+    parameters = {
+        p["Name"]: p["Value"]
+        for p in target["SageMakerPipelineParameters"]["PipelineParameterList"]
+    }
+    assert parameters == {"EndpointName": "demand-forecast-prod", "LookbackHours": "24"}
+    alarm = retraining["DriftAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("demand-forecast/Drift", "FeaturesDrifted")
+    assert alarm["Dimensions"] == [{"Name": "EndpointName", "Value": "demand-forecast-prod"}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
 def test_every_retraining_trigger_goes_through_the_guard(retraining: dict[str, Any]) -> None:
     rules = {
         name: resource["Properties"]
@@ -274,14 +358,20 @@ def test_every_retraining_trigger_goes_through_the_guard(retraining: dict[str, A
         "ModelApprovedRule",
         "RetrainScheduleRule",
         "NewDataRule",
+        "DriftCheckRule",
+        "DriftRule",
         "TrainingFailedRule",
     }
     triggers = {}
-    for name in ("RetrainScheduleRule", "NewDataRule"):
+    for name in ("RetrainScheduleRule", "NewDataRule", "DriftRule"):
         (target,) = rules[name]["Targets"]
         assert target["Arn"] == {"Ref": "RetrainGuard"}
         triggers[name] = json.loads(target["Input"])["trigger"]
-    assert triggers == {"RetrainScheduleRule": "schedule", "NewDataRule": "new-data"}
+    assert triggers == {
+        "RetrainScheduleRule": "schedule",
+        "NewDataRule": "new-data",
+        "DriftRule": "drift",
+    }
     # Every target of every rule retries and dead-letters to the alarmed queue.
     for properties in rules.values():
         for target in properties["Targets"]:

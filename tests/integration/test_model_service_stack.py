@@ -43,6 +43,7 @@ def _platform(export_prefix: str, region: str, role_name: str) -> dict[str, Any]
     exports = {
         "ProjectKeyArn": f"arn:aws:kms:{region}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555",
         "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{role_name}",
+        "ArtifactBucket": f"{export_prefix}-artifacts",
     }
     return {
         "Resources": {

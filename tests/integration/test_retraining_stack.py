@@ -44,6 +44,8 @@ def test_the_stack_creates_every_rule_with_its_target(deployed: dict[str, str]) 
         f"{PREFIX}-model-approved",
         f"{PREFIX}-retrain-schedule",
         f"{PREFIX}-new-data",
+        f"{PREFIX}-drift-check",
+        f"{PREFIX}-drift",
         f"{PREFIX}-training-failed",
     }
     guard = deployed["RetrainGuard"]
@@ -54,6 +56,11 @@ def test_the_stack_creates_every_rule_with_its_target(deployed: dict[str, str]) 
     expected = {
         f"{PREFIX}-retrain-schedule": (guard, {"trigger": "schedule"}),
         f"{PREFIX}-new-data": (guard, {"trigger": "new-data"}),
+        f"{PREFIX}-drift": (guard, {"trigger": "drift"}),
+        f"{PREFIX}-drift-check": (
+            f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/{PREFIX}-drift-check",
+            None,
+        ),
         f"{PREFIX}-training-failed": (deployed["AlertsTopic"], None),
         f"{PREFIX}-model-approved": (
             f"arn:aws:codepipeline:{REGION}:123456789012:{PREFIX}-deploy",
@@ -72,6 +79,22 @@ def test_the_stack_creates_every_rule_with_its_target(deployed: dict[str, str]) 
             assert json.loads(target["Input"]) == payload
         if arn != deployed["AlertsTopic"]:
             assert target["RoleArn"].endswith(deployed["EventsRole"])
+
+
+def test_the_drift_rule_watches_the_drift_alarm(deployed: dict[str, str]) -> None:
+    events = boto3.client("events", region_name=REGION)
+    pattern = json.loads(events.describe_rule(Name=f"{PREFIX}-drift")["EventPattern"])
+    assert pattern == {
+        "source": ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        "resources": [f"arn:aws:cloudwatch:{REGION}:123456789012:alarm:{PREFIX}-input-drift"],
+        "detail": {"state": {"value": ["ALARM"]}},
+    }
+    (check,) = _targets(f"{PREFIX}-drift-check")
+    assert check["SageMakerPipelineParameters"]["PipelineParameterList"] == [
+        {"Name": "EndpointName", "Value": f"{PREFIX}-prod"},
+        {"Name": "LookbackHours", "Value": "24"},
+    ]
 
 
 def test_the_new_data_rule_watches_the_platforms_data_bucket(deployed: dict[str, str]) -> None:

@@ -20,6 +20,8 @@ def test_codepipeline_github_flow() -> None:
         "buildspecs/release-tag.yml",
         ".cfnlintrc",
         "infra/lint_rules",
+        "src/customer_churn/drift.py",
+        "tests/unit/test_drift.py",
     ]
 
 
@@ -30,6 +32,8 @@ def test_github_actions_gitflow() -> None:
         "infra/cicd.yaml",
         ".cfnlintrc",
         "infra/lint_rules",
+        "src/customer_churn/drift.py",
+        "tests/unit/test_drift.py",
     ]
 
 
@@ -37,6 +41,13 @@ def test_the_profile_lint_files_exist_only_under_an_org_profile() -> None:
     options = _options(org_profile={"name": "org", "version": "1"})
     assert ".cfnlintrc" not in pruned_paths(options)
     assert "infra/lint_rules" not in pruned_paths(options)
+
+
+def test_the_drift_check_exists_only_with_drift_retraining() -> None:
+    drifting = pruned_paths(_options(retrain_on_drift="yes", project_slug="demand-forecast"))
+    assert "src/demand_forecast/drift.py" not in drifting
+    assert "tests/unit/test_drift.py" not in drifting
+    assert "src/customer_churn/drift.py" in pruned_paths(_options())
 
 
 def test_layout_rulesets_match_the_branch_policy() -> None:

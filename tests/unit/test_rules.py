@@ -260,6 +260,31 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["deployment_strategy='linear'", "no instances"],
     ),
     (
+        "retrain_on_drift-choice",
+        {"retrain_on_drift": "weekly"},
+        ["retrain_on_drift='weekly'", "no, yes"],
+    ),
+    (
+        "drift-check-schedule-expression",
+        {"retrain_on_drift": "yes", "drift_check_schedule": "daily"},
+        ["drift_check_schedule='daily'"],
+    ),
+    (
+        "drift-check-schedule-expression",
+        {"retrain_on_drift": "yes", "drift_check_schedule": ""},
+        ["drift_check_schedule=''"],
+    ),
+    (
+        "drift_sampling_percent-range",
+        {"retrain_on_drift": "yes", "drift_sampling_percent": 0},
+        ["drift_sampling_percent=0", "allowed: 1 to 100", "retrain_on_drift is yes"],
+    ),
+    (
+        "drift-needs-data-capture",
+        {**SERVERLESS, "retrain_on_drift": "yes"},
+        ["retrain_on_drift='yes'", "inference='serverless'", "data capture", "'realtime'"],
+    ),
+    (
         "guardrail-timeout",
         {
             "deployment_strategy": "linear",
@@ -404,3 +429,10 @@ def test_instance_options_do_not_apply_to_a_serverless_endpoint() -> None:
 def test_serverless_options_do_not_apply_to_instances() -> None:
     options = parse_options({**default_answers(), "serverless_memory_mb": 7})
     assert options.inference == "realtime"
+
+
+def test_drift_options_do_not_apply_without_drift_retraining() -> None:
+    options = parse_options(
+        {**default_answers(), "drift_check_schedule": "whenever", "drift_sampling_percent": 0}
+    )
+    assert options.retrain_on_drift == "no"

@@ -34,6 +34,17 @@ NEW_DATA_PREFIX = {{ p.new_data_prefix | tojson }}
 # The AWS account each stage deploys to, from the org profile (none: any account).
 ACCOUNTS = {{ p.stage_accounts | tojson }}
 VARIANT_NAME = "{{ p.variant_name }}"
+{%- if p.retrains_on_drift %}
+# The drift check: its pipeline, the stage it watches, where the endpoints capture requests
+# (under the artifact bucket), the CloudWatch namespace it publishes to, the PSI at which a
+# feature counts as drifted, and how far back each check looks.
+DRIFT_PIPELINE_NAME = "{{ p.drift_pipeline_name }}"
+DRIFT_STAGE = "{{ p.drift_stage.name }}"
+DATA_CAPTURE_PREFIX = "{{ p.data_capture_prefix }}"
+DRIFT_METRIC_NAMESPACE = "{{ p.drift_metric_namespace }}"
+DRIFT_PSI_THRESHOLD = {{ p.drift_psi_threshold }}
+DRIFT_LOOKBACK_HOURS = {{ p.drift_lookback_hours }}
+{%- endif %}
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
 

@@ -1,4 +1,9 @@
+{% if cookiecutter.retrain_on_drift == "yes" -%}
+"""Upsert the SageMaker pipeline and the drift-check pipeline, and optionally start an execution
+of the first (``make train``)."""
+{%- else -%}
 """Upsert the SageMaker pipeline and optionally start an execution (``make train``)."""
+{%- endif %}
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import argparse
 import json
 
 from . import config
-from .pipeline import get_pipeline
+from .pipeline import {% if cookiecutter.retrain_on_drift == "yes" %}get_drift_pipeline, {% endif %}get_pipeline
 
 
 def main(argv: list[str] | None = None) -> dict[str, str]:
@@ -18,6 +23,11 @@ def main(argv: list[str] | None = None) -> dict[str, str]:
     pipeline = get_pipeline(role_arn=role_arn, bucket=config.artifact_bucket(),
                             kms_key=config.kms_key_arn(), data_uri=config.training_data_uri())
     result = {"PipelineArn": pipeline.upsert(role_arn=role_arn)["PipelineArn"]}
+{%- if cookiecutter.retrain_on_drift == "yes" %}
+    drift = get_drift_pipeline(role_arn=role_arn, bucket=config.artifact_bucket(),
+                               kms_key=config.kms_key_arn())
+    result["DriftPipelineArn"] = drift.upsert(role_arn=role_arn)["PipelineArn"]
+{%- endif %}
     if args.start:
         execution = pipeline.start(parameters={"TriggeredBy": args.triggered_by})
         result["PipelineExecutionArn"] = execution.arn

@@ -33,6 +33,15 @@ NEW_DATA_PREFIX = "sales/daily/"
 # The AWS account each stage deploys to, from the org profile (none: any account).
 ACCOUNTS = {}
 VARIANT_NAME = "AllTraffic"
+# The drift check: its pipeline, the stage it watches, where the endpoints capture requests
+# (under the artifact bucket), the CloudWatch namespace it publishes to, the PSI at which a
+# feature counts as drifted, and how far back each check looks.
+DRIFT_PIPELINE_NAME = "demand-forecast-drift-check"
+DRIFT_STAGE = "prod"
+DATA_CAPTURE_PREFIX = "data-capture"
+DRIFT_METRIC_NAMESPACE = "demand-forecast/Drift"
+DRIFT_PSI_THRESHOLD = 0.2
+DRIFT_LOOKBACK_HOURS = 24
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
 

@@ -1,11 +1,15 @@
 """The SageMaker Pipelines definition: process -> train -> evaluate -> condition on the
-metric -> register a model package in this project's group (or fail the execution)."""
+metric -> register a model package in this project's group (or fail the execution).
+
+The training split's drift baseline is registered with the model package; a second pipeline
+checks the production endpoint's captured requests against the served model's baseline."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import boto3
+from sagemaker.drift_check_baselines import DriftCheckBaselines
 from sagemaker.inputs import TrainingInput
 from sagemaker.model_metrics import MetricsSource, ModelMetrics
 from sagemaker.processing import ProcessingInput, ProcessingOutput
@@ -17,7 +21,7 @@ from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo
 from sagemaker.workflow.fail_step import FailStep
 from sagemaker.workflow.functions import Join, JsonGet
 from sagemaker.workflow.model_step import ModelStep
-from sagemaker.workflow.parameters import ParameterFloat, ParameterString
+from sagemaker.workflow.parameters import ParameterFloat, ParameterInteger, ParameterString
 from sagemaker.workflow.pipeline import Pipeline
 from sagemaker.workflow.pipeline_context import PipelineSession
 from sagemaker.workflow.properties import PropertyFile
@@ -77,6 +81,19 @@ def get_pipeline(
             inputs=data_inputs,
             outputs=[ProcessingOutput(output_name=name, source=f"/opt/ml/processing/{name}")
                      for name in ("train", "validation", "test")],
+        ),
+    )
+    drift_baseline = ProcessingStep(
+        name="DriftBaseline",
+        step_args=processor("drift-baseline").run(
+            code=str(SCRIPTS / "drift.py"),
+            arguments=["baseline"],
+            inputs=[ProcessingInput(
+                source=prepare.properties.ProcessingOutputConfig.Outputs["train"].S3Output.S3Uri,
+                destination="/opt/ml/processing/train",
+            )],
+            outputs=[ProcessingOutput(output_name="baseline",
+                                      source="/opt/ml/processing/baseline")],
         ),
     )
     estimator = SKLearn(
@@ -145,6 +162,15 @@ def get_pipeline(
             model_package_group_name=model_package_group,
             approval_status=approval_status,
             model_metrics=metrics,
+            # The data the model was trained on, binned: what the drift check compares with.
+            drift_check_baselines=DriftCheckBaselines(model_data_statistics=MetricsSource(
+                s3_uri=Join(on="/", values=[
+                    drift_baseline.properties.ProcessingOutputConfig.Outputs["baseline"]
+                    .S3Output.S3Uri,
+                    "baseline.json",
+                ]),
+                content_type="application/json",
+            )),
         ),
     )
     below_threshold = FailStep(
@@ -164,6 +190,48 @@ def get_pipeline(
     return Pipeline(
         name=pipeline_name,
         parameters=parameters,
-        steps=[prepare, train, evaluate, gate],
+        steps=[prepare, drift_baseline, train, evaluate, gate],
         sagemaker_session=session,
     )
+
+
+def get_drift_pipeline(
+    *,
+    role_arn: str,
+    bucket: str,
+    region: str | None = None,
+    pipeline_name: str = config.DRIFT_PIPELINE_NAME,
+    kms_key: str | None = None,
+    session: PipelineSession | None = None,
+) -> Pipeline:
+    """The drift check: one processing job running ``drift.py check`` on the production
+    endpoint's captured requests. EventBridge starts it on the drift-check schedule."""
+    region = region or config.region()
+    session = session or PipelineSession(
+        boto_session=boto3.Session(region_name=region), default_bucket=bucket
+    )
+    endpoint = ParameterString("EndpointName", default_value=config.ENDPOINTS[config.DRIFT_STAGE])
+    hours = ParameterInteger("LookbackHours", default_value=config.DRIFT_LOOKBACK_HOURS)
+    processor = SKLearnProcessor(
+        framework_version=config.SKLEARN_FRAMEWORK_VERSION, role=role_arn,
+        instance_type=PROCESSING_INSTANCE_TYPE, instance_count=1,
+        base_job_name=f"{config.PROJECT_SLUG}-drift-check", sagemaker_session=session,
+        output_kms_key=kms_key, volume_kms_key=kms_key,
+    )
+    check = ProcessingStep(
+        name="CheckDrift",
+        step_args=processor.run(
+            code=str(SCRIPTS / "drift.py"),
+            arguments=[
+                "check", "--endpoint-name", endpoint,
+                "--capture-uri", f"s3://{bucket}/{config.DATA_CAPTURE_PREFIX}",
+                "--namespace", config.DRIFT_METRIC_NAMESPACE,
+                "--threshold", str(config.DRIFT_PSI_THRESHOLD),
+                "--hours", hours.to_string(), "--region", region,
+            ],
+            outputs=[ProcessingOutput(output_name="report", source="/opt/ml/processing/report",
+                                      destination=f"s3://{bucket}/{pipeline_name}/reports")],
+        ),
+    )
+    return Pipeline(name=pipeline_name, parameters=[endpoint, hours], steps=[check],
+                    sagemaker_session=session)

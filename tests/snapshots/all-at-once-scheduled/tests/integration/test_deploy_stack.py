@@ -32,6 +32,7 @@ PLATFORM = {
                              "11111111-2222-3333-4444-555555555555",
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
+            "ArtifactBucket": "demand-forecast-artifacts-test",
         }.items()
     },
 }
@@ -80,6 +81,12 @@ def test_stage_deploys_and_serves_the_approved_package(aws, tmp_path, stage) -> 
     assert variant["InstanceType"] == parameters["InstanceType"]
     assert variant["InitialInstanceCount"] == int(parameters["InstanceCount"])
     assert "ServerlessConfig" not in variant
+    capture = aws.describe_endpoint_config(
+        EndpointConfigName=live["EndpointConfigName"])["DataCaptureConfig"]
+    assert capture["EnableCapture"] is True
+    assert capture["DestinationS3Uri"] == (
+        f"s3://{PLATFORM['Outputs']['ArtifactBucket']['Value']}/{config.DATA_CAPTURE_PREFIX}")
+    assert capture["CaptureOptions"] == [{"CaptureMode": "Input"}]
 
     assert deploy.deploy_stack(cloudformation, stack, template, document, None) == "UNCHANGED"
 

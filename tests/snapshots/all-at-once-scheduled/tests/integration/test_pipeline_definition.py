@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from demand_forecast import config, run_pipeline
-from demand_forecast.pipeline import METRIC_PATH, get_pipeline
+from demand_forecast.pipeline import METRIC_PATH, get_drift_pipeline, get_pipeline
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/demand-forecast-sagemaker-execution"
 BUCKET = "demand-forecast-artifacts-test"
@@ -49,7 +49,7 @@ def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
 
 def test_steps_run_in_order(definition) -> None:
     steps = {step["Name"]: step for step in definition["Steps"]}
-    assert list(steps) == ["PrepareData", "TrainModel", "EvaluateModel", "CheckMetric"]
+    assert list(steps) == ["PrepareData", "DriftBaseline", "TrainModel", "EvaluateModel", "CheckMetric"]
     assert steps["PrepareData"]["Type"] == "Processing"
     assert steps["TrainModel"]["Type"] == "Training"
     train_input = steps["TrainModel"]["Arguments"]["InputDataConfig"][0]
@@ -70,6 +70,34 @@ def test_registration_is_gated_on_the_metric(definition) -> None:
     }
     assert "EvaluateModel" in json.dumps(register["Arguments"]["ModelMetrics"])
     assert gate["Arguments"]["ElseSteps"][0]["Type"] == "Fail"
+    baseline = register["Arguments"]["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]
+    assert baseline["ContentType"] == "application/json"
+    assert "DriftBaseline" in json.dumps(baseline["S3Uri"])
+
+
+def test_the_drift_baseline_is_made_from_the_training_split(definition) -> None:
+    step = next(s for s in definition["Steps"] if s["Name"] == "DriftBaseline")["Arguments"]
+    assert step["AppSpecification"]["ContainerArguments"] == ["baseline"]
+    [train_split] = step["ProcessingInputs"][:1]
+    assert "PrepareData" in json.dumps(train_split) and "train" in json.dumps(train_split)
+    assert step["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
+
+
+def test_the_drift_check_pipeline_watches_the_production_endpoint(aws) -> None:
+    built = json.loads(get_drift_pipeline(role_arn=ROLE_ARN, bucket=BUCKET,
+                                          kms_key=KMS_KEY).definition())
+    parameters = {p["Name"]: p for p in built["Parameters"]}
+    assert parameters["EndpointName"]["DefaultValue"] == config.ENDPOINTS[config.DRIFT_STAGE]
+    assert parameters["LookbackHours"]["DefaultValue"] == config.DRIFT_LOOKBACK_HOURS
+    [step] = built["Steps"]
+    arguments = step["Arguments"]["AppSpecification"]["ContainerArguments"]
+    assert arguments[0] == "check"
+    options = dict(zip(arguments[1::2], arguments[2::2]))
+    assert options["--endpoint-name"] == {"Get": "Parameters.EndpointName"}
+    assert options["--capture-uri"] == f"s3://{BUCKET}/{config.DATA_CAPTURE_PREFIX}"
+    assert options["--namespace"] == config.DRIFT_METRIC_NAMESPACE
+    assert float(options["--threshold"]) == config.DRIFT_PSI_THRESHOLD
+    assert step["Arguments"]["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
 
 
 def test_parameters_include_what_the_schedule_rule_passes(definition) -> None:
@@ -128,7 +156,8 @@ def test_upsert_and_start(aws, monkeypatch) -> None:
     result = run_pipeline.main(["--start"])
     sagemaker = boto3.client("sagemaker")
     names = [p["PipelineName"] for p in sagemaker.list_pipelines()["PipelineSummaries"]]
-    assert names == [config.PIPELINE_NAME]
+    assert sorted(names) == sorted([config.PIPELINE_NAME, config.DRIFT_PIPELINE_NAME])
+    assert result["DriftPipelineArn"].endswith(f":pipeline/{config.DRIFT_PIPELINE_NAME}")
     executions = sagemaker.list_pipeline_executions(PipelineName=config.PIPELINE_NAME)
     assert [e["PipelineExecutionArn"] for e in executions["PipelineExecutionSummaries"]] == [
         result["PipelineExecutionArn"]

@@ -32,6 +32,7 @@ PLATFORM = {
                              "11111111-2222-3333-4444-555555555555",
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
+            "ArtifactBucket": "parts-demand-artifacts-test",
         }.items()
     },
 }
