@@ -286,7 +286,7 @@ class ProjectContext:
             "events-connection": [n["events-connection"]],
             "events-api-destination": [n["api-destination"]],
             "sqs-queue": [n["dead-letter-queue"]],
-            "sns-topic": [n["alerts-topic"]],
+            "sns-topic": [n["alerts-topic"], *self.async_topic_names],
             "kms-alias": [n["kms-alias"]],
             "secret": [n["release-token-secret"]],
             "cloudwatch-alarm": [
@@ -295,7 +295,15 @@ class ProjectContext:
                 *[
                     f"{stage.endpoint_name}-{suffix}"
                     for stage in self.stages
-                    for suffix in ("5xx-errors", "model-latency")
+                    for suffix in (
+                        "5xx-errors",
+                        "model-latency",
+                        *(
+                            ("invocation-failures", "backlog-without-capacity")
+                            if self.asynchronous
+                            else ()
+                        ),
+                    )
                 ],
             ],
         }
@@ -518,6 +526,33 @@ class ProjectContext:
         return self.options.inference == "serverless"
 
     @property
+    def asynchronous(self) -> bool:
+        return self.options.inference == "async"
+
+    @property
+    def scales_to_zero(self) -> bool:
+        """An asynchronous endpoint whose autoscaling may remove every instance: it needs a
+        step policy that adds one when requests wait without capacity."""
+        return self.asynchronous and self.options.autoscaling_min_capacity == 0
+
+    @property
+    def async_topic_names(self) -> list[str]:
+        """The SNS topics asynchronous endpoints report results and errors to, every stage."""
+        if not self.asynchronous:
+            return []
+        return [
+            f"{stage.endpoint_name}-async-{outcome}"
+            for stage in self.stages
+            for outcome in ("success", "errors")
+        ]
+
+    @property
+    def async_output_prefix(self) -> str:
+        """Where in the artifact bucket asynchronous endpoints read requests and write
+        results (then the endpoint name)."""
+        return "async-inference"
+
+    @property
     def provisioned_concurrency(self) -> int:
         """Serverless provisioned concurrency (0: none, and no autoscaling)."""
         return self.options.serverless_provisioned_concurrency if self.serverless else 0
@@ -525,19 +560,28 @@ class ProjectContext:
     @property
     def serving_summary(self) -> str:
         """How the endpoints serve, for the README."""
-        if not self.serverless:
-            return "SageMaker real-time endpoints"
-        return "SageMaker serverless endpoints"
+        if self.serverless:
+            return "SageMaker serverless endpoints"
+        if self.asynchronous:
+            return "SageMaker asynchronous endpoints (requests and results in S3, outcomes on SNS)"
+        return "SageMaker real-time endpoints"
 
     def capacity_summary(self, stage: Stage) -> str:
         """One stage's capacity, for the README."""
         o = self.options
+        fleet = (
+            f"{stage.instance_count} \N{MULTIPLICATION SIGN} `{stage.instance_type}`, "
+            f"autoscaling {o.autoscaling_min_capacity}\N{EN DASH}{o.autoscaling_max_capacity}"
+        )
+        if self.asynchronous:
+            return (
+                f"{fleet} on {o.async_backlog_target} queued requests per instance, "
+                f"{o.async_max_concurrent_invocations} processed at once per instance"
+                + ("; scales to zero and back when a request waits" if self.scales_to_zero else "")
+            )
         if not self.serverless:
             return (
-                f"{stage.instance_count} \N{MULTIPLICATION SIGN} `{stage.instance_type}`, "
-                "autoscaling "
-                f"{o.autoscaling_min_capacity}\N{EN DASH}{o.autoscaling_max_capacity} on "
-                f"{o.autoscaling_target_invocations} invocations per instance per minute"
+                f"{fleet} on {o.autoscaling_target_invocations} invocations per instance per minute"
             )
         summary = (
             f"serverless, {o.serverless_memory_mb} MB, up to {o.serverless_max_concurrency} "
@@ -564,13 +608,15 @@ class ProjectContext:
             if self.provisioned_concurrency:
                 parameters["ProvisionedConcurrency"] = str(self.provisioned_concurrency)
             return parameters
-        return parameters | {
+        parameters |= {
             "InstanceType": stage.instance_type,
             "InstanceCount": str(stage.instance_count),
             "MinCapacity": str(o.autoscaling_min_capacity),
             "MaxCapacity": str(o.autoscaling_max_capacity),
-            "TargetInvocationsPerInstance": str(o.autoscaling_target_invocations),
         }
+        if self.asynchronous:
+            return parameters | {"TargetBacklogPerInstance": str(o.async_backlog_target)}
+        return parameters | {"TargetInvocationsPerInstance": str(o.autoscaling_target_invocations)}
 
     @cached_property
     def branches(self) -> BranchPolicy:

@@ -71,6 +71,10 @@ def serverless(values: Mapping[str, Any]) -> bool:
     return values.get("inference") == "serverless"
 
 
+def asynchronous(values: Mapping[str, Any]) -> bool:
+    return values.get("inference") == "async"
+
+
 ON_INSTANCES = "inference is not serverless"
 
 
@@ -153,7 +157,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "realtime",
         "How the model is served",
         choices=("realtime", "serverless", "async", "batch"),
-        supported=("realtime", "serverless"),
+        supported=("realtime", "serverless", "async"),
     ),
     OptionSpec(
         "deployment_strategy",
@@ -236,8 +240,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "autoscaling_min_capacity",
         "int",
         2,
-        "Autoscaling minimum instances (every stage)",
-        minimum=1,
+        "Autoscaling minimum instances (every stage); 0 scales an asynchronous endpoint to zero",
+        minimum=0,
         maximum=100,
         applies=on_instances,
         applies_text=ON_INSTANCES,
@@ -259,8 +263,28 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Target invocations per instance per minute",
         minimum=1,
         maximum=100000,
-        applies=on_instances,
-        applies_text=ON_INSTANCES,
+        applies=lambda values: values.get("inference") == "realtime",
+        applies_text="inference is realtime",
+    ),
+    OptionSpec(
+        "async_max_concurrent_invocations",
+        "int",
+        4,
+        "Asynchronous endpoint: requests each instance processes at once",
+        minimum=1,
+        maximum=1000,
+        applies=asynchronous,
+        applies_text="inference is async",
+    ),
+    OptionSpec(
+        "async_backlog_target",
+        "int",
+        5,
+        "Asynchronous endpoint: queued requests per instance that autoscaling aims for",
+        minimum=1,
+        maximum=1000,
+        applies=asynchronous,
+        applies_text="inference is async",
     ),
     OptionSpec(
         "serverless_memory_mb",
@@ -410,6 +434,8 @@ class Options:
     autoscaling_min_capacity: int
     autoscaling_max_capacity: int
     autoscaling_target_invocations: int
+    async_max_concurrent_invocations: int
+    async_backlog_target: int
     serverless_memory_mb: int
     serverless_max_concurrency: int
     serverless_provisioned_concurrency: int

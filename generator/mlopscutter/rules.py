@@ -328,11 +328,16 @@ def _check_canary_fleet(values: Mapping[str, Any]) -> str | None:
     if low * percent >= 100:
         return None
     needed = math.ceil(100 / percent)
+    alternative = (
+        f" (or canary_percent >= {math.ceil(100 / low)} for {low} instances, at most 50)"
+        if low
+        else " (a fleet that can scale to zero has no canary: use deployment_strategy="
+        "'all-at-once')"
+    )
     return (
         f"canary_percent={percent} of autoscaling_min_capacity={low} instances is less than one "
         f"instance, so no canary would exist; allowed: autoscaling_min_capacity >= {needed} "
-        f"for {percent}% (or canary_percent >= {math.ceil(100 / low)} for {low} instances, "
-        "at most 50)"
+        f"for {percent}%{alternative}"
     )
 
 
@@ -344,7 +349,8 @@ def _check_linear_fleet(values: Mapping[str, Any]) -> str | None:
     return (
         f"linear_step_percent={percent} of autoscaling_min_capacity={low} instances is less "
         f"than one instance per step; allowed: autoscaling_min_capacity >= {needed} for "
-        f"{percent}% steps (or a larger linear_step_percent, at most 50)"
+        f"{percent}% steps (or a larger linear_step_percent, at most 50"
+        f"{'' if low else '; a fleet that can scale to zero shifts all at once'})"
     )
 
 
@@ -417,6 +423,16 @@ def _check_provisioned_concurrency(values: Mapping[str, Any]) -> str | None:
         f"serverless_provisioned_concurrency={provisioned} is above "
         f"serverless_max_concurrency={maximum}; allowed: provisioned concurrency <= the "
         "endpoint's maximum concurrency"
+    )
+
+
+def _check_scale_to_zero(values: Mapping[str, Any]) -> str | None:
+    if values["autoscaling_min_capacity"] > 0 or values["inference"] == "async":
+        return None
+    return (
+        f"autoscaling_min_capacity=0 with inference={values['inference']!r}: SageMaker scales "
+        "only asynchronous endpoints to zero instances; allowed: autoscaling_min_capacity >= 1, "
+        "or inference='async'"
     )
 
 
@@ -518,6 +534,13 @@ def _all_rules() -> tuple[Rule, ...]:
             "linear steps of at least one instance",
             _check_linear_fleet,
             lambda values: values["deployment_strategy"] == "linear" and on_instances(values),
+        ),
+        Rule(
+            "scale-to-zero-needs-async",
+            ("autoscaling_min_capacity", "inference"),
+            "only asynchronous endpoints scale to zero",
+            _check_scale_to_zero,
+            on_instances,
         ),
         Rule(
             "serverless-memory-size",

@@ -30,6 +30,14 @@ ACCOUNT = "123456789012"
 SHAPES = {
     "realtime": example_answers("canary"),
     "serverless-provisioned": example_answers("serverless"),
+    "async-scale-to-zero": example_answers("async"),
+    "async-kept-warm": {
+        **example_answers("async"),
+        "autoscaling_min_capacity": 2,
+        "prod_instance_count": 2,
+        "staging_instance_count": 2,
+        "deployment_strategy": "canary",
+    },
     "serverless-on-demand": {
         **example_answers("serverless"),
         "serverless_memory_mb": 1024,
@@ -169,6 +177,26 @@ def test_the_endpoint_serves_the_package_as_the_answers_size_it(deployed: Any) -
     model = sagemaker.describe_model(ModelName=variant["ModelName"])
     container = (model.get("Containers") or [model["PrimaryContainer"]])[0]
     assert container["ModelPackageName"] == deployed["parameters"]["ModelPackageArn"]
+    if options.inference == "async":
+        output = config["AsyncInferenceConfig"]["OutputConfig"]
+        endpoint_name = deployed["parameters"]["EndpointName"]  # moto names the endpoint itself
+        assert output["S3OutputPath"].endswith(f"/async-inference/{endpoint_name}/output")
+        assert output["S3FailurePath"].endswith(f"/async-inference/{endpoint_name}/failures")
+        topics = {
+            t["TopicArn"].rsplit(":", 1)[1]
+            for t in boto3.client("sns", region_name=options.aws_region).list_topics()["Topics"]
+        }
+        assert topics == {f"{endpoint_name}-async-success", f"{endpoint_name}-async-errors"}
+        assert output["NotificationConfig"]["SuccessTopic"].endswith(
+            ":" + endpoint_name + "-async-success"
+        )
+        assert output["NotificationConfig"]["ErrorTopic"].endswith(
+            ":" + endpoint_name + "-async-errors"
+        )
+        client = config["AsyncInferenceConfig"]["ClientConfig"]
+        assert client["MaxConcurrentInvocationsPerInstance"] == (
+            options.async_max_concurrent_invocations
+        )
     if options.inference == "serverless":
         expected = {
             "MemorySizeInMB": options.serverless_memory_mb,
@@ -196,7 +224,10 @@ def test_the_deployment_is_blue_green_with_alarm_rollback(deployed: Any) -> None
     expected = deployed["options"].deployment_strategy.upper().replace("-", "_")
     assert routing["Type"] == expected
     alarms = endpoint["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
-    assert [a["AlarmName"] for a in alarms] == [{"Ref": "ErrorRateAlarm"}, {"Ref": "LatencyAlarm"}]
+    expected_alarms = [{"Ref": "ErrorRateAlarm"}, {"Ref": "LatencyAlarm"}]
+    if deployed["options"].inference == "async":
+        expected_alarms.append({"Ref": "InvocationFailuresAlarm"})
+    assert [a["AlarmName"] for a in alarms] == expected_alarms
     assert endpoint["RetainAllVariantProperties"] is True
 
 
@@ -209,13 +240,18 @@ def test_autoscaling_registers_with_the_service(deployed: Any) -> None:
     if options.inference == "serverless" and not options.serverless_provisioned_concurrency:
         assert scaling == {}, "on-demand serverless endpoints scale themselves"
         return
-    target, [policy] = (
-        resources["ScalableTarget"]["Properties"],
-        [r["Properties"] for r in scaling.values() if r["Type"].endswith("ScalingPolicy")],
-    )
+    target = resources["ScalableTarget"]["Properties"]
 
     def resolve(value: Any) -> Any:
-        return _resolve(value, deployed["parameters"], deployed["attributes"])
+        """Refs and Subs resolved, numbers from parameters as numbers, at any depth."""
+        if isinstance(value, dict) and ({"Ref"} == set(value) or {"Fn::Sub"} == set(value)):
+            resolved = _resolve(value, deployed["parameters"], deployed["attributes"])
+            return float(resolved) if re.fullmatch(r"\d+(\.\d+)?", resolved) else resolved
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
 
     registration = {
         "ServiceNamespace": target["ServiceNamespace"],
@@ -224,51 +260,84 @@ def test_autoscaling_registers_with_the_service(deployed: Any) -> None:
         "MinCapacity": int(resolve(target["MinCapacity"])),
         "MaxCapacity": int(resolve(target["MaxCapacity"])),
     }
-    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
-    scaling_policy = {
-        "PolicyName": resolve(policy["PolicyName"]),
-        "ServiceNamespace": target["ServiceNamespace"],
-        "ResourceId": resolve(target["ResourceId"]),
-        "ScalableDimension": target["ScalableDimension"],
-        "PolicyType": policy["PolicyType"],
-        "TargetTrackingScalingPolicyConfiguration": {
-            "TargetValue": float(resolve(tracking["TargetValue"])),
-            "PredefinedMetricSpecification": tracking["PredefinedMetricSpecification"],
-            "ScaleInCooldown": tracking["ScaleInCooldown"],
-            "ScaleOutCooldown": tracking["ScaleOutCooldown"],
-        },
-    }
+    policies = {}
+    for name, resource in scaling.items():
+        if not resource["Type"].endswith("ScalingPolicy"):
+            continue
+        properties = dict(resource["Properties"])
+        assert properties.pop("ScalingTargetId") == {"Ref": "ScalableTarget"}
+        properties = resolve(properties)
+        policies[name] = {
+            **properties,
+            "ServiceNamespace": target["ServiceNamespace"],
+            "ResourceId": registration["ResourceId"],
+            "ScalableDimension": target["ScalableDimension"],
+        }
     _check_against_the_api_model("RegisterScalableTarget", registration)
-    _check_against_the_api_model("PutScalingPolicy", scaling_policy)
+    for request in policies.values():
+        _check_against_the_api_model("PutScalingPolicy", request)
     if target["ScalableDimension"] not in MOTO_SCALABLE_DIMENSIONS:
         return
     autoscaling.register_scalable_target(**registration)
-    autoscaling.put_scaling_policy(**scaling_policy)
+    for request in policies.values():
+        autoscaling.put_scaling_policy(**request)
     [registered] = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")[
         "ScalableTargets"
     ]
     endpoint_name = deployed["endpoint"]["EndpointName"]
     assert registered["ResourceId"] == f"endpoint/{endpoint_name}/variant/AllTraffic"
-    [stored] = autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker")[
-        "ScalingPolicies"
+    stored = {
+        p["PolicyName"]: p
+        for p in autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker")[
+            "ScalingPolicies"
+        ]
+    }
+    assert len(stored) == len(policies)
+    tracking = [
+        p["TargetTrackingScalingPolicyConfiguration"]
+        for p in stored.values()
+        if p["PolicyType"] == "TargetTrackingScaling"
     ]
-    metric = stored["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]
+    assert len(tracking) == 1
     if options.inference == "serverless":
         assert registered["ScalableDimension"] == "sagemaker:variant:DesiredProvisionedConcurrency"
         assert (registered["MinCapacity"], registered["MaxCapacity"]) == (
             options.serverless_provisioned_concurrency,
             options.serverless_max_concurrency,
         )
-        assert metric["PredefinedMetricType"] == (
+        assert tracking[0]["PredefinedMetricSpecification"]["PredefinedMetricType"] == (
             "SageMakerVariantProvisionedConcurrencyUtilization"
         )
-    else:
-        assert registered["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
-        assert (registered["MinCapacity"], registered["MaxCapacity"]) == (
-            options.autoscaling_min_capacity,
-            options.autoscaling_max_capacity,
+        return
+    assert registered["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+    assert (registered["MinCapacity"], registered["MaxCapacity"]) == (
+        options.autoscaling_min_capacity,
+        options.autoscaling_max_capacity,
+    )
+    if options.inference == "realtime":
+        assert tracking[0]["PredefinedMetricSpecification"]["PredefinedMetricType"] == (
+            "SageMakerVariantInvocationsPerInstance"
         )
-        assert metric["PredefinedMetricType"] == "SageMakerVariantInvocationsPerInstance"
+        return
+    metric = tracking[0]["CustomizedMetricSpecification"]
+    assert (metric["Namespace"], metric["MetricName"]) == (
+        "AWS/SageMaker",
+        "ApproximateBacklogSizePerInstance",
+    )
+    # The endpoint's name is the EndpointName parameter (moto alone names it otherwise).
+    assert metric["Dimensions"] == [
+        {"Name": "EndpointName", "Value": deployed["parameters"]["EndpointName"]}
+    ]
+    assert tracking[0]["TargetValue"] == options.async_backlog_target
+    steps = [p for p in stored.values() if p["PolicyType"] == "StepScaling"]
+    assert len(steps) == (1 if options.autoscaling_min_capacity == 0 else 0)
+    if steps:
+        # The alarm on requests waiting without capacity drives the step policy.
+        alarm = resources["BacklogWithoutCapacityAlarm"]["Properties"]
+        assert alarm["MetricName"] == "HasBacklogWithoutCapacity"
+        assert alarm["AlarmActions"] == [{"Ref": "ScaleOutFromZeroPolicy"}]
+        adjustment = steps[0]["StepScalingPolicyConfiguration"]["StepAdjustments"]
+        assert adjustment == [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]
 
 
 def test_serverless_scaling_requests_are_checked_against_the_api_model() -> None:
@@ -293,4 +362,5 @@ def test_every_shape_is_tried() -> None:
     assert {parse_options({**default_answers(), **a}).inference for a in SHAPES.values()} == {
         "realtime",
         "serverless",
+        "async",
     }

@@ -13,6 +13,11 @@ from mlopscutter.rules import RULES
 
 # (rule id, overrides, fragments the message must contain)
 SERVERLESS = {"inference": "serverless", "deployment_strategy": "all-at-once"}
+ASYNC_TO_ZERO = {
+    "inference": "async",
+    "deployment_strategy": "all-at-once",
+    "autoscaling_min_capacity": 0,
+}
 
 BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("unknown-option", {"colour": "blue"}, ["colour", "unknown option", "project_name"]),
@@ -79,7 +84,6 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("code-owners-form", {"code_owners": "@acme/ml team"}, ["code_owners='@acme/ml team'"]),
     ("branch_model-choice", {"branch_model": "trunk"}, ["branch_model", "'trunk'", "gitflow"]),
     ("inference-choice", {"inference": "edge"}, ["inference", "'edge'", "realtime"]),
-    ("inference-supported", {"inference": "async"}, ["'async'", "not supported yet"]),
     ("inference-supported", {"inference": "batch"}, ["'batch'", "not supported yet"]),
     (
         "deployment_strategy-choice",
@@ -108,8 +112,8 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("prod_instance_count-range", {"prod_instance_count": 101}, ["prod_instance_count=101"]),
     (
         "autoscaling_min_capacity-range",
-        {"autoscaling_min_capacity": 0},
-        ["autoscaling_min_capacity=0", "1 to 100"],
+        {"autoscaling_min_capacity": -1},
+        ["autoscaling_min_capacity=-1", "0 to 100"],
     ),
     (
         "autoscaling_max_capacity-range",
@@ -263,6 +267,31 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "retrain_on_drift-choice",
         {"retrain_on_drift": "weekly"},
         ["retrain_on_drift='weekly'", "no, yes"],
+    ),
+    (
+        "scale-to-zero-needs-async",
+        {"autoscaling_min_capacity": 0, "deployment_strategy": "all-at-once"},
+        ["autoscaling_min_capacity=0", "inference='realtime'", "only asynchronous"],
+    ),
+    (
+        "canary-fleet",
+        {**ASYNC_TO_ZERO, "deployment_strategy": "canary"},
+        ["canary_percent=50", "autoscaling_min_capacity=0", "deployment_strategy='all-at-once'"],
+    ),
+    (
+        "linear-fleet",
+        {**ASYNC_TO_ZERO, "deployment_strategy": "linear"},
+        ["autoscaling_min_capacity=0", "shifts all at once"],
+    ),
+    (
+        "async_max_concurrent_invocations-range",
+        {**ASYNC_TO_ZERO, "async_max_concurrent_invocations": 1001},
+        ["async_max_concurrent_invocations=1001", "1 to 1000", "inference is async"],
+    ),
+    (
+        "async_backlog_target-range",
+        {**ASYNC_TO_ZERO, "async_backlog_target": 0},
+        ["async_backlog_target=0", "1 to 1000"],
     ),
     (
         "drift-check-schedule-expression",
@@ -436,3 +465,8 @@ def test_drift_options_do_not_apply_without_drift_retraining() -> None:
         {**default_answers(), "drift_check_schedule": "whenever", "drift_sampling_percent": 0}
     )
     assert options.retrain_on_drift == "no"
+
+
+def test_an_asynchronous_endpoint_may_scale_to_zero() -> None:
+    options = parse_options({**default_answers(), **ASYNC_TO_ZERO, "staging_instance_count": 1})
+    assert options.autoscaling_min_capacity == 0

@@ -34,6 +34,11 @@ NEW_DATA_PREFIX = {{ p.new_data_prefix | tojson }}
 # The AWS account each stage deploys to, from the org profile (none: any account).
 ACCOUNTS = {{ p.stage_accounts | tojson }}
 VARIANT_NAME = "{{ p.variant_name }}"
+{%- if p.asynchronous %}
+# Asynchronous endpoints read requests and write results under this prefix of the artifact
+# bucket (then the endpoint name).
+ASYNC_PREFIX = "{{ p.async_output_prefix }}"
+{%- endif %}
 {%- if p.retrains_on_drift %}
 # The drift check: its pipeline, the stage it watches, where the endpoints capture requests
 # (under the artifact bucket), the CloudWatch namespace it publishes to, the PSI at which a

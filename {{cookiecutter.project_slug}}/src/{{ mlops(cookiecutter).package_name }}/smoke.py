@@ -1,9 +1,17 @@
+{%- set p = mlops(cookiecutter) -%}
 """Checks that a deployed stage serves what the pipeline deployed (used by the e2e tests)."""
 
 from __future__ import annotations
 
 import json
+{%- if p.asynchronous %}
+import time
+import uuid
+{%- endif %}
 from typing import Any
+{%- if p.asynchronous %}
+from urllib.parse import urlparse
+{%- endif %}
 
 from . import config
 
@@ -43,3 +51,42 @@ def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]]) -> list[di
     response = runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType="text/csv",
                                        Accept="application/json", Body=body)
     return list(json.loads(response["Body"].read())["predictions"])
+{%- if p.asynchronous %}
+
+
+def invoke_async(runtime: Any, s3: Any, endpoint_name: str, rows: list[list[float]],
+                 input_uri: str, *, timeout_seconds: float = 900,
+                 poll_seconds: float = 10) -> list[dict]:
+    """Upload ``rows`` as CSV under ``input_uri``, queue them on the asynchronous endpoint and
+    wait for the result; raises :class:`SmokeTestError` when SageMaker reports a failure or
+    nothing arrives in time."""
+    location = urlparse(input_uri)
+    key = f"{location.path.strip('/')}/{uuid.uuid4()}.csv"
+    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+    s3.put_object(Bucket=location.netloc, Key=key, Body=body.encode())
+    response = runtime.invoke_endpoint_async(
+        EndpointName=endpoint_name, ContentType="text/csv", Accept="application/json",
+        InputLocation=f"s3://{location.netloc}/{key}")
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        failure = _read_if_present(s3, response.get("FailureLocation"))
+        if failure is not None:
+            raise SmokeTestError(f"{endpoint_name} failed the request: {failure}")
+        output = _read_if_present(s3, response["OutputLocation"])
+        if output is not None:
+            return list(json.loads(output)["predictions"])
+        if time.monotonic() > deadline:
+            raise SmokeTestError(f"{endpoint_name} gave no result in {timeout_seconds:.0f} s")
+        time.sleep(poll_seconds)
+
+
+def _read_if_present(s3: Any, uri: str | None) -> str | None:
+    if not uri:
+        return None
+    location = urlparse(uri)
+    try:
+        body = s3.get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"]
+    except s3.exceptions.NoSuchKey:
+        return None
+    return str(body.read().decode())
+{%- endif %}

@@ -33,6 +33,13 @@ def test_endpoint_serves_the_deployed_package(expected) -> None:
 def test_endpoint_answers_requests(expected) -> None:
     runtime = boto3.client("sagemaker-runtime", region_name=config.region())
     features, _ = preprocess.load_dataset(None)
+{%- if p.asynchronous %}
+    s3 = boto3.client("s3", region_name=config.region())
+    predictions = smoke.invoke_async(
+        runtime, s3, expected["EndpointName"], features[:5].tolist(),
+        f"s3://{config.artifact_bucket()}/{config.ASYNC_PREFIX}/{expected['EndpointName']}/input")
+{%- else %}
     predictions = smoke.invoke(runtime, expected["EndpointName"], features[:5].tolist())
+{%- endif %}
     assert len(predictions) == 5
     assert all(0.0 <= p["score"] <= 1.0 for p in predictions)

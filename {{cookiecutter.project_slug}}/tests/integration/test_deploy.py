@@ -104,3 +104,45 @@ def test_deploy_refuses_credentials_of_another_account(monkeypatch) -> None:
         deploy.check_account(sts, "staging")
         monkeypatch.setattr(config, "ACCOUNTS", {})
         deploy.check_account(sts, "staging")
+{%- if p.asynchronous %}
+
+
+def _queue_async_results(*results: dict) -> None:
+    """What moto's asynchronous endpoints answer next (moto's own configuration API)."""
+    import requests
+
+    requests.post("http://motoapi.amazonaws.com/moto-api/static/sagemaker/async-endpoint-results",
+                  json={"region": config.region(), "results": list(results)}, timeout=5)
+
+
+@pytest.fixture
+def async_io(sagemaker):
+    s3 = boto3.client("s3", region_name=config.region())
+    bucket = "{{ p.slug }}-artifacts-test"
+    if config.region() == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket,
+                         CreateBucketConfiguration={"LocationConstraint": config.region()})
+    runtime = boto3.client("sagemaker-runtime", region_name=config.region())
+    return runtime, s3, f"s3://{bucket}/{config.ASYNC_PREFIX}/staging/input"
+
+
+def test_async_invocation_uploads_the_rows_and_reads_the_result(async_io) -> None:
+    runtime, s3, input_uri = async_io
+    _queue_async_results({"data": json.dumps({"predictions": [{"score": 0.25}]})})
+    predictions = smoke.invoke_async(runtime, s3, config.ENDPOINTS["staging"], [[1.0, 2.5]],
+                                     input_uri, poll_seconds=0)
+    assert predictions == [{"score": 0.25}]
+    bucket = input_uri.split("/")[2]
+    [uploaded] = s3.list_objects_v2(Bucket=bucket, Prefix=f"{config.ASYNC_PREFIX}/")["Contents"]
+    assert s3.get_object(Bucket=bucket, Key=uploaded["Key"])["Body"].read() == b"1.0,2.5"
+
+
+def test_async_failure_is_reported(async_io) -> None:
+    runtime, s3, input_uri = async_io
+    _queue_async_results({"is_failure": True, "data": "model error: bad input"})
+    with pytest.raises(smoke.SmokeTestError, match="bad input"):
+        smoke.invoke_async(runtime, s3, config.ENDPOINTS["staging"], [[1.0]], input_uri,
+                           poll_seconds=0)
+{%- endif %}

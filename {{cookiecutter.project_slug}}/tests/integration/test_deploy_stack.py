@@ -89,6 +89,19 @@ def test_stage_deploys_and_serves_the_approved_package(aws, tmp_path, stage) -> 
     }
     assert "InstanceType" not in variant
 {%- else %}
+{%- if p.asynchronous %}
+    async_config = aws.describe_endpoint_config(
+        EndpointConfigName=live["EndpointConfigName"])["AsyncInferenceConfig"]
+    output = async_config["OutputConfig"]
+    prefix = f"s3://{PLATFORM['Outputs']['ArtifactBucket']['Value']}/{config.ASYNC_PREFIX}"
+    assert output["S3OutputPath"] == f"{prefix}/{parameters['EndpointName']}/output"
+    assert output["S3FailurePath"] == f"{prefix}/{parameters['EndpointName']}/failures"
+    topics = output["NotificationConfig"]
+    assert topics["SuccessTopic"] == resources["SuccessTopic"]
+    assert topics["ErrorTopic"] == resources["ErrorTopic"]
+    assert topics["SuccessTopic"].endswith(f":{parameters['EndpointName']}-async-success")
+    assert topics["ErrorTopic"].endswith(f":{parameters['EndpointName']}-async-errors")
+{%- endif %}
     assert variant["InstanceType"] == parameters["InstanceType"]
     assert variant["InitialInstanceCount"] == int(parameters["InstanceCount"])
     assert "ServerlessConfig" not in variant

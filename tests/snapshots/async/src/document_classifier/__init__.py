@@ -1,0 +1,1 @@
+"""document-classifier: training, evaluation, inference and delivery code."""

@@ -1,0 +1,40 @@
+"""End-to-end checks against a deployed stage (``make smoke-test STAGE=staging``).
+
+They need a real deployment, so they are skipped unless E2E_STAGE names the stage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import boto3
+import pytest
+
+from document_classifier import config, preprocess, smoke
+
+STAGE = os.environ.get("E2E_STAGE", "")
+pytestmark = pytest.mark.skipif(not STAGE, reason="E2E_STAGE is not set: no deployed stage")
+PARAMETERS = Path(__file__).resolve().parents[2] / "build" / "config" / f"{STAGE}.json"
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict:
+    return json.loads(PARAMETERS.read_text())["Parameters"]
+
+
+def test_endpoint_serves_the_deployed_package(expected) -> None:
+    sagemaker = boto3.client("sagemaker", region_name=config.region())
+    smoke.verify_endpoint(sagemaker, expected["EndpointName"], expected["ModelPackageArn"])
+
+
+def test_endpoint_answers_requests(expected) -> None:
+    runtime = boto3.client("sagemaker-runtime", region_name=config.region())
+    features, _ = preprocess.load_dataset(None)
+    s3 = boto3.client("s3", region_name=config.region())
+    predictions = smoke.invoke_async(
+        runtime, s3, expected["EndpointName"], features[:5].tolist(),
+        f"s3://{config.artifact_bucket()}/{config.ASYNC_PREFIX}/{expected['EndpointName']}/input")
+    assert len(predictions) == 5
+    assert all(0.0 <= p["score"] <= 1.0 for p in predictions)
