@@ -17,7 +17,7 @@ from mlopscutter.names import RULES, fit
 from mlopscutter.options import Options
 from mlopscutter.profile import STAGE_ACCOUNTS
 from mlopscutter.region_support import CONNECTION, offers
-from mlopscutter.rules import deployment_timeout_seconds, traffic_steps
+from mlopscutter.rules import deployment_timeout_seconds, id_list, traffic_steps
 
 VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name across configs
 # Pinned once; the generated project's build images, tool versions and GitHub Actions.
@@ -520,6 +520,15 @@ class ProjectContext:
     @property
     def provisioned_utilization_target(self) -> float:
         return PROVISIONED_UTILIZATION_TARGET
+
+    @property
+    def vpc_subnets(self) -> list[str]:
+        """The subnets jobs and endpoints run in (none: SageMaker's own network)."""
+        return id_list(self.options.vpc_subnet_ids)
+
+    @property
+    def vpc_security_groups(self) -> list[str]:
+        return id_list(self.options.vpc_security_group_ids)
 
     @property
     def serverless(self) -> bool:

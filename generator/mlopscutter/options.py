@@ -317,6 +317,21 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         applies_text="inference is serverless",
     ),
     OptionSpec(
+        "vpc_subnet_ids",
+        "text",
+        "",
+        "Subnets (comma-separated subnet-... ids) for training, processing and the endpoints; "
+        "empty for none",
+        samples=("", "subnet-0a1b2c3d,subnet-0123456789abcdef0"),
+    ),
+    OptionSpec(
+        "vpc_security_group_ids",
+        "text",
+        "",
+        "Security groups (comma-separated sg-... ids) for those subnets; empty for none",
+        samples=("", "sg-0a1b2c3d4e5f67890"),
+    ),
+    OptionSpec(
         "training_spot",
         "choice",
         "no",
@@ -439,6 +454,8 @@ class Options:
     serverless_memory_mb: int
     serverless_max_concurrency: int
     serverless_provisioned_concurrency: int
+    vpc_subnet_ids: str
+    vpc_security_group_ids: str
     training_spot: str
     training_max_runtime_minutes: int
     training_max_wait_minutes: int

@@ -436,6 +436,66 @@ def _check_scale_to_zero(values: Mapping[str, Any]) -> str | None:
     )
 
 
+# SageMaker's VpcConfig: 1-16 subnets and 1-5 security groups, ids as EC2 writes them.
+VPC_ID_LIMITS = {
+    "vpc_subnet_ids": (re.compile(r"subnet-[0-9a-f]{8}(?:[0-9a-f]{9})?"), 16, "subnet-0a1b2c3d"),
+    "vpc_security_group_ids": (re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?"), 5, "sg-0a1b2c3d"),
+}
+
+
+def id_list(value: str) -> list[str]:
+    """The ids of a comma-separated answer (spaces around commas allowed)."""
+    return [part.strip() for part in value.split(",")] if value.strip() else []
+
+
+def _vpc_ids_check(option: str) -> Callable[[Mapping[str, Any]], str | None]:
+    pattern, limit, example = VPC_ID_LIMITS[option]
+
+    def check(values: Mapping[str, Any]) -> str | None:
+        ids = id_list(values[option])
+        bad = [i for i in ids if not pattern.fullmatch(i)]
+        if not bad and len(ids) <= limit and len(set(ids)) == len(ids):
+            return None
+        problem = (
+            f"{', '.join(repr(b) for b in bad)} {'is' if len(bad) == 1 else 'are'} not an id"
+            if bad
+            else f"{len(ids)} ids"
+            if len(ids) > limit
+            else "an id is repeated"
+        )
+        return (
+            f"{option}={values[option]!r}: {problem}; allowed: empty, or up to {limit} distinct "
+            f"comma-separated ids like {example} (8 or 17 hex digits)"
+        )
+
+    return check
+
+
+def _check_vpc_pair(values: Mapping[str, Any]) -> str | None:
+    subnets, groups = id_list(values["vpc_subnet_ids"]), id_list(values["vpc_security_group_ids"])
+    if bool(subnets) == bool(groups):
+        return None
+    given, missing = (
+        ("vpc_subnet_ids", "vpc_security_group_ids")
+        if subnets
+        else ("vpc_security_group_ids", "vpc_subnet_ids")
+    )
+    return (
+        f"{given}={values[given]!r} without {missing}: SageMaker's VpcConfig needs both; "
+        f"allowed: both set, or both empty"
+    )
+
+
+def _check_vpc_serverless(values: Mapping[str, Any]) -> str | None:
+    if not id_list(values["vpc_subnet_ids"]) or values["inference"] != "serverless":
+        return None
+    return (
+        f"vpc_subnet_ids={values['vpc_subnet_ids']!r} with inference='serverless': serverless "
+        "endpoints do not run in a VPC; allowed: empty vpc_subnet_ids and "
+        "vpc_security_group_ids, or inference='realtime' or 'async'"
+    )
+
+
 def _check_serverless_strategy(values: Mapping[str, Any]) -> str | None:
     strategy = values["deployment_strategy"]
     if strategy == "all-at-once":
@@ -541,6 +601,30 @@ def _all_rules() -> tuple[Rule, ...]:
             "only asynchronous endpoints scale to zero",
             _check_scale_to_zero,
             on_instances,
+        ),
+        Rule(
+            "vpc-subnet-ids-form",
+            ("vpc_subnet_ids",),
+            "subnet ids",
+            _vpc_ids_check("vpc_subnet_ids"),
+        ),
+        Rule(
+            "vpc-security-group-ids-form",
+            ("vpc_security_group_ids",),
+            "security group ids",
+            _vpc_ids_check("vpc_security_group_ids"),
+        ),
+        Rule(
+            "vpc-subnets-and-groups",
+            ("vpc_subnet_ids", "vpc_security_group_ids"),
+            "subnets and security groups together",
+            _check_vpc_pair,
+        ),
+        Rule(
+            "vpc-not-serverless",
+            ("vpc_subnet_ids", "inference"),
+            "serverless endpoints run outside VPCs",
+            _check_vpc_serverless,
         ),
         Rule(
             "serverless-memory-size",

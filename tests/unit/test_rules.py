@@ -294,6 +294,40 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["async_backlog_target=0", "1 to 1000"],
     ),
     (
+        "vpc-subnet-ids-form",
+        {"vpc_subnet_ids": "subnet-0a1b2c3d,vpc-0a1b2c3d", "vpc_security_group_ids": "sg-0a1b2c3d"},
+        ["vpc_subnet_ids='subnet-0a1b2c3d,vpc-0a1b2c3d'", "'vpc-0a1b2c3d' is not an id"],
+    ),
+    (
+        "vpc-subnet-ids-form",
+        {"vpc_subnet_ids": ",".join(f"subnet-{i:08x}" for i in range(17))},
+        ["17 ids", "up to 16"],
+    ),
+    (
+        "vpc-security-group-ids-form",
+        {"vpc_subnet_ids": "subnet-0a1b2c3d", "vpc_security_group_ids": "sg-0a1b2c3d,sg-0a1b2c3d"},
+        ["an id is repeated", "up to 5"],
+    ),
+    (
+        "vpc-subnets-and-groups",
+        {"vpc_subnet_ids": "subnet-0a1b2c3d"},
+        ["vpc_subnet_ids='subnet-0a1b2c3d' without vpc_security_group_ids", "both"],
+    ),
+    (
+        "vpc-subnets-and-groups",
+        {"vpc_security_group_ids": "sg-0a1b2c3d"},
+        ["vpc_security_group_ids='sg-0a1b2c3d' without vpc_subnet_ids"],
+    ),
+    (
+        "vpc-not-serverless",
+        {
+            **SERVERLESS,
+            "vpc_subnet_ids": "subnet-0a1b2c3d",
+            "vpc_security_group_ids": "sg-0a1b2c3d",
+        },
+        ["inference='serverless'", "do not run in a VPC"],
+    ),
+    (
         "drift-check-schedule-expression",
         {"retrain_on_drift": "yes", "drift_check_schedule": "daily"},
         ["drift_check_schedule='daily'"],
@@ -470,3 +504,14 @@ def test_drift_options_do_not_apply_without_drift_retraining() -> None:
 def test_an_asynchronous_endpoint_may_scale_to_zero() -> None:
     options = parse_options({**default_answers(), **ASYNC_TO_ZERO, "staging_instance_count": 1})
     assert options.autoscaling_min_capacity == 0
+
+
+def test_vpc_ids_may_be_spaced_after_commas() -> None:
+    options = parse_options(
+        {
+            **default_answers(),
+            "vpc_subnet_ids": "subnet-0a1b2c3d, subnet-0123456789abcdef0",
+            "vpc_security_group_ids": " sg-0a1b2c3d ",
+        }
+    )
+    assert options.vpc_subnet_ids == "subnet-0a1b2c3d, subnet-0123456789abcdef0"

@@ -34,6 +34,12 @@ NEW_DATA_PREFIX = {{ p.new_data_prefix | tojson }}
 # The AWS account each stage deploys to, from the org profile (none: any account).
 ACCOUNTS = {{ p.stage_accounts | tojson }}
 VARIANT_NAME = "{{ p.variant_name }}"
+{%- if p.vpc_subnets %}
+# Training and processing jobs run in these subnets (which need routes or VPC endpoints to S3,
+# SageMaker, ECR, CloudWatch and CloudWatch Logs), with traffic between instances encrypted.
+VPC_SUBNETS = {{ p.vpc_subnets | tojson }}
+VPC_SECURITY_GROUPS = {{ p.vpc_security_groups | tojson }}
+{%- endif %}
 {%- if p.asynchronous %}
 # Asynchronous endpoints read requests and write results under this prefix of the artifact
 # bucket (then the endpoint name).

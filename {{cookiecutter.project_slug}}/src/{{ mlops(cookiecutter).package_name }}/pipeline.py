@@ -1,3 +1,4 @@
+{%- set p = mlops(cookiecutter) -%}
 """The SageMaker Pipelines definition: process -> train -> evaluate -> condition on the
 metric -> register a model package in this project's group (or fail the execution).
 {%- if cookiecutter.retrain_on_drift == "yes" %}
@@ -16,6 +17,9 @@ from sagemaker.drift_check_baselines import DriftCheckBaselines
 {%- endif %}
 from sagemaker.inputs import TrainingInput
 from sagemaker.model_metrics import MetricsSource, ModelMetrics
+{%- if p.vpc_subnets %}
+from sagemaker.network import NetworkConfig
+{%- endif %}
 from sagemaker.processing import ProcessingInput, ProcessingOutput
 from sagemaker.sklearn.estimator import SKLearn
 from sagemaker.sklearn.model import SKLearnModel
@@ -36,6 +40,11 @@ from . import config
 SCRIPTS = Path(__file__).resolve().parent
 PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
+{%- if p.vpc_subnets %}
+# Every job runs in the project's subnets and encrypts traffic between its instances.
+NETWORK = NetworkConfig(subnets=config.VPC_SUBNETS, security_group_ids=config.VPC_SECURITY_GROUPS,
+                        encrypt_inter_container_traffic=True)
+{%- endif %}
 
 
 def get_pipeline(
@@ -76,6 +85,9 @@ def get_pipeline(
             instance_type=PROCESSING_INSTANCE_TYPE, instance_count=1,
             base_job_name=f"{config.PROJECT_SLUG}-{purpose}", sagemaker_session=session,
             output_kms_key=kms_key, volume_kms_key=kms_key,
+{%- if p.vpc_subnets %}
+            network_config=NETWORK,
+{%- endif %}
         )
 
     prepare = ProcessingStep(
@@ -115,6 +127,10 @@ def get_pipeline(
         use_spot_instances=config.TRAINING_SPOT,
         max_wait=config.TRAINING_MAX_WAIT_SECONDS,
         checkpoint_s3_uri=f"{prefix}/checkpoints" if config.TRAINING_SPOT else None,
+{%- if p.vpc_subnets %}
+        subnets=config.VPC_SUBNETS, security_group_ids=config.VPC_SECURITY_GROUPS,
+        encrypt_inter_container_traffic=True,
+{%- endif %}
         sagemaker_session=session,
     )
     train = TrainingStep(
@@ -226,6 +242,9 @@ def get_drift_pipeline(
         instance_type=PROCESSING_INSTANCE_TYPE, instance_count=1,
         base_job_name=f"{config.PROJECT_SLUG}-drift-check", sagemaker_session=session,
         output_kms_key=kms_key, volume_kms_key=kms_key,
+{%- if p.vpc_subnets %}
+        network_config=NETWORK,
+{%- endif %}
     )
     check = ProcessingStep(
         name="CheckDrift",

@@ -46,6 +46,19 @@ def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
     assert training["OutputDataConfig"]["KmsKeyId"] == KMS_KEY
     assert (training["ResourceConfig"].get("VolumeKmsKeyId") == KMS_KEY) == (
         config.ENCRYPT_TRAINING_VOLUMES)
+{%- if p.vpc_subnets %}
+
+
+def test_every_job_runs_in_the_project_subnets(definition) -> None:
+    steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
+    expected = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+    for name in ("PrepareData", "EvaluateModel"{% if p.retrains_on_drift %}, "DriftBaseline"{% endif %}):
+        network = steps[name]["NetworkConfig"]
+        assert network["VpcConfig"] == expected
+        assert network["EnableInterContainerTrafficEncryption"] is True
+    assert steps["TrainModel"]["VpcConfig"] == expected
+    assert steps["TrainModel"]["EnableInterContainerTrafficEncryption"] is True
+{%- endif %}
 
 
 def test_steps_run_in_order(definition) -> None:

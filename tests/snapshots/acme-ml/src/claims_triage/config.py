@@ -33,6 +33,10 @@ NEW_DATA_PREFIX = ""
 # The AWS account each stage deploys to, from the org profile (none: any account).
 ACCOUNTS = {"prod": "111122223333", "staging": "111122223333"}
 VARIANT_NAME = "AllTraffic"
+# Training and processing jobs run in these subnets (which need routes or VPC endpoints to S3,
+# SageMaker, ECR, CloudWatch and CloudWatch Logs), with traffic between instances encrypted.
+VPC_SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"]
+VPC_SECURITY_GROUPS = ["sg-0123456789abcdef0"]
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import boto3
 from sagemaker.inputs import TrainingInput
 from sagemaker.model_metrics import MetricsSource, ModelMetrics
+from sagemaker.network import NetworkConfig
 from sagemaker.processing import ProcessingInput, ProcessingOutput
 from sagemaker.sklearn.estimator import SKLearn
 from sagemaker.sklearn.model import SKLearnModel
@@ -28,6 +29,9 @@ from . import config
 SCRIPTS = Path(__file__).resolve().parent
 PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
+# Every job runs in the project's subnets and encrypts traffic between its instances.
+NETWORK = NetworkConfig(subnets=config.VPC_SUBNETS, security_group_ids=config.VPC_SECURITY_GROUPS,
+                        encrypt_inter_container_traffic=True)
 
 
 def get_pipeline(
@@ -68,6 +72,7 @@ def get_pipeline(
             instance_type=PROCESSING_INSTANCE_TYPE, instance_count=1,
             base_job_name=f"{config.PROJECT_SLUG}-{purpose}", sagemaker_session=session,
             output_kms_key=kms_key, volume_kms_key=kms_key,
+            network_config=NETWORK,
         )
 
     prepare = ProcessingStep(
@@ -92,6 +97,8 @@ def get_pipeline(
         use_spot_instances=config.TRAINING_SPOT,
         max_wait=config.TRAINING_MAX_WAIT_SECONDS,
         checkpoint_s3_uri=f"{prefix}/checkpoints" if config.TRAINING_SPOT else None,
+        subnets=config.VPC_SUBNETS, security_group_ids=config.VPC_SECURITY_GROUPS,
+        encrypt_inter_container_traffic=True,
         sagemaker_session=session,
     )
     train = TrainingStep(

@@ -75,6 +75,9 @@ def test_stage_deploys_and_serves_the_approved_package(aws, tmp_path, stage) -> 
     endpoint_name = resources["Endpoint"].split("/")[-1]
     live = smoke.verify_endpoint(aws, endpoint_name, package_arn)
     assert live["ModelName"] == resources["Model"].split("/")[-1]
+    model = aws.describe_model(ModelName=live["ModelName"])
+    assert model["VpcConfig"] == {"Subnets": config.VPC_SUBNETS,
+                                  "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
     [variant] = aws.describe_endpoint_config(
         EndpointConfigName=live["EndpointConfigName"])["ProductionVariants"]
     parameters = document["Parameters"]

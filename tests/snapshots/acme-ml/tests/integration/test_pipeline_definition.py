@@ -47,6 +47,17 @@ def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
         config.ENCRYPT_TRAINING_VOLUMES)
 
 
+def test_every_job_runs_in_the_project_subnets(definition) -> None:
+    steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
+    expected = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+    for name in ("PrepareData", "EvaluateModel"):
+        network = steps[name]["NetworkConfig"]
+        assert network["VpcConfig"] == expected
+        assert network["EnableInterContainerTrafficEncryption"] is True
+    assert steps["TrainModel"]["VpcConfig"] == expected
+    assert steps["TrainModel"]["EnableInterContainerTrafficEncryption"] is True
+
+
 def test_steps_run_in_order(definition) -> None:
     steps = {step["Name"]: step for step in definition["Steps"]}
     assert list(steps) == ["PrepareData", "TrainModel", "EvaluateModel", "CheckMetric"]
