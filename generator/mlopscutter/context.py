@@ -17,7 +17,14 @@ from mlopscutter.names import RULES, fit
 from mlopscutter.options import Options
 from mlopscutter.profile import STAGE_ACCOUNTS
 from mlopscutter.region_support import CONNECTION, offers
-from mlopscutter.rules import deployment_timeout_seconds, id_list, traffic_steps
+from mlopscutter.rules import (
+    ScheduledCapacity,
+    deployment_timeout_seconds,
+    id_list,
+    scheduled_capacities,
+    traffic_steps,
+    vcpus,
+)
 
 VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name across configs
 # Pinned once; the generated project's build images, tool versions and GitHub Actions.
@@ -589,9 +596,13 @@ class ProjectContext:
                 + ("; scales to zero and back when a request waits" if self.scales_to_zero else "")
             )
         if not self.serverless:
-            return (
-                f"{fleet} on {o.autoscaling_target_invocations} invocations per instance per minute"
-            )
+            tracked = {
+                "invocations": f"{o.autoscaling_target_invocations} invocations per instance "
+                "per minute",
+                "cpu": f"{o.autoscaling_target_cpu_percent}% CPU of each instance",
+                "latency": f"{o.autoscaling_target_latency_ms} ms average model latency",
+            }[o.autoscaling_metric]
+            return f"{fleet} on {tracked}"
         summary = (
             f"serverless, {o.serverless_memory_mb} MB, up to {o.serverless_max_concurrency} "
             "concurrent invocations"
@@ -625,7 +636,24 @@ class ProjectContext:
         }
         if self.asynchronous:
             return parameters | {"TargetBacklogPerInstance": str(o.async_backlog_target)}
+        if o.autoscaling_metric == "cpu":
+            # SageMaker's CPUUtilization adds up every vCPU (400 % on four).
+            cores = vcpus(stage.instance_type) or 1
+            return parameters | {
+                "TargetCpuUtilization": str(o.autoscaling_target_cpu_percent * cores)
+            }
+        if o.autoscaling_metric == "latency":
+            return parameters | {
+                "TargetModelLatencyMicroseconds": str(o.autoscaling_target_latency_ms * 1000)
+            }
         return parameters | {"TargetInvocationsPerInstance": str(o.autoscaling_target_invocations)}
+
+    @property
+    def scheduled_capacities(self) -> list[ScheduledCapacity]:
+        """Scheduled capacity changes of the instance fleet (none on serverless endpoints)."""
+        if self.serverless:
+            return []
+        return scheduled_capacities(self.options.autoscaling_schedule)
 
     @cached_property
     def branches(self) -> BranchPolicy:

@@ -78,6 +78,10 @@ def asynchronous(values: Mapping[str, Any]) -> bool:
 ON_INSTANCES = "inference is not serverless"
 
 
+def _realtime_on(values: Mapping[str, Any], metric: str) -> bool:
+    return values.get("inference") == "realtime" and values.get("autoscaling_metric") == metric
+
+
 NASTY_TEXT = "Q3 \"churn\": #1 {{ x }} {% y %} ${z} #{w} `id` $(id) 'q' \\ déjà 東京"
 
 # SageMaker's limit on a training job's MaxRuntimeInSeconds: 28 days.
@@ -260,11 +264,58 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "autoscaling_target_invocations",
         "int",
         100,
-        "Target invocations per instance per minute",
+        "Target invocations per instance per minute (autoscaling_metric invocations)",
         minimum=1,
         maximum=100000,
-        applies=lambda values: values.get("inference") == "realtime",
-        applies_text="inference is realtime",
+        applies=lambda values: _realtime_on(values, "invocations"),
+        applies_text="inference is realtime and autoscaling_metric is invocations",
+    ),
+    OptionSpec(
+        "autoscaling_metric",
+        "choice",
+        "invocations",
+        "What real-time autoscaling tracks: invocations per instance, CPU or model latency",
+        choices=("invocations", "cpu", "latency"),
+        supported=("invocations", "cpu", "latency"),
+    ),
+    OptionSpec(
+        "autoscaling_target_cpu_percent",
+        "int",
+        70,
+        "Target CPU use, in percent of each instance's vCPUs (autoscaling_metric cpu)",
+        minimum=10,
+        maximum=90,
+        applies=lambda values: _realtime_on(values, "cpu"),
+        applies_text="inference is realtime and autoscaling_metric is cpu",
+    ),
+    OptionSpec(
+        "autoscaling_target_latency_ms",
+        "int",
+        200,
+        "Target average model latency in milliseconds (autoscaling_metric latency)",
+        minimum=1,
+        maximum=999,
+        applies=lambda values: _realtime_on(values, "latency"),
+        applies_text="inference is realtime and autoscaling_metric is latency",
+    ),
+    OptionSpec(
+        "autoscaling_schedule",
+        "text",
+        "",
+        "Scheduled capacity changes, ';'-separated '<cron(...) or rate(...)> <min>-<max>', e.g. "
+        "'cron(0 8 ? * MON-FRI *) 4-8; cron(0 20 ? * MON-FRI *) 2-4'; empty for none",
+        applies=on_instances,
+        applies_text=ON_INSTANCES,
+        samples=("", "cron(0 8 ? * MON-FRI *) 4-8; cron(0 20 ? * MON-FRI *) 1-4"),
+    ),
+    OptionSpec(
+        "autoscaling_timezone",
+        "text",
+        "UTC",
+        "IANA time zone of the scheduled capacity changes, e.g. Europe/Berlin",
+        applies=lambda values: on_instances(values) and bool(values.get("autoscaling_schedule")),
+        applies_text="autoscaling_schedule is set",
+        samples=("UTC", "America/New_York"),
     ),
     OptionSpec(
         "async_max_concurrent_invocations",
@@ -449,6 +500,11 @@ class Options:
     autoscaling_min_capacity: int
     autoscaling_max_capacity: int
     autoscaling_target_invocations: int
+    autoscaling_metric: str
+    autoscaling_target_cpu_percent: int
+    autoscaling_target_latency_ms: int
+    autoscaling_schedule: str
+    autoscaling_timezone: str
     async_max_concurrent_invocations: int
     async_backlog_target: int
     serverless_memory_mb: int

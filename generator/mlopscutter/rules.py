@@ -496,6 +496,103 @@ def _check_vpc_serverless(values: Mapping[str, Any]) -> str | None:
     )
 
 
+# Application Auto Scaling scheduled actions: one per entry, "<schedule> <min>-<max>".
+_SCHEDULED_CAPACITY = re.compile(
+    r"(?P<schedule>(?:cron|rate)\([^()]*\))\s+(?P<low>\d+)-(?P<high>\d+)"
+)
+MAX_SCHEDULED_ACTIONS = 20
+
+
+@dataclass(frozen=True)
+class ScheduledCapacity:
+    schedule: str
+    min_capacity: int
+    max_capacity: int
+
+
+def scheduled_capacities(value: str) -> list[ScheduledCapacity]:
+    """The entries of an ``autoscaling_schedule`` answer.
+
+    :raises ValueError: naming the entry that is malformed.
+    """
+    entries = []
+    for entry in (e.strip() for e in value.split(";")):
+        if not entry:
+            continue
+        match = _SCHEDULED_CAPACITY.fullmatch(entry)
+        if match is None:
+            raise ValueError(f"{entry!r} is not '<cron(...) or rate(...)> <min>-<max>'")
+        try:
+            validate_schedule_expression(match["schedule"])
+        except ScheduleExpressionError as error:
+            raise ValueError(f"{match['schedule']!r} {error}") from None
+        low, high = int(match["low"]), int(match["high"])
+        if not low <= high <= 100:
+            raise ValueError(f"{entry!r} needs 0 <= min <= max <= 100 instances")
+        entries.append(ScheduledCapacity(match["schedule"], low, high))
+    return entries
+
+
+def _check_autoscaling_schedule(values: Mapping[str, Any]) -> str | None:
+    try:
+        entries = scheduled_capacities(values["autoscaling_schedule"])
+    except ValueError as error:
+        problem = str(error)
+    else:
+        if len(entries) <= MAX_SCHEDULED_ACTIONS:
+            zero = [e for e in entries if e.min_capacity == 0]
+            if not zero or values["inference"] == "async":
+                return None
+            problem = f"{zero[0].schedule!r} sets min 0, which only asynchronous endpoints take"
+        else:
+            problem = f"{len(entries)} entries, more than {MAX_SCHEDULED_ACTIONS}"
+    return (
+        f"autoscaling_schedule={values['autoscaling_schedule']!r}: {problem}; allowed: empty, or "
+        f"up to {MAX_SCHEDULED_ACTIONS} ';'-separated entries '<cron(...) or rate(...)> "
+        "<min>-<max>', e.g. 'cron(0 8 ? * MON-FRI *) 4-8'"
+    )
+
+
+def _check_timezone(values: Mapping[str, Any]) -> str | None:
+    import zoneinfo
+
+    zone = values["autoscaling_timezone"]
+    if zone in zoneinfo.available_timezones():
+        return None
+    return (
+        f"autoscaling_timezone={zone!r} is not an IANA time zone; allowed: a name of the time "
+        "zone database such as UTC, Europe/Berlin or America/New_York"
+    )
+
+
+def vcpus(instance_type: str) -> int | None:
+    """vCPUs of a SageMaker instance type from its size: medium and large 2, xlarge 4, and
+    <n>xlarge 4n (EC2's sizing across the families SageMaker offers); None for other sizes."""
+    match = INSTANCE_TYPE_PATTERN.fullmatch(instance_type)
+    size = match["size"] if match else ""
+    if size in ("medium", "large"):
+        return 2
+    sized = re.fullmatch(r"(\d*)xlarge", size)
+    if sized is None:
+        return None
+    return 4 * int(sized[1] or 1)
+
+
+def _check_cpu_sizes(values: Mapping[str, Any]) -> str | None:
+    unknown = [
+        f"{stage}_instance_type={values[f'{stage}_instance_type']!r}"
+        for stage in ("staging", "prod")
+        if vcpus(values[f"{stage}_instance_type"]) is None
+    ]
+    if not unknown:
+        return None
+    return (
+        f"autoscaling_metric='cpu' with {', '.join(unknown)}: the CPU target is set per vCPU "
+        "from the instance size; allowed: sizes medium, large, xlarge or <n>xlarge, or another "
+        "autoscaling_metric"
+    )
+
+
 def _check_serverless_strategy(values: Mapping[str, Any]) -> str | None:
     strategy = values["deployment_strategy"]
     if strategy == "all-at-once":
@@ -625,6 +722,29 @@ def _all_rules() -> tuple[Rule, ...]:
             ("vpc_subnet_ids", "inference"),
             "serverless endpoints run outside VPCs",
             _check_vpc_serverless,
+        ),
+        Rule(
+            "autoscaling-schedule-form",
+            ("autoscaling_schedule", "inference"),
+            "scheduled capacity entries",
+            _check_autoscaling_schedule,
+            on_instances,
+        ),
+        Rule(
+            "autoscaling-timezone",
+            ("autoscaling_timezone",),
+            "an IANA time zone",
+            _check_timezone,
+            lambda values: on_instances(values) and bool(values["autoscaling_schedule"].strip()),
+        ),
+        Rule(
+            "cpu-target-needs-instance-size",
+            ("autoscaling_metric", "staging_instance_type", "prod_instance_type"),
+            "vCPUs known from the instance size",
+            _check_cpu_sizes,
+            lambda values: (
+                values["inference"] == "realtime" and values["autoscaling_metric"] == "cpu"
+            ),
         ),
         Rule(
             "serverless-memory-size",

@@ -23,12 +23,15 @@ from cfnlint.decode import cfn_yaml
 from moto import mock_aws
 
 from mlopscutter.options import default_answers, parse_options
+from mlopscutter.rules import scheduled_capacities, vcpus
 from tests.helpers import example_answers, render
 
 ACCOUNT = "123456789012"
 
 SHAPES = {
     "realtime": example_answers("canary"),
+    "realtime-cpu-scheduled": example_answers("codepipeline-gitflow"),
+    "realtime-latency": example_answers("linear"),
     "serverless-provisioned": example_answers("serverless"),
     "async-scale-to-zero": example_answers("async"),
     "async-kept-warm": {
@@ -314,10 +317,49 @@ def test_autoscaling_registers_with_the_service(deployed: Any) -> None:
         options.autoscaling_min_capacity,
         options.autoscaling_max_capacity,
     )
-    if options.inference == "realtime":
-        assert tracking[0]["PredefinedMetricSpecification"]["PredefinedMetricType"] == (
-            "SageMakerVariantInvocationsPerInstance"
+    scheduled = target.get("ScheduledActions", [])
+    assert len(scheduled) == len(scheduled_capacities(options.autoscaling_schedule))
+    for action in scheduled:
+        request = {
+            "ServiceNamespace": target["ServiceNamespace"],
+            "ResourceId": registration["ResourceId"],
+            "ScalableDimension": target["ScalableDimension"],
+            **action,
+        }
+        _check_against_the_api_model("PutScheduledAction", request)
+        autoscaling.put_scheduled_action(**request)
+    stored_actions = autoscaling.describe_scheduled_actions(ServiceNamespace="sagemaker")[
+        "ScheduledActions"
+    ]
+    assert [(a["Schedule"], a["Timezone"], a["ScalableTargetAction"]) for a in stored_actions] == [
+        (
+            entry.schedule,
+            options.autoscaling_timezone,
+            {"MinCapacity": entry.min_capacity, "MaxCapacity": entry.max_capacity},
         )
+        for entry in scheduled_capacities(options.autoscaling_schedule)
+    ]
+    if options.inference == "realtime":
+        if options.autoscaling_metric == "invocations":
+            assert tracking[0]["PredefinedMetricSpecification"]["PredefinedMetricType"] == (
+                "SageMakerVariantInvocationsPerInstance"
+            )
+            return
+        metric = tracking[0]["CustomizedMetricSpecification"]
+        expected_metric, target_value = {
+            # CPUUtilization adds up vCPUs: the percent times the prod instance's vCPUs.
+            "cpu": (
+                ("/aws/sagemaker/Endpoints", "CPUUtilization"),
+                options.autoscaling_target_cpu_percent * vcpus(options.prod_instance_type),
+            ),
+            "latency": (
+                ("AWS/SageMaker", "ModelLatency"),
+                options.autoscaling_target_latency_ms * 1000,
+            ),
+        }[options.autoscaling_metric]
+        assert (metric["Namespace"], metric["MetricName"]) == expected_metric
+        assert tracking[0]["TargetValue"] == target_value
+        assert metric["Statistic"] == "Average"
         return
     metric = tracking[0]["CustomizedMetricSpecification"]
     assert (metric["Namespace"], metric["MetricName"]) == (

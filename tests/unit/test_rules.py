@@ -328,6 +328,56 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["inference='serverless'", "do not run in a VPC"],
     ),
     (
+        "autoscaling_metric-choice",
+        {"autoscaling_metric": "gpu"},
+        ["'gpu'", "invocations, cpu, latency"],
+    ),
+    (
+        "autoscaling_target_cpu_percent-range",
+        {"autoscaling_metric": "cpu", "autoscaling_target_cpu_percent": 95},
+        ["autoscaling_target_cpu_percent=95", "10 to 90", "autoscaling_metric is cpu"],
+    ),
+    (
+        "autoscaling_target_latency_ms-range",
+        {"autoscaling_metric": "latency", "autoscaling_target_latency_ms": 1000},
+        ["autoscaling_target_latency_ms=1000", "1 to 999"],
+    ),
+    (
+        "cpu-target-needs-instance-size",
+        {"autoscaling_metric": "cpu", "prod_instance_type": "ml.m5.metal"},
+        ["prod_instance_type='ml.m5.metal'", "vCPU", "<n>xlarge"],
+    ),
+    (
+        "autoscaling-schedule-form",
+        {"autoscaling_schedule": "weekdays 4-8"},
+        ["'weekdays 4-8' is not '<cron(...) or rate(...)> <min>-<max>'"],
+    ),
+    (
+        "autoscaling-schedule-form",
+        {"autoscaling_schedule": "cron(0 8 * * MON-FRI *) 4-8"},
+        ["'cron(0 8 * * MON-FRI *)'", "?"],
+    ),
+    (
+        "autoscaling-schedule-form",
+        {"autoscaling_schedule": "cron(0 8 ? * MON-FRI *) 8-4"},
+        ["0 <= min <= max <= 100"],
+    ),
+    (
+        "autoscaling-schedule-form",
+        {"autoscaling_schedule": "cron(0 22 ? * * *) 0-2"},
+        ["sets min 0", "asynchronous"],
+    ),
+    (
+        "autoscaling-schedule-form",
+        {"autoscaling_schedule": "; ".join(f"cron({m} 8 ? * * *) 1-2" for m in range(21))},
+        ["21 entries", "up to 20"],
+    ),
+    (
+        "autoscaling-timezone",
+        {"autoscaling_schedule": "cron(0 8 ? * * *) 2-4", "autoscaling_timezone": "CET+1"},
+        ["autoscaling_timezone='CET+1'", "IANA"],
+    ),
+    (
         "drift-check-schedule-expression",
         {"retrain_on_drift": "yes", "drift_check_schedule": "daily"},
         ["drift_check_schedule='daily'"],
@@ -515,3 +565,18 @@ def test_vpc_ids_may_be_spaced_after_commas() -> None:
         }
     )
     assert options.vpc_subnet_ids == "subnet-0a1b2c3d, subnet-0123456789abcdef0"
+
+
+def test_vcpus_follow_the_instance_size() -> None:
+    from mlopscutter.rules import vcpus
+
+    assert [vcpus(t) for t in ("ml.t2.medium", "ml.m5.large", "ml.c5.xlarge")] == [2, 2, 4]
+    assert [vcpus(t) for t in ("ml.c5.9xlarge", "ml.g5.48xlarge")] == [36, 192]
+    assert vcpus("ml.m5.metal") is None
+
+
+def test_an_asynchronous_schedule_may_scale_to_zero() -> None:
+    options = parse_options(
+        {**default_answers(), **ASYNC_TO_ZERO, "autoscaling_schedule": "cron(0 22 ? * * *) 0-2"}
+    )
+    assert options.autoscaling_schedule == "cron(0 22 ? * * *) 0-2"
