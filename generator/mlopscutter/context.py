@@ -241,6 +241,7 @@ class ProjectContext:
             "drift-check-rule": fit(f"{slug}-drift-check", RULES["events-rule"].max_length),
             "drift-rule": fit(f"{slug}-drift", RULES["events-rule"].max_length),
             "drift-alarm": f"{slug}-input-drift",
+            "serving-repository": f"{slug}-serving",
             "alerts-topic": f"{slug}-alerts",
             "dead-letter-alarm": f"{slug}-events-dead-letters",
         }
@@ -273,7 +274,13 @@ class ProjectContext:
                 self.retraining_stack_name,
                 *[stage.stack_name for stage in self.stages],
             ],
-            "cloudformation-export": [f"{self.export_prefix}-{name}" for name in exports],
+            "cloudformation-export": [
+                f"{self.export_prefix}-{name}"
+                for name in [
+                    *exports,
+                    *(["ServingRepositoryUri", "ServingRepositoryArn"] if self.byoc else []),
+                ]
+            ],
             "codepipeline": [
                 self.train_pipeline_name,
                 *[pipeline.name for pipeline in self.deploy_pipelines],
@@ -294,6 +301,7 @@ class ProjectContext:
             "events-api-destination": [n["api-destination"]],
             "sqs-queue": [n["dead-letter-queue"]],
             "sns-topic": [n["alerts-topic"], *self.async_topic_names],
+            "ecr-repository": [n["serving-repository"]] if self.byoc else [],
             "kms-alias": [n["kms-alias"]],
             "secret": [n["release-token-secret"]],
             "cloudwatch-alarm": [
@@ -527,6 +535,11 @@ class ProjectContext:
     @property
     def provisioned_utilization_target(self) -> float:
         return PROVISIONED_UTILIZATION_TARGET
+
+    @property
+    def byoc(self) -> bool:
+        """The project builds its own serving image (ECR) instead of the framework image."""
+        return self.options.container == "byoc"
 
     @property
     def vpc_subnets(self) -> list[str]:

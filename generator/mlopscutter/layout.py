@@ -36,6 +36,10 @@ def _org_profile(o: Options) -> bool:
     return o.profile is not None
 
 
+def _byoc(o: Options) -> bool:
+    return o.container == "byoc"
+
+
 def _drift(o: Options) -> bool:
     return o.retrain_on_drift == "yes"
 
@@ -59,6 +63,10 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule("buildspecs/release-tag.yml", _gitflow, "gitflow tags each release"),
     PathRule(".cfnlintrc", _org_profile, "cfn-lint settings that enforce the org profile"),
     PathRule("infra/lint_rules", _org_profile, "cfn-lint rules that enforce the org profile"),
+    PathRule("Dockerfile", _byoc, "the project's own serving image"),
+    PathRule(".dockerignore", _byoc, "what the serving image is built from"),
+    PathRule("src/{package}/serve.py", _byoc, "the serving image's HTTP app"),
+    PathRule("tests/unit/test_serve.py", _byoc, "the serving app's tests"),
     PathRule("src/{package}/drift.py", _drift, "the drift check retraining on drift runs"),
     PathRule("tests/unit/test_drift.py", _drift, "the drift check's tests"),
 )

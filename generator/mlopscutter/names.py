@@ -53,6 +53,11 @@ RULES = {
     "cloudwatch-alarm": NameRule("CloudWatch alarm", 255, r"(?!\s*$).+"),
     "stepfunctions-state-machine": NameRule("Step Functions state machine", 80, r"[A-Za-z0-9_-]+"),
     "log-group": NameRule("CloudWatch Logs log group", 512, r"[\.\-_/#A-Za-z0-9]+"),
+    "ecr-repository": NameRule(
+        "ECR repository",
+        256,
+        r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*",
+    ),
 }
 
 

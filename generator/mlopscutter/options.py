@@ -164,6 +164,14 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         supported=("realtime", "serverless", "async"),
     ),
     OptionSpec(
+        "container",
+        "choice",
+        "provided",
+        "Serving image: the SageMaker scikit-learn image, or the project's own (byoc) in ECR",
+        choices=("provided", "byoc"),
+        supported=("provided", "byoc"),
+    ),
+    OptionSpec(
         "deployment_strategy",
         "choice",
         "canary",
@@ -488,6 +496,7 @@ class Options:
     code_owners: str
     branch_model: str
     inference: str
+    container: str
     deployment_strategy: str
     canary_percent: int
     linear_step_percent: int

@@ -4,6 +4,7 @@ resource (the documented list below) or in a key policy, where it means the key 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -162,5 +163,11 @@ def test_storage_and_messaging_are_encrypted_and_private(templates) -> None:
                 group = properties["LogsConfig"]["CloudWatchLogs"]["GroupName"]
                 assert isinstance(group, dict) and "Ref" in group, where  # a retained group
                 assert properties["EncryptionKey"], where
+            elif kind == "AWS::ECR::Repository":
+                assert properties["ImageTagMutability"] == "IMMUTABLE", where
+                assert properties["ImageScanningConfiguration"]["ScanOnPush"] is True, where
+                assert properties["EncryptionConfiguration"]["EncryptionType"] == "KMS", where
+                assert properties["EncryptionConfiguration"]["KmsKey"], where
+                assert json.loads(properties["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
             elif kind == "AWS::SageMaker::EndpointConfig":
                 assert properties.get("KmsKeyId"), where

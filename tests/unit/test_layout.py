@@ -20,6 +20,10 @@ def test_codepipeline_github_flow() -> None:
         "buildspecs/release-tag.yml",
         ".cfnlintrc",
         "infra/lint_rules",
+        "Dockerfile",
+        ".dockerignore",
+        "src/customer_churn/serve.py",
+        "tests/unit/test_serve.py",
         "src/customer_churn/drift.py",
         "tests/unit/test_drift.py",
     ]
@@ -32,6 +36,10 @@ def test_github_actions_gitflow() -> None:
         "infra/cicd.yaml",
         ".cfnlintrc",
         "infra/lint_rules",
+        "Dockerfile",
+        ".dockerignore",
+        "src/customer_churn/serve.py",
+        "tests/unit/test_serve.py",
         "src/customer_churn/drift.py",
         "tests/unit/test_drift.py",
     ]

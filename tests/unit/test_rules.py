@@ -377,6 +377,7 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         {"autoscaling_schedule": "cron(0 8 ? * * *) 2-4", "autoscaling_timezone": "CET+1"},
         ["autoscaling_timezone='CET+1'", "IANA"],
     ),
+    ("container-choice", {"container": "docker"}, ["container='docker'", "provided, byoc"]),
     (
         "drift-check-schedule-expression",
         {"retrain_on_drift": "yes", "drift_check_schedule": "daily"},

@@ -16,13 +16,18 @@ import boto3
 from sagemaker.drift_check_baselines import DriftCheckBaselines
 {%- endif %}
 from sagemaker.inputs import TrainingInput
+{%- if p.byoc %}
+from sagemaker.model import Model
+{%- endif %}
 from sagemaker.model_metrics import MetricsSource, ModelMetrics
 {%- if p.vpc_subnets %}
 from sagemaker.network import NetworkConfig
 {%- endif %}
 from sagemaker.processing import ProcessingInput, ProcessingOutput
 from sagemaker.sklearn.estimator import SKLearn
+{%- if not p.byoc %}
 from sagemaker.sklearn.model import SKLearnModel
+{%- endif %}
 from sagemaker.sklearn.processing import SKLearnProcessor
 from sagemaker.workflow.condition_step import ConditionStep
 from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo
@@ -161,12 +166,21 @@ def get_pipeline(
         ),
         property_files=[evaluation_report],
     )
+{%- if p.byoc %}
+    # The project's own serving image (serve.py), built and pushed by `make image`.
+    model = Model(
+        image_uri=config.serving_image_uri(),
+        model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
+        sagemaker_session=session,
+    )
+{%- else %}
     model = SKLearnModel(
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
         entry_point="inference.py", source_dir=str(SCRIPTS),
         framework_version=config.SKLEARN_FRAMEWORK_VERSION, py_version="py3",
         code_location=f"{prefix}/code", sagemaker_session=session,
     )
+{%- endif %}
     metrics = ModelMetrics(model_statistics=MetricsSource(
         s3_uri=Join(on="/", values=[
             evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"].S3Output.S3Uri,

@@ -30,6 +30,16 @@ def aws():
 
 
 KMS_KEY = "arn:aws:kms:{{ cookiecutter.aws_region }}:123456789012:key/11111111-2222-3333-4444-555555555555"
+{%- if p.byoc %}
+
+
+SERVING_IMAGE = "123456789012.dkr.ecr.{{ cookiecutter.aws_region }}.amazonaws.com/{{ p.names['serving-repository'] }}:0123abc"
+
+
+@pytest.fixture(autouse=True)
+def _serving_image(monkeypatch) -> None:
+    monkeypatch.setenv("SERVING_IMAGE_URI", SERVING_IMAGE)
+{%- endif %}
 
 
 @pytest.fixture
@@ -83,6 +93,10 @@ def test_registration_is_gated_on_the_metric(definition) -> None:
         "Get": "Parameters.ModelApprovalStatus"
     }
     assert "EvaluateModel" in json.dumps(register["Arguments"]["ModelMetrics"])
+{%- if p.byoc %}
+    [container] = register["Arguments"]["InferenceSpecification"]["Containers"]
+    assert container["Image"] == SERVING_IMAGE  # the project's own serving image
+{%- endif %}
     assert gate["Arguments"]["ElseSteps"][0]["Type"] == "Fail"
 {%- if p.retrains_on_drift %}
     baseline = register["Arguments"]["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]

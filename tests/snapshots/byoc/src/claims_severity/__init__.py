@@ -1,0 +1,1 @@
+"""claims-severity: training, evaluation, inference and delivery code."""

@@ -1,0 +1,99 @@
+"""Names and settings chosen when the project was generated; environment variables override
+the deployment-specific ones (CodeBuild sets them from the CI/CD stack)."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+PROJECT_SLUG = "claims-severity"
+GITHUB_REPOSITORY = "acme/claims-severity"
+PLATFORM_STACK = "claims-severity-platform"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "claims-severity"
+REGION = "eu-central-1"
+MODEL_PACKAGE_GROUP = "claims-severity"
+PIPELINE_NAME = "claims-severity-training"
+SAGEMAKER_ROLE_NAME = "claims-severity-sagemaker-execution"
+SKLEARN_FRAMEWORK_VERSION = "1.2-1"
+TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
+# Managed spot training resumes from checkpoints after an interruption; the wait (capacity
+# included) covers the runtime.
+TRAINING_SPOT = False
+TRAINING_MAX_RUNTIME_SECONDS = 7200
+TRAINING_MAX_WAIT_SECONDS = None
+# ml.m5.xlarge uses EBS volumes, encrypted with the project key.
+ENCRYPT_TRAINING_VOLUMES = True
+# The instance types the endpoints serve on, recorded in the model package.
+INFERENCE_INSTANCE_TYPES: list[str] = ["ml.m5.large"]
+ENDPOINTS = {"prod": "claims-severity-prod", "staging": "claims-severity-staging"}
+STACKS = {"prod": "claims-severity-model-prod", "staging": "claims-severity-model-staging"}
+# New training data lands under this prefix of the data bucket; empty: the bundled dataset.
+NEW_DATA_PREFIX = ""
+# The AWS account each stage deploys to, from the org profile (none: any account).
+ACCOUNTS = {}
+VARIANT_NAME = "AllTraffic"
+# The metric the pipeline's condition step gates registration on.
+MIN_ROC_AUC = 0.95
+
+
+def region() -> str:
+    return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or REGION
+
+
+def platform_output(key: str) -> str:
+    """An output of the platform stack (read once per process)."""
+    outputs = _platform_outputs()
+    if key not in outputs:
+        raise RuntimeError(f"the stack {PLATFORM_STACK} has no output {key}; deploy it first")
+    return outputs[key]
+
+
+@functools.cache
+def _platform_outputs() -> dict[str, str]:
+    import boto3
+
+    stack = boto3.client("cloudformation", region_name=region()).describe_stacks(
+        StackName=PLATFORM_STACK
+    )["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def artifact_bucket() -> str:
+    """The platform's artifact bucket (ARTIFACT_BUCKET, else the platform stack's output)."""
+    return os.environ.get("ARTIFACT_BUCKET") or platform_output("ArtifactBucketName")
+
+
+def training_data_uri() -> str | None:
+    """Where the pipeline reads its training data (DATA_BUCKET, else the platform stack's data
+    bucket, under NEW_DATA_PREFIX); None: the dataset bundled with scikit-learn."""
+    if not NEW_DATA_PREFIX:
+        return None
+    bucket = os.environ.get("DATA_BUCKET") or platform_output("DataBucketName")
+    return f"s3://{bucket}/{NEW_DATA_PREFIX}"
+
+
+def sagemaker_role_arn() -> str:
+    """The SageMaker execution role (SAGEMAKER_ROLE_ARN, else the platform stack's output)."""
+    return os.environ.get("SAGEMAKER_ROLE_ARN") or platform_output("SageMakerExecutionRoleArn")
+
+
+def kms_key_arn() -> str:
+    """The project's KMS key (KMS_KEY_ARN, else the platform stack's output)."""
+    return os.environ.get("KMS_KEY_ARN") or platform_output("ProjectKeyArn")
+
+
+def serving_image_uri() -> str:
+    """The serving image the model package registers: SERVING_IMAGE_URI, else the platform's
+    repository at IMAGE_TAG (the commit `make image` pushed)."""
+    if os.environ.get("SERVING_IMAGE_URI"):
+        return os.environ["SERVING_IMAGE_URI"]
+    tag = os.environ.get("IMAGE_TAG")
+    if not tag:
+        raise RuntimeError("set IMAGE_TAG to the commit whose image `make image` pushed")
+    return f"{platform_output('ServingRepositoryUri')}:{tag}"
+
+
+def cloudformation_role_arn() -> str:
+    """The role CloudFormation deploys the model service with."""
+    return platform_output("CloudFormationDeployRoleArn")
