@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo
 EXAMPLE ?= examples/canary.yaml
 
-.PHONY: help install test test-fast lint format typecheck snapshots cookiecutter-json demo bench clean
+.PHONY: help install test test-fast lint format typecheck snapshots cookiecutter-json instance-data demo bench clean
 
 help:
 	@echo "install            create $(VENV) with mlopscutter and its dev tools"
@@ -14,6 +14,7 @@ help:
 	@echo "test-fast          the suite without the slow tier (generated projects' own tests)"
 	@echo "lint               ruff, mypy"
 	@echo "snapshots          re-render the example snapshots (review the diff before committing)"
+	@echo "instance-data      refresh the SageMaker instance offerings from the installed cfn-lint"
 	@echo "cookiecutter-json  regenerate cookiecutter.json from the option declarations"
 	@echo "demo               generate $(EXAMPLE) into $(DEMO_DIR)/ and lint it"
 	@echo "bench              timing ratios against plain cookiecutter; matrix lint time"
@@ -48,6 +49,9 @@ format: install
 
 typecheck: install
 	$(BIN)/mypy
+
+instance-data: install
+	$(BIN)/python -m mlopscutter.instance_offerings
 
 snapshots: install
 	$(BIN)/python -m tests.snapshot_tool --update

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from mlopscutter.branching import RELEASE_TAG_PATTERN, BranchPolicy, BranchRule, branch_policy
 from mlopscutter.escaping import quote, tag_value
+from mlopscutter.instance_offerings import processing_instance_type
 from mlopscutter.names import RULES, fit
 from mlopscutter.options import Options
 from mlopscutter.profile import STAGE_ACCOUNTS
@@ -535,6 +536,13 @@ class ProjectContext:
     @property
     def provisioned_utilization_target(self) -> float:
         return PROVISIONED_UTILIZATION_TARGET
+
+    @property
+    def processing_instance_type(self) -> str:
+        """The instance type of the pipeline's processing jobs: one the Region offers."""
+        chosen = processing_instance_type(self.options.aws_region)
+        assert chosen is not None, "the region-offers-processing rule admits only such Regions"
+        return chosen
 
     @property
     def byoc(self) -> bool:

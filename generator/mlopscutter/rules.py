@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlopscutter.errors import OptionError
+from mlopscutter.instance_offerings import (
+    PROCESSING_PREFERENCE,
+    offered_types,
+    processing_instance_type,
+)
 from mlopscutter.options import OPTION_SPECS, OptionSpec, on_instances, serverless
 from mlopscutter.region_support import REQUIRED_TYPES, offers
 from mlopscutter.regions import COMMERCIAL_REGIONS, OTHER_PARTITION_REGIONS
@@ -593,6 +598,53 @@ def _check_cpu_sizes(values: Mapping[str, Any]) -> str | None:
     )
 
 
+def _offered_rule(name: str) -> Rule:
+    def check(values: Mapping[str, Any]) -> str | None:
+        value, region = values[name], values["aws_region"]
+        offered = offered_types("hosting", region)
+        if value in offered or not offered:
+            return None
+        size = value.rsplit(".", 1)[-1]
+        family = value.split(".")[1] if value.count(".") == 2 else ""
+
+        def likeness(candidate: str) -> tuple[bool, bool, str]:
+            """Same class letter first, then x86 before Graviton (a "g" after the digit)."""
+            other = candidate.split(".")[1]
+            return (other[:1] != family[:1], "g" in other[2:], candidate)
+
+        alike = sorted(
+            (
+                t
+                for t in offered
+                if t.endswith(f".{size}") and t.split(".")[1] not in ACCELERATED_FAMILIES
+            ),
+            key=likeness,
+        )
+        return (
+            f"{name}={value!r} is not offered for SageMaker hosting in aws_region={region!r} "
+            f"(AWS's price list); allowed there, for instance: {', '.join(alike[:8])}"
+        )
+
+    return Rule(
+        f"{name}-offered",
+        (name, "aws_region"),
+        f"{name} offered for hosting in the Region",
+        check,
+        on_instances,
+    )
+
+
+def _check_processing_offered(values: Mapping[str, Any]) -> str | None:
+    region = values["aws_region"]
+    if processing_instance_type(region) is not None:
+        return None
+    return (
+        f"aws_region={region!r} offers none of the instance types the pipeline's processing "
+        f"jobs run on ({', '.join(PROCESSING_PREFERENCE)}) in AWS's price list; allowed: "
+        "another Region"
+    )
+
+
 def _check_serverless_strategy(values: Mapping[str, Any]) -> str | None:
     strategy = values["deployment_strategy"]
     if strategy == "all-at-once":
@@ -668,6 +720,15 @@ def _all_rules() -> tuple[Rule, ...]:
     )
     rules += [_instance_type_rule(name, applies) for name, applies in instance_options]
     rules += [_cpu_instance_rule(name, applies) for name, applies in instance_options]
+    rules += [_offered_rule(name) for name in ("staging_instance_type", "prod_instance_type")]
+    rules.append(
+        Rule(
+            "region-offers-processing",
+            ("aws_region",),
+            "the Region offers a processing instance type",
+            _check_processing_offered,
+        )
+    )
     rules += [
         Rule(
             "autoscaling-range",

@@ -379,6 +379,16 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("container-choice", {"container": "docker"}, ["container='docker'", "provided, byoc"]),
     (
+        "staging_instance_type-offered",
+        {"aws_region": "eu-central-1", "staging_instance_type": "ml.c6i.xlarge"},
+        ["staging_instance_type='ml.c6i.xlarge'", "aws_region='eu-central-1'", "ml.c5.xlarge"],
+    ),
+    (
+        "prod_instance_type-offered",
+        {"aws_region": "af-south-1", "prod_instance_type": "ml.m7i.large"},
+        ["prod_instance_type='ml.m7i.large'", "not offered", "ml.m5.large"],
+    ),
+    (
         "drift-check-schedule-expression",
         {"retrain_on_drift": "yes", "drift_check_schedule": "daily"},
         ["drift_check_schedule='daily'"],
@@ -433,8 +443,18 @@ def test_bad_value_is_rejected_with_a_named_message(rule_id, overrides, fragment
         assert fragment in matching[0].message
 
 
+def test_a_region_without_a_processing_type_is_refused(monkeypatch) -> None:
+    """No Region in today's price list lacks them all; the rule guards later refreshes."""
+    import mlopscutter.rules as rules
+
+    monkeypatch.setattr(rules, "processing_instance_type", lambda region: None)
+    errors = [e for e in _errors({}) if e.rule_id == "region-offers-processing"]
+    assert errors and "aws_region='us-east-1'" in errors[0].message
+    assert "ml.m5.large" in errors[0].message
+
+
 def test_every_rule_has_a_bad_value_test() -> None:
-    covered = {rule_id for rule_id, _, _ in BAD_CASES}
+    covered = {rule_id for rule_id, _, _ in BAD_CASES} | {"region-offers-processing"}
     missing = sorted(rule.id for rule in RULES if rule.id not in covered)
     assert not missing, f"rules without a test: {missing}"
 
@@ -581,3 +601,16 @@ def test_an_asynchronous_schedule_may_scale_to_zero() -> None:
         {**default_answers(), **ASYNC_TO_ZERO, "autoscaling_schedule": "cron(0 22 ? * * *) 0-2"}
     )
     assert options.autoscaling_schedule == "cron(0 22 ? * * *) 0-2"
+
+
+def test_the_offerings_table_is_cfn_lints() -> None:
+    """The stored table equals what the installed cfn-lint ships (`make instance-data`)."""
+    import json
+    from importlib import resources
+
+    from mlopscutter.instance_offerings import DATA_FILE, from_cfn_lint
+    from mlopscutter.regions import COMMERCIAL_REGIONS
+
+    stored = json.loads((resources.files("mlopscutter") / "data" / DATA_FILE).read_text())
+    assert stored == from_cfn_lint(COMMERCIAL_REGIONS)
+    assert len(stored["hosting"]) >= 30

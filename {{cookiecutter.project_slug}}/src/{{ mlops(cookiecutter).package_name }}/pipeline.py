@@ -43,7 +43,7 @@ from sagemaker.workflow.steps import ProcessingStep, TrainingStep
 from . import config
 
 SCRIPTS = Path(__file__).resolve().parent
-PROCESSING_INSTANCE_TYPE = "ml.m5.large"
+PROCESSING_INSTANCE_TYPE = "{{ p.processing_instance_type }}"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 {%- if p.vpc_subnets %}
 # Every job runs in the project's subnets and encrypts traffic between its instances.
