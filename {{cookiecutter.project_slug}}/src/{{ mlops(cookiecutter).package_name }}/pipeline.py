@@ -1,7 +1,7 @@
 {%- set p = mlops(cookiecutter) -%}
 """The SageMaker Pipelines definition: process -> train -> evaluate -> condition on the
 metric -> register a model package in this project's group (or fail the execution).
-{%- if cookiecutter.retrain_on_drift == "yes" %}
+{%- if p.retrains_on_drift %}
 
 The training split's drift baseline is registered with the model package; a second pipeline
 checks the production endpoint's captured requests against the served model's baseline.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import boto3
-{%- if cookiecutter.retrain_on_drift == "yes" %}
+{%- if p.retrains_on_drift %}
 from sagemaker.drift_check_baselines import DriftCheckBaselines
 {%- endif %}
 from sagemaker.inputs import TrainingInput
@@ -34,7 +34,7 @@ from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo
 from sagemaker.workflow.fail_step import FailStep
 from sagemaker.workflow.functions import Join, JsonGet
 from sagemaker.workflow.model_step import ModelStep
-from sagemaker.workflow.parameters import ParameterFloat, {% if cookiecutter.retrain_on_drift == "yes" %}ParameterInteger, {% endif %}ParameterString
+from sagemaker.workflow.parameters import ParameterFloat, {% if p.retrains_on_drift %}ParameterInteger, {% endif %}ParameterString
 from sagemaker.workflow.pipeline import Pipeline
 from sagemaker.workflow.pipeline_context import PipelineSession
 from sagemaker.workflow.properties import PropertyFile
@@ -104,7 +104,7 @@ def get_pipeline(
                      for name in ("train", "validation", "test")],
         ),
     )
-{%- if cookiecutter.retrain_on_drift == "yes" %}
+{%- if p.retrains_on_drift %}
     drift_baseline = ProcessingStep(
         name="DriftBaseline",
         step_args=processor("drift-baseline").run(
@@ -198,7 +198,7 @@ def get_pipeline(
             model_package_group_name=model_package_group,
             approval_status=approval_status,
             model_metrics=metrics,
-{%- if cookiecutter.retrain_on_drift == "yes" %}
+{%- if p.retrains_on_drift %}
             # The data the model was trained on, binned: what the drift check compares with.
             drift_check_baselines=DriftCheckBaselines(model_data_statistics=MetricsSource(
                 s3_uri=Join(on="/", values=[
@@ -228,10 +228,10 @@ def get_pipeline(
     return Pipeline(
         name=pipeline_name,
         parameters=parameters,
-        steps=[prepare, {% if cookiecutter.retrain_on_drift == "yes" %}drift_baseline, {% endif %}train, evaluate, gate],
+        steps=[prepare, {% if p.retrains_on_drift %}drift_baseline, {% endif %}train, evaluate, gate],
         sagemaker_session=session,
     )
-{%- if cookiecutter.retrain_on_drift == "yes" %}
+{%- if p.retrains_on_drift %}
 
 
 def get_drift_pipeline(

@@ -1,4 +1,5 @@
-{% if cookiecutter.retrain_on_drift == "yes" -%}
+{%- set p = mlops(cookiecutter) -%}
+{% if p.retrains_on_drift -%}
 """Upsert the SageMaker pipeline and the drift-check pipeline, and optionally start an execution
 of the first (``make train``)."""
 {%- else -%}
@@ -11,7 +12,7 @@ import argparse
 import json
 
 from . import config
-from .pipeline import {% if cookiecutter.retrain_on_drift == "yes" %}get_drift_pipeline, {% endif %}get_pipeline
+from .pipeline import {% if p.retrains_on_drift %}get_drift_pipeline, {% endif %}get_pipeline
 
 
 def main(argv: list[str] | None = None) -> dict[str, str]:
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> dict[str, str]:
     pipeline = get_pipeline(role_arn=role_arn, bucket=config.artifact_bucket(),
                             kms_key=config.kms_key_arn(), data_uri=config.training_data_uri())
     result = {"PipelineArn": pipeline.upsert(role_arn=role_arn)["PipelineArn"]}
-{%- if cookiecutter.retrain_on_drift == "yes" %}
+{%- if p.retrains_on_drift %}
     drift = get_drift_pipeline(role_arn=role_arn, bucket=config.artifact_bucket(),
                                kms_key=config.kms_key_arn())
     result["DriftPipelineArn"] = drift.upsert(role_arn=role_arn)["PipelineArn"]
