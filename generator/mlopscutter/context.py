@@ -154,6 +154,24 @@ class TrafficRouting:
 
 
 @dataclass(frozen=True)
+class TrackingPolicy:
+    """The model service's target-tracking scaling policy: what it tracks, and the stack
+    parameter holding its target (none: ``fixed_target`` is written into the template)."""
+
+    logical_id: str
+    name_suffix: str
+    parameter: str = ""
+    parameter_description: str = ""
+    fixed_target: str = ""
+    predefined_metric: str = ""
+    namespace: str = ""
+    metric_name: str = ""
+    per_variant: bool = False
+    scale_in_cooldown: int = 300
+    scale_out_cooldown: int = 60
+
+
+@dataclass(frozen=True)
 class FlowNode:
     """A node of the delivery-flow diagram; ``shape`` is a Mermaid shape's brackets."""
 
@@ -649,25 +667,78 @@ class ProjectContext:
             if self.provisioned_concurrency:
                 parameters["ProvisionedConcurrency"] = str(self.provisioned_concurrency)
             return parameters
-        parameters |= {
+        policy = self.tracking_policy
+        assert policy is not None and policy.parameter
+        return parameters | {
             "InstanceType": stage.instance_type,
             "InstanceCount": str(stage.instance_count),
             "MinCapacity": str(o.autoscaling_min_capacity),
             "MaxCapacity": str(o.autoscaling_max_capacity),
+            policy.parameter: str(self._tracking_target(stage)),
         }
+
+    @cached_property
+    def tracking_policy(self) -> TrackingPolicy | None:
+        """What autoscaling tracks (none for an on-demand serverless endpoint, which scales
+        itself)."""
+        if self.serverless:
+            if not self.provisioned_concurrency:
+                return None
+            return TrackingPolicy(
+                "ProvisionedConcurrencyScalingPolicy",
+                "provisioned-concurrency",
+                fixed_target=str(PROVISIONED_UTILIZATION_TARGET),
+                predefined_metric="SageMakerVariantProvisionedConcurrencyUtilization",
+            )
         if self.asynchronous:
-            return parameters | {"TargetBacklogPerInstance": str(o.async_backlog_target)}
+            return TrackingPolicy(
+                "BacklogScalingPolicy",
+                "backlog-per-instance",
+                "TargetBacklogPerInstance",
+                "Queued requests per instance that autoscaling aims for.",
+                namespace="AWS/SageMaker",
+                metric_name="ApproximateBacklogSizePerInstance",
+                scale_in_cooldown=600,
+                scale_out_cooldown=300,
+            )
+        return {
+            "cpu": TrackingPolicy(
+                "CpuScalingPolicy",
+                "cpu-utilization",
+                "TargetCpuUtilization",
+                "Target CPUUtilization, which adds up the vCPUs (the percent times the vCPUs).",
+                namespace="/aws/sagemaker/Endpoints",
+                metric_name="CPUUtilization",
+                per_variant=True,
+            ),
+            "latency": TrackingPolicy(
+                "LatencyScalingPolicy",
+                "model-latency",
+                "TargetModelLatencyMicroseconds",
+                "Target average model latency, below the rollback alarm's threshold.",
+                namespace="AWS/SageMaker",
+                metric_name="ModelLatency",
+                per_variant=True,
+            ),
+            "invocations": TrackingPolicy(
+                "InvocationsScalingPolicy",
+                "invocations-per-instance",
+                "TargetInvocationsPerInstance",
+                predefined_metric="SageMakerVariantInvocationsPerInstance",
+            ),
+        }[self.options.autoscaling_metric]
+
+    def _tracking_target(self, stage: Stage) -> int:
+        """One stage's value of the tracking policy's target parameter."""
+        o = self.options
+        if self.asynchronous:
+            return o.async_backlog_target
         if o.autoscaling_metric == "cpu":
             # SageMaker's CPUUtilization adds up every vCPU (400 % on four).
-            cores = vcpus(stage.instance_type) or 1
-            return parameters | {
-                "TargetCpuUtilization": str(o.autoscaling_target_cpu_percent * cores)
-            }
+            return o.autoscaling_target_cpu_percent * (vcpus(stage.instance_type) or 1)
         if o.autoscaling_metric == "latency":
-            return parameters | {
-                "TargetModelLatencyMicroseconds": str(o.autoscaling_target_latency_ms * 1000)
-            }
-        return parameters | {"TargetInvocationsPerInstance": str(o.autoscaling_target_invocations)}
+            return o.autoscaling_target_latency_ms * 1000
+        return o.autoscaling_target_invocations
 
     @property
     def scheduled_capacities(self) -> list[ScheduledCapacity]:
