@@ -43,9 +43,14 @@ def predict_fn(data: np.ndarray, model) -> np.ndarray:
     return model.predict_proba(data)[:, 1]
 
 
-def output_fn(prediction: np.ndarray, accept: str = JSON) -> tuple[str, str]:
+def check_accept(accept: str) -> None:
+    """Raise :class:`UnsupportedContentTypeError` unless the answer can be written as JSON."""
     if accept.split(";")[0].strip() not in (JSON, "*/*"):
         raise UnsupportedContentTypeError(f"unsupported accept type {accept!r}")
+
+
+def output_fn(prediction: np.ndarray, accept: str = JSON) -> tuple[str, str]:
+    check_accept(accept)
     body = {"predictions": [{"score": float(score), "label": int(score >= 0.5)}
                             for score in prediction]}
     return json.dumps(body), JSON

@@ -49,12 +49,8 @@ def handler_for(model: Any) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             content_type = self.headers.get("Content-Type") or inference.CSV
             accept = self.headers.get("Accept") or inference.JSON
-            if accept.split(";")[0].strip() not in (inference.JSON, "*/*"):
-                # Refused before any work: the answer could not be written.
-                self._reply(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                            {"error": f"unsupported accept type {accept!r}"})
-                return
             try:
+                inference.check_accept(accept)  # before any work: could the answer be written?
                 data = inference.input_fn(body, content_type)
                 answer, answer_type = inference.output_fn(inference.predict_fn(data, model),
                                                           accept)
