@@ -23,17 +23,23 @@ _KEY_POLICY = {
 }
 
 
-def platform_stand_in(export_prefix: str) -> dict[str, Any]:
-    """A stack exporting what the platform stack exports, built from moto resources."""
+def platform_stand_in(export_prefix: str, sagemaker_role_name: str = "sagemaker") -> dict[str, Any]:
+    """A stack exporting what the platform stack exports (what the retraining and model-service
+    stacks import), built from moto resources."""
     outputs = {
         "ProjectKeyArn": {"Fn::GetAtt": ["Key", "Arn"]},
         "DataBucket": {"Ref": "DataBucket"},
+        "ArtifactBucket": {"Ref": "ArtifactBucket"},
         "ModelApprovalPipelineName": f"{export_prefix}-deploy",
+        "SageMakerExecutionRoleArn": {
+            "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + sagemaker_role_name
+        },
     }
     return {
         "Resources": {
             "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": _KEY_POLICY}},
             "DataBucket": {"Type": "AWS::S3::Bucket"},
+            "ArtifactBucket": {"Type": "AWS::S3::Bucket"},
         },
         "Outputs": {
             name: {"Value": value, "Export": {"Name": f"{export_prefix}-{name}"}}

@@ -24,6 +24,7 @@ from moto import mock_aws
 
 from mlopscutter.options import default_answers, parse_options
 from mlopscutter.rules import scheduled_capacities, vcpus
+from tests.aws_stacks import platform_stand_in
 from tests.helpers import example_answers, render
 
 ACCOUNT = "123456789012"
@@ -48,30 +49,6 @@ SHAPES = {
         "serverless_provisioned_concurrency": 0,
     },
 }
-
-
-def _platform(export_prefix: str, region: str, role_name: str) -> dict[str, Any]:
-    exports = {
-        "ProjectKeyArn": f"arn:aws:kms:{region}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555",
-        "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{role_name}",
-        "ArtifactBucket": f"{export_prefix}-artifacts",
-    }
-    return {
-        "Resources": {
-            "Marker": {
-                "Type": "AWS::SSM::Parameter",
-                "Properties": {
-                    "Name": f"/{export_prefix}/platform",
-                    "Type": "String",
-                    "Value": "platform",
-                },
-            }
-        },
-        "Outputs": {
-            name: {"Value": value, "Export": {"Name": f"{export_prefix}-{name}"}}
-            for name, value in exports.items()
-        },
-    }
 
 
 def _resolve(value: Any, parameters: dict[str, str], attributes: dict[str, str]) -> Any:
@@ -142,7 +119,7 @@ def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         cloudformation = boto3.client("cloudformation", region_name=region)
         cloudformation.create_stack(
             StackName=f"{export_prefix}-platform",
-            TemplateBody=json.dumps(_platform(export_prefix, region, role_name)),
+            TemplateBody=json.dumps(platform_stand_in(export_prefix, role_name)),
         )
         stack_parameters = {**parameters, "ModelPackageArn": package}
         cloudformation.create_stack(
