@@ -73,3 +73,24 @@ def physical_ids(stack: str, region: str) -> dict[str, str]:
         StackName=stack
     )["StackResourceSummaries"]
     return {s["LogicalResourceId"]: s.get("PhysicalResourceId", "") for s in summaries}
+
+
+def approved_package(sagemaker: Any, group: str, region: str) -> str:
+    """An Approved package in a new model package group (moto's registry)."""
+    sagemaker.create_model_package_group(ModelPackageGroupName=group)
+    return str(
+        sagemaker.create_model_package(
+            ModelPackageGroupName=group,
+            ModelApprovalStatus="Approved",
+            InferenceSpecification={
+                "Containers": [
+                    {
+                        "Image": f"123456789012.dkr.ecr.{region}.amazonaws.com/m:1",
+                        "ModelDataUrl": "s3://bucket/model.tar.gz",
+                    }
+                ],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+        )["ModelPackageArn"]
+    )

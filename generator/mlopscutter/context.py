@@ -109,6 +109,18 @@ class Stage:
     stack_name: str
     needs_approval: bool
     github_role_name: str
+    # The stage's batch transform pipeline (inference=batch only).
+    batch_pipeline_name: str = ""
+
+
+@dataclass(frozen=True)
+class VolumeEncryption:
+    """Whether batch transform volumes take the project key: ``always``, or only when the
+    stage's instance type is ``condition`` (an empty condition and not always: never)."""
+
+    always: bool
+    condition: str = ""
+    comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -260,6 +272,18 @@ class ProjectContext:
             "drift-check-rule": fit(f"{slug}-drift-check", RULES["events-rule"].max_length),
             "drift-rule": fit(f"{slug}-drift", RULES["events-rule"].max_length),
             "drift-alarm": f"{slug}-input-drift",
+            "batch-launcher": fit(
+                f"{slug}-batch-launcher", RULES["stepfunctions-state-machine"].max_length
+            ),
+            "batch-schedule-rule": fit(f"{slug}-batch-schedule", RULES["events-rule"].max_length),
+            "batch-failed-rule": fit(f"{slug}-batch-failed", RULES["events-rule"].max_length),
+            "batch-launch-failures-alarm": f"{slug}-batch-launch-failures",
+            **{
+                f"batch-input-rule-{stage}": fit(
+                    f"{slug}-{stage}-batch-input", RULES["events-rule"].max_length
+                )
+                for stage in ("staging", "prod")
+            },
             "serving-repository": f"{slug}-serving",
             "alerts-topic": f"{slug}-alerts",
             "dead-letter-alarm": f"{slug}-events-dead-letters",
@@ -278,9 +302,15 @@ class ProjectContext:
             "ModelApprovalPipelineName",
         ]
         return {
-            "sagemaker-endpoint": [stage.endpoint_name for stage in self.stages],
+            "sagemaker-endpoint": []
+            if self.batch
+            else [stage.endpoint_name for stage in self.stages],
             "sagemaker-model-package-group": [self.model_package_group],
-            "sagemaker-pipeline": [self.sagemaker_pipeline_name, self.drift_pipeline_name],
+            "sagemaker-pipeline": [
+                self.sagemaker_pipeline_name,
+                self.drift_pipeline_name,
+                *[stage.batch_pipeline_name for stage in self.stages],
+            ],
             "iam-role": [
                 self.sagemaker_role_name,
                 self.cloudformation_role_name,
@@ -313,9 +343,12 @@ class ProjectContext:
                 n["training-failed-rule"],
                 n["drift-check-rule"],
                 n["drift-rule"],
+                n["batch-schedule-rule"],
+                n["batch-failed-rule"],
+                *[n[f"batch-input-rule-{stage.name}"] for stage in self.stages],
             ],
-            "stepfunctions-state-machine": [n["retrain-guard"]],
-            "log-group": [self.retrain_guard_log_group],
+            "stepfunctions-state-machine": [n["retrain-guard"], n["batch-launcher"]],
+            "log-group": [self.retrain_guard_log_group, self.batch_launcher_log_group],
             "events-connection": [n["events-connection"]],
             "events-api-destination": [n["api-destination"]],
             "sqs-queue": [n["dead-letter-queue"]],
@@ -326,9 +359,11 @@ class ProjectContext:
             "cloudwatch-alarm": [
                 n["dead-letter-alarm"],
                 n["drift-alarm"],
+                n["batch-launch-failures-alarm"],
                 *[
                     f"{stage.endpoint_name}-{suffix}"
                     for stage in self.stages
+                    if not self.batch
                     for suffix in (
                         "5xx-errors",
                         "model-latency",
@@ -346,8 +381,13 @@ class ProjectContext:
     def training_volume_encryption(self) -> bool:
         """Whether training and processing volumes take the project key (not on instance
         store, which SageMaker encrypts itself)."""
-        family = self.options.training_instance_type.split(".")[1]
-        return family not in INSTANCE_STORE_FAMILIES
+        return _has_ebs_volumes(self.options.training_instance_type)
+
+    @staticmethod
+    def volume_encryption(stage: Stage) -> bool:
+        """Whether a stage's batch transform volumes take the project key (not on instance
+        store, which SageMaker encrypts itself)."""
+        return _has_ebs_volumes(stage.instance_type)
 
     @property
     def log_retention_days(self) -> int:
@@ -513,6 +553,7 @@ class ProjectContext:
                 github_role_name=fit(
                     f"{self.name_base}-github-staging", RULES["iam-role"].max_length
                 ),
+                batch_pipeline_name=f"{self.name_base}-staging-batch",
             ),
             Stage(
                 "prod",
@@ -526,6 +567,7 @@ class ProjectContext:
                 github_role_name=fit(
                     f"{self.name_base}-github-production", RULES["iam-role"].max_length
                 ),
+                batch_pipeline_name=f"{self.name_base}-prod-batch",
             ),
         )
 
@@ -535,8 +577,15 @@ class ProjectContext:
 
     @property
     def endpoints(self) -> dict[str, str]:
-        """Stage name -> endpoint name."""
+        """Stage name -> endpoint name (none with batch transform)."""
+        if self.batch:
+            return {}
         return {stage.name: stage.endpoint_name for stage in self.stages}
+
+    @property
+    def batch_pipelines(self) -> dict[str, str]:
+        """Stage name -> batch transform pipeline name."""
+        return {stage.name: stage.batch_pipeline_name for stage in self.stages}
 
     @property
     def stack_names(self) -> dict[str, str]:
@@ -546,10 +595,18 @@ class ProjectContext:
     @property
     def inference_instance_types(self) -> list[str]:
         """Distinct instance types the stages serve on (for the model package); none for a
-        serverless endpoint."""
-        if self.serverless:
+        serverless endpoint or batch transform."""
+        if self.serverless or self.batch:
             return []
         return sorted({stage.instance_type for stage in self.stages})
+
+    @property
+    def transform_instance_types(self) -> list[str]:
+        """Instance types batch transform runs on (for the model package): the stages' with
+        batch inference, else the processing type (for ad-hoc transforms)."""
+        if self.batch:
+            return sorted({stage.instance_type for stage in self.stages})
+        return [self.processing_instance_type]
 
     @property
     def provisioned_utilization_target(self) -> float:
@@ -583,6 +640,109 @@ class ProjectContext:
     @property
     def asynchronous(self) -> bool:
         return self.options.inference == "async"
+
+    @property
+    def batch(self) -> bool:
+        """Batch transform: each stage scores S3 data through a pipeline; no endpoint."""
+        return self.options.inference == "batch"
+
+    @property
+    def has_data_bucket(self) -> bool:
+        """The platform keeps a data bucket: for new training data or for batch input and
+        output."""
+        return self.retrains_on_new_data or self.batch
+
+    @property
+    def data_bucket_purpose(self) -> list[str]:
+        """What the data bucket holds, one comment line each."""
+        lines = []
+        if self.retrains_on_new_data:
+            lines.append("Training data; new objects under the data prefix start retraining.")
+        if self.batch:
+            lines.append(
+                "Batch scoring: each stage's input under batch/<stage>/input/, its results "
+                "under batch/<stage>/output/."
+            )
+        return lines
+
+    @staticmethod
+    def batch_prefix(stage: Stage | str, kind: str) -> str:
+        """A stage's batch location in the data bucket: ``input`` (what scheduled runs score;
+        each new object there is scored on its own), ``output`` (then the execution id) or
+        ``smoke`` (the deployment's smoke test, which no rule watches). ``stage`` may be a
+        CloudFormation substitution such as ``${Stage}``."""
+        assert kind in ("input", "output", "smoke")
+        name = stage if isinstance(stage, str) else stage.name
+        return f"batch/{name}/{kind}/"
+
+    @property
+    def batch_prefixes(self) -> dict[str, dict[str, str]]:
+        """Stage name -> kind -> prefix (see :meth:`batch_prefix`)."""
+        return {
+            stage.name: {
+                kind: self.batch_prefix(stage, kind) for kind in ("input", "output", "smoke")
+            }
+            for stage in self.stages
+        }
+
+    @property
+    def batch_volume_encryption_by_stage(self) -> dict[str, bool]:
+        return {stage.name: self.volume_encryption(stage) for stage in self.stages}
+
+    @property
+    def batch_volume_encryption(self) -> VolumeEncryption:
+        """Whether the stages' transform volumes take the project key: always, never (both
+        stages on instance store), or only for the stage whose type has EBS volumes."""
+        encrypted = {stage.instance_type for stage in self.stages if self.volume_encryption(stage)}
+        if len(encrypted) == len({stage.instance_type for stage in self.stages}):
+            return VolumeEncryption(always=True)
+        if not encrypted:
+            return VolumeEncryption(
+                always=False,
+                comment="The transform instances have instance-store volumes, which SageMaker "
+                "encrypts itself.",
+            )
+        (ebs_type,) = encrypted
+        return VolumeEncryption(
+            always=False,
+            condition=ebs_type,
+            comment=f"Only {ebs_type} has EBS volumes to encrypt with the project key; "
+            "SageMaker encrypts instance store itself.",
+        )
+
+    @property
+    def batch_scheduled_stage(self) -> Stage | None:
+        """The stage the batch schedule scores: production (staging has no steady input)."""
+        return self.stages[-1] if self.batch and self.options.batch_schedule else None
+
+    @property
+    def batch_scores_new_data(self) -> bool:
+        return self.batch and self.options.batch_on_new_data == "yes"
+
+    @property
+    def batch_trigger_phrase(self) -> str:
+        """What starts batch scoring, in words, for descriptions."""
+        triggers = []
+        if self.batch_scheduled_stage:
+            triggers.append("A schedule (production's whole input)")
+        if self.batch_scores_new_data:
+            triggers.append("new objects in a stage's batch input prefix")
+        phrase = " and ".join(triggers)
+        return phrase[:1].upper() + phrase[1:]
+
+    @property
+    def alert_alarms(self) -> list[str]:
+        """Logical ids of the retraining stack's alarms that notify the alerts topic."""
+        alarms = ["DeadLetterAlarm"]
+        if self.retrains_on_drift:
+            alarms.append("DriftAlarm")
+        if self.batch:
+            alarms.append("BatchLaunchFailuresAlarm")
+        return alarms
+
+    @property
+    def batch_launcher_log_group(self) -> str:
+        return f"/aws/vendedlogs/states/{self.names['batch-launcher']}"
 
     @property
     def scales_to_zero(self) -> bool:
@@ -619,11 +779,18 @@ class ProjectContext:
             return "SageMaker serverless endpoints"
         if self.asynchronous:
             return "SageMaker asynchronous endpoints (requests and results in S3, outcomes on SNS)"
+        if self.batch:
+            return "SageMaker batch transform, one scoring pipeline per stage (no endpoint)"
         return "SageMaker real-time endpoints"
 
     def capacity_summary(self, stage: Stage) -> str:
         """One stage's capacity, for the README."""
         o = self.options
+        if self.batch:
+            return (
+                f"{stage.instance_count} \N{MULTIPLICATION SIGN} `{stage.instance_type}` per "
+                "transform job"
+            )
         fleet = (
             f"{stage.instance_count} \N{MULTIPLICATION SIGN} `{stage.instance_type}`, "
             f"autoscaling {o.autoscaling_min_capacity}\N{EN DASH}{o.autoscaling_max_capacity}"
@@ -658,6 +825,13 @@ class ProjectContext:
         """The model-service stack's parameters for one stage (CloudFormation parameter
         files take strings)."""
         o = self.options
+        if self.batch:
+            return {
+                "Stage": stage.name,
+                "BatchPipelineName": stage.batch_pipeline_name,
+                "InstanceType": stage.instance_type,
+                "InstanceCount": str(stage.instance_count),
+            }
         parameters = {"Stage": stage.name, "EndpointName": stage.endpoint_name}
         if self.serverless:
             parameters |= {
@@ -680,7 +854,9 @@ class ProjectContext:
     @cached_property
     def tracking_policy(self) -> TrackingPolicy | None:
         """What autoscaling tracks (none for an on-demand serverless endpoint, which scales
-        itself)."""
+        itself, or for batch transform)."""
+        if self.batch:
+            return None
         if self.serverless:
             if not self.provisioned_concurrency:
                 return None
@@ -742,8 +918,9 @@ class ProjectContext:
 
     @property
     def scheduled_capacities(self) -> list[ScheduledCapacity]:
-        """Scheduled capacity changes of the instance fleet (none on serverless endpoints)."""
-        if self.serverless:
+        """Scheduled capacity changes of the instance fleet (none on serverless endpoints or
+        batch transform)."""
+        if self.serverless or self.batch:
             return []
         return scheduled_capacities(self.options.autoscaling_schedule)
 
@@ -850,6 +1027,8 @@ class ProjectContext:
     @property
     def strategy_summary(self) -> str:
         o = self.options
+        if self.batch:
+            return "the next transform run uses the new model"
         wait = f"{o.wait_minutes} min"
         if o.deployment_strategy == "canary":
             return f"canary: {o.canary_percent}% of capacity first, bake {wait}, then the rest"
@@ -968,7 +1147,13 @@ class ProjectContext:
         ]
         nodes += [
             FlowNode("build", "build: lint, unit tests, cfn-lint"),
-            *[FlowNode(stage.name, f"deploy {stage.endpoint_name}") for stage in self.stages],
+            *[
+                FlowNode(
+                    stage.name,
+                    f"deploy {stage.batch_pipeline_name if self.batch else stage.endpoint_name}",
+                )
+                for stage in self.stages
+            ],
             FlowNode("smoke", "smoke test"),
             FlowNode("approval", "manual approval", ("{", "}")),
             FlowNode("train", "SageMaker training pipeline", ("[[", "]]")),
@@ -1012,6 +1197,10 @@ class ProjectContext:
     @staticmethod
     def _node_id(rule: BranchRule) -> str:
         return "push_" + "".join(c if c.isalnum() else "_" for c in rule.pattern)
+
+
+def _has_ebs_volumes(instance_type: str) -> bool:
+    return instance_type.split(".")[1] not in INSTANCE_STORE_FAMILIES
 
 
 def build_context(options: Options) -> ProjectContext:

@@ -44,6 +44,10 @@ def _drift(o: Options) -> bool:
     return o.retrain_on_drift == "yes"
 
 
+def _batch(o: Options) -> bool:
+    return o.inference == "batch"
+
+
 LAYOUT: tuple[PathRule, ...] = (
     PathRule("buildspecs", _codepipeline, "CodeBuild buildspecs serve the CodePipeline provider"),
     PathRule("infra/cicd.yaml", _codepipeline, "the CodePipeline CI/CD stack"),
@@ -69,6 +73,7 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule("tests/unit/test_serve.py", _byoc, "the serving app's tests"),
     PathRule("src/{package}/drift.py", _drift, "the drift check retraining on drift runs"),
     PathRule("tests/unit/test_drift.py", _drift, "the drift check's tests"),
+    PathRule("tests/integration/test_batch.py", _batch, "batch scoring's tests"),
 )
 
 

@@ -59,12 +59,27 @@ class OptionSpec:
 
 
 def _when_strategy(strategy: str) -> Callable[[Mapping[str, Any]], bool]:
-    return lambda values: values.get("deployment_strategy") == strategy
+    return lambda values: on_endpoint(values) and values.get("deployment_strategy") == strategy
 
 
 def on_instances(values: Mapping[str, Any]) -> bool:
-    """Whether the model is served on instances the project sizes (not serverless)."""
+    """Whether the model runs on instances the project sizes (not serverless)."""
     return values.get("inference") != "serverless"
+
+
+def on_endpoint(values: Mapping[str, Any]) -> bool:
+    """Whether the model is served by an endpoint, which deployments shift traffic on (not
+    batch transform)."""
+    return values.get("inference") != "batch"
+
+
+def autoscaled(values: Mapping[str, Any]) -> bool:
+    """Whether the model is served by an endpoint on an autoscaled instance fleet."""
+    return values.get("inference") in ("realtime", "async")
+
+
+def batch(values: Mapping[str, Any]) -> bool:
+    return values.get("inference") == "batch"
 
 
 def serverless(values: Mapping[str, Any]) -> bool:
@@ -76,6 +91,8 @@ def asynchronous(values: Mapping[str, Any]) -> bool:
 
 
 ON_INSTANCES = "inference is not serverless"
+ON_ENDPOINT = "inference is not batch"
+AUTOSCALED = "inference is realtime or async"
 
 
 def _realtime_on(values: Mapping[str, Any], metric: str) -> bool:
@@ -161,7 +178,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "realtime",
         "How the model is served",
         choices=("realtime", "serverless", "async", "batch"),
-        supported=("realtime", "serverless", "async"),
+        supported=("realtime", "serverless", "async", "batch"),
     ),
     OptionSpec(
         "container",
@@ -178,6 +195,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "How traffic moves to a new model version (SageMaker blue/green)",
         choices=("canary", "linear", "all-at-once"),
         supported=("canary", "linear", "all-at-once"),
+        applies=on_endpoint,
+        applies_text=ON_ENDPOINT,
     ),
     OptionSpec(
         "canary_percent",
@@ -187,7 +206,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=1,
         maximum=50,
         applies=_when_strategy("canary"),
-        applies_text="deployment_strategy is canary",
+        applies_text="deployment_strategy is canary and inference is not batch",
     ),
     OptionSpec(
         "linear_step_percent",
@@ -197,7 +216,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=10,
         maximum=50,
         applies=_when_strategy("linear"),
-        applies_text="deployment_strategy is linear",
+        applies_text="deployment_strategy is linear and inference is not batch",
     ),
     OptionSpec(
         "wait_minutes",
@@ -206,6 +225,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Baking period after each traffic shift, watched by the rollback alarms",
         minimum=0,
         maximum=60,
+        applies=on_endpoint,
+        applies_text=ON_ENDPOINT,
     ),
     OptionSpec(
         "training_instance_type",
@@ -225,7 +246,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "staging_instance_count",
         "int",
         2,
-        "Staging endpoint instances",
+        "Staging endpoint (or batch transform) instances",
         minimum=1,
         maximum=100,
         applies=on_instances,
@@ -242,7 +263,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "prod_instance_count",
         "int",
         2,
-        "Production endpoint instances",
+        "Production endpoint (or batch transform) instances",
         minimum=1,
         maximum=100,
         applies=on_instances,
@@ -255,8 +276,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Autoscaling minimum instances (every stage); 0 scales an asynchronous endpoint to zero",
         minimum=0,
         maximum=100,
-        applies=on_instances,
-        applies_text=ON_INSTANCES,
+        applies=autoscaled,
+        applies_text=AUTOSCALED,
     ),
     OptionSpec(
         "autoscaling_max_capacity",
@@ -265,8 +286,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Autoscaling maximum instances (every stage)",
         minimum=1,
         maximum=100,
-        applies=on_instances,
-        applies_text=ON_INSTANCES,
+        applies=autoscaled,
+        applies_text=AUTOSCALED,
     ),
     OptionSpec(
         "autoscaling_target_invocations",
@@ -285,6 +306,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "What real-time autoscaling tracks: invocations per instance, CPU or model latency",
         choices=("invocations", "cpu", "latency"),
         supported=("invocations", "cpu", "latency"),
+        applies=lambda values: values.get("inference") == "realtime",
+        applies_text="inference is realtime",
     ),
     OptionSpec(
         "autoscaling_target_cpu_percent",
@@ -312,8 +335,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "",
         "Scheduled capacity changes, ';'-separated '<cron(...) or rate(...)> <min>-<max>', e.g. "
         "'cron(0 8 ? * MON-FRI *) 4-8; cron(0 20 ? * MON-FRI *) 2-4'; empty for none",
-        applies=on_instances,
-        applies_text=ON_INSTANCES,
+        applies=autoscaled,
+        applies_text=AUTOSCALED,
         samples=("", "cron(0 8 ? * MON-FRI *) 4-8; cron(0 20 ? * MON-FRI *) 1-4"),
     ),
     OptionSpec(
@@ -321,7 +344,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "UTC",
         "IANA time zone of the scheduled capacity changes, e.g. Europe/Berlin",
-        applies=lambda values: on_instances(values) and bool(values.get("autoscaling_schedule")),
+        applies=lambda values: autoscaled(values) and bool(values.get("autoscaling_schedule")),
         applies_text="autoscaling_schedule is set",
         samples=("UTC", "America/New_York"),
     ),
@@ -374,6 +397,26 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         maximum=200,
         applies=serverless,
         applies_text="inference is serverless",
+    ),
+    OptionSpec(
+        "batch_schedule",
+        "text",
+        "cron(0 2 * * ? *)",
+        "EventBridge cron(...) or rate(...) expression on which production scores everything "
+        "under its batch input prefix; empty for none",
+        applies=batch,
+        applies_text="inference is batch",
+        samples=("cron(0 2 * * ? *)", "", "rate(12 hours)"),
+    ),
+    OptionSpec(
+        "batch_on_new_data",
+        "choice",
+        "yes",
+        "Score each object that lands under a stage's batch input prefix (yes or no)",
+        choices=("yes", "no"),
+        supported=("yes", "no"),
+        applies=batch,
+        applies_text="inference is batch",
     ),
     OptionSpec(
         "vpc_subnet_ids",
@@ -519,6 +562,8 @@ class Options:
     serverless_memory_mb: int
     serverless_max_concurrency: int
     serverless_provisioned_concurrency: int
+    batch_schedule: str
+    batch_on_new_data: str
     vpc_subnet_ids: str
     vpc_security_group_ids: str
     training_spot: str

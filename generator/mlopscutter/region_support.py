@@ -59,11 +59,16 @@ REQUIRED_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
         "AWS::Events::Connection",
         "AWS::Events::ApiDestination",
     ),
-    ("inference", "realtime"): (
-        "AWS::SageMaker::Endpoint",
-        "AWS::SageMaker::EndpointConfig",
-        "AWS::SageMaker::Model",
-    ),
+    **{
+        ("inference", kind): (
+            "AWS::SageMaker::Endpoint",
+            "AWS::SageMaker::EndpointConfig",
+            "AWS::SageMaker::Model",
+        )
+        for kind in ("realtime", "serverless", "async")
+    },
+    # Batch transform: the model and the stage's scoring pipeline, no endpoint.
+    ("inference", "batch"): ("AWS::SageMaker::Model", "AWS::SageMaker::Pipeline"),
     ("*", "*"): ("AWS::SageMaker::ModelPackageGroup",),
 }
 

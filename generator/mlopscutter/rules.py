@@ -18,7 +18,15 @@ from mlopscutter.instance_offerings import (
     offered_types,
     processing_instance_type,
 )
-from mlopscutter.options import OPTION_SPECS, OptionSpec, on_instances, serverless
+from mlopscutter.options import (
+    OPTION_SPECS,
+    OptionSpec,
+    autoscaled,
+    batch,
+    on_endpoint,
+    on_instances,
+    serverless,
+)
 from mlopscutter.region_support import REQUIRED_TYPES, offers
 from mlopscutter.regions import COMMERCIAL_REGIONS, OTHER_PARTITION_REGIONS
 from mlopscutter.schedule import ScheduleExpressionError, validate_schedule_expression
@@ -287,12 +295,28 @@ def _schedule_check(
 
 
 def _check_drift_capture(values: Mapping[str, Any]) -> str | None:
-    if values["inference"] != "serverless":
+    inference = values["inference"]
+    if inference not in ("serverless", "batch"):
+        return None
+    reason = (
+        "serverless endpoints do not support data capture"
+        if inference == "serverless"
+        else "batch transform has no endpoint whose requests are captured"
+    )
+    return (
+        f"retrain_on_drift='yes' with inference={inference!r}: the drift check reads the "
+        f"requests the production endpoint captures, and {reason}; allowed: "
+        "inference='realtime' or 'async' for drift retraining, or retrain_on_drift='no'"
+    )
+
+
+def _check_batch_trigger(values: Mapping[str, Any]) -> str | None:
+    if values["batch_schedule"].strip() or values["batch_on_new_data"] == "yes":
         return None
     return (
-        "retrain_on_drift='yes' with inference='serverless': the drift check reads the "
-        "requests the endpoint captures, and serverless endpoints do not support data capture; "
-        "allowed: inference='realtime' for drift retraining, or retrain_on_drift='no'"
+        "inference='batch' with batch_schedule='' and batch_on_new_data='no': nothing would "
+        "ever start a batch transform; allowed: a batch_schedule expression, "
+        "batch_on_new_data='yes', or both"
     )
 
 
@@ -324,7 +348,7 @@ def _stage_count_rule(stage: str) -> Rule:
         (name, "autoscaling_min_capacity", "autoscaling_max_capacity"),
         f"{stage} instance count within the autoscaling range",
         check,
-        on_instances,
+        autoscaled,
     )
 
 
@@ -696,6 +720,20 @@ def _all_rules() -> tuple[Rule, ...]:
             _is("retrain_on_drift", "yes"),
         ),
         Rule(
+            "batch-schedule-expression",
+            ("batch_schedule",),
+            "EventBridge schedule syntax",
+            _schedule_check("batch_schedule", may_be_empty=True),
+            batch,
+        ),
+        Rule(
+            "batch-needs-trigger",
+            ("batch_schedule", "batch_on_new_data"),
+            "something starts the batch transform",
+            _check_batch_trigger,
+            batch,
+        ),
+        Rule(
             "drift-needs-data-capture",
             ("retrain_on_drift", "inference"),
             "drift checks need an endpoint that captures data",
@@ -735,7 +773,7 @@ def _all_rules() -> tuple[Rule, ...]:
             ("autoscaling_min_capacity", "autoscaling_max_capacity"),
             "autoscaling min <= max",
             _check_autoscaling_range,
-            on_instances,
+            autoscaled,
         ),
         _stage_count_rule("staging"),
         _stage_count_rule("prod"),
@@ -744,21 +782,21 @@ def _all_rules() -> tuple[Rule, ...]:
             ("canary_percent", "autoscaling_min_capacity"),
             "a canary of at least one instance",
             _check_canary_fleet,
-            lambda values: values["deployment_strategy"] == "canary" and on_instances(values),
+            lambda values: values["deployment_strategy"] == "canary" and autoscaled(values),
         ),
         Rule(
             "linear-fleet",
             ("linear_step_percent", "autoscaling_min_capacity"),
             "linear steps of at least one instance",
             _check_linear_fleet,
-            lambda values: values["deployment_strategy"] == "linear" and on_instances(values),
+            lambda values: values["deployment_strategy"] == "linear" and autoscaled(values),
         ),
         Rule(
             "scale-to-zero-needs-async",
             ("autoscaling_min_capacity", "inference"),
             "only asynchronous endpoints scale to zero",
             _check_scale_to_zero,
-            on_instances,
+            autoscaled,
         ),
         Rule(
             "vpc-subnet-ids-form",
@@ -789,14 +827,14 @@ def _all_rules() -> tuple[Rule, ...]:
             ("autoscaling_schedule", "inference"),
             "scheduled capacity entries",
             _check_autoscaling_schedule,
-            on_instances,
+            autoscaled,
         ),
         Rule(
             "autoscaling-timezone",
             ("autoscaling_timezone",),
             "an IANA time zone",
             _check_timezone,
-            lambda values: on_instances(values) and bool(values["autoscaling_schedule"].strip()),
+            lambda values: autoscaled(values) and bool(values["autoscaling_schedule"].strip()),
         ),
         Rule(
             "cpu-target-needs-instance-size",
@@ -840,6 +878,7 @@ def _all_rules() -> tuple[Rule, ...]:
             ("deployment_strategy", "wait_minutes", "linear_step_percent"),
             "the deployment fits SageMaker's maximum execution timeout",
             _check_guardrail_timeout,
+            on_endpoint,
         ),
     ]
     return tuple(rules)

@@ -36,7 +36,10 @@ def test_new_with_answers_file_and_overrides(tmp_path: Path) -> None:
     [
         (["canary_percent=70"], ["canary_percent=70", "1 to 50", "[canary_percent-range]"]),
         (["retrain_schedule=rate(1 hours)"], ["retrain_schedule", "rate(1 hour)"]),
-        (["inference=batch"], ["inference", "not supported yet"]),
+        (
+            ["inference=batch", "batch_schedule=", "batch_on_new_data=no"],
+            ["batch_schedule=''", "[batch-needs-trigger]"],
+        ),
         (["aws_region=mars-1"], ["aws_region='mars-1'"]),
         (["nonsense"], ["'nonsense'", "key=value"]),
         (["colour=blue"], ["colour", "unknown option"]),

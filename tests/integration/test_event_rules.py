@@ -411,3 +411,162 @@ def test_the_guard_skips_while_the_latest_run_executes(retraining: dict[str, Any
         {"Name": "TriggeredBy", "Value.$": "$.trigger"}
     ]
     assert start["End"] is True
+
+
+# --- Batch scoring triggers and failure alerts (the batch example) ---------------------------
+
+BATCH_REGION = "eu-west-1"  # the example's Region
+BATCH_PREFIX = "claims-scoring"
+
+
+@pytest.fixture(scope="module")
+def batch_rules(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The batch rules as CloudFormation (moto's) created them: patterns and targets with the
+    imports resolved, the data bucket the platform stand-in exported, and the template."""
+    project = render(example_answers("batch"), tmp_path_factory.mktemp("batch"))
+    template, matches = decode(str(project / "infra" / "retraining.yaml"))
+    assert not matches and template is not None
+    with mock_aws():
+        create_retraining_stack(project, BATCH_PREFIX, BATCH_REGION)
+        events = boto3.client("events", region_name=BATCH_REGION)
+        exports = boto3.client("cloudformation", region_name=BATCH_REGION).list_exports()
+        rules = {
+            rule: (
+                events.describe_rule(Name=f"{BATCH_PREFIX}-{rule}"),
+                events.list_targets_by_rule(Rule=f"{BATCH_PREFIX}-{rule}")["Targets"],
+            )
+            for rule in (
+                "staging-batch-input",
+                "prod-batch-input",
+                "batch-schedule",
+                "batch-failed",
+            )
+        }
+        return {
+            "bucket": next(
+                e["Value"] for e in exports["Exports"] if e["Name"] == f"{BATCH_PREFIX}-DataBucket"
+            ),
+            "rules": rules,
+            "template": dict(template["Resources"]),
+        }
+
+
+@pytest.mark.parametrize(
+    ("rule_stage", "ours", "key", "size", "detail_type", "delivered"),
+    [
+        ("prod", True, "batch/prod/input/claims-2026-11-24.csv", 5120, "Object Created", True),
+        ("prod", True, "batch/prod/input/east/claims.csv", 5120, "Object Created", True),
+        ("staging", True, "batch/staging/input/sample.csv", 5120, "Object Created", True),
+        ("prod", True, "batch/staging/input/sample.csv", 5120, "Object Created", False),
+        ("staging", True, "batch/prod/input/claims.csv", 5120, "Object Created", False),
+        ("prod", True, "batch/prod/output/abc/claims.csv.out", 5120, "Object Created", False),
+        ("staging", True, "batch/staging/smoke/0123.csv", 5120, "Object Created", False),
+        ("prod", True, "batch/prod/input/", 0, "Object Created", False),
+        ("prod", True, "batch/prod/input/claims.csv", 5120, "Object Deleted", False),
+        ("prod", False, "batch/prod/input/claims.csv", 5120, "Object Created", False),
+    ],
+)
+def test_a_new_object_in_a_stages_input_prefix_starts_that_stages_scoring_run(
+    batch_rules: dict[str, Any],
+    rule_stage: str,
+    ours: bool,
+    key: str,
+    size: int,
+    detail_type: str,
+    delivered: bool,
+) -> None:
+    """The pattern and the input transformer as moto applies them: the launcher gets the
+    stage's pipeline and the new object as its input."""
+    rule, (target,) = batch_rules["rules"][f"{rule_stage}-batch-input"]
+    bucket = batch_rules["bucket"] if ours else "another-bucket"
+    event = _object_created(bucket, key, detail_type)
+    detail = json.loads(event["Detail"])
+    detail["object"]["size"] = size
+    event["Detail"] = json.dumps(detail)
+    with mock_aws():
+        messages = _deliver(
+            rule["EventPattern"], {"InputTransformer": target["InputTransformer"]}, event
+        )
+    assert bool(messages) == delivered
+    if delivered:
+        launched = json.loads(messages[0]["Body"])
+        assert launched.pop("event_id")  # the event's id: retries start no second run
+        assert launched == {
+            "trigger": "new-data",
+            "pipeline": f"{BATCH_PREFIX}-{rule_stage}-batch",
+            "input_uri": f"s3://{bucket}/{key}",
+        }
+        assert target["Arn"].endswith(f":stateMachine:{BATCH_PREFIX}-batch-launcher")
+
+
+def test_the_schedule_scores_productions_whole_input_prefix(batch_rules: dict[str, Any]) -> None:
+    rule, (target,) = batch_rules["rules"]["batch-schedule"]
+    assert rule["ScheduleExpression"] == "cron(30 1 * * ? *)"
+    transformer = target["InputTransformer"]
+    assert transformer["InputPathsMap"] == {"id": "$.id"}
+    launched = json.loads(transformer["InputTemplate"].replace("<id>", "f1e2d3c4"))
+    assert launched == {
+        "trigger": "schedule",
+        "event_id": "f1e2d3c4",
+        "pipeline": f"{BATCH_PREFIX}-prod-batch",
+        "input_uri": f"s3://{batch_rules['bucket']}/batch/prod/input/",
+    }
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "status", "delivered"),
+    [
+        (f"{BATCH_PREFIX}-prod-batch", "Failed", True),
+        (f"{BATCH_PREFIX}-staging-batch", "Failed", True),
+        (f"{BATCH_PREFIX}-prod-batch", "Succeeded", False),
+        (f"{BATCH_PREFIX}-prod-batch", "Stopped", False),
+        (f"{BATCH_PREFIX}-training", "Failed", False),
+        ("another-project-prod-batch", "Failed", False),
+    ],
+)
+def test_only_a_failed_scoring_run_alerts(
+    batch_rules: dict[str, Any], pipeline: str, status: str, delivered: bool
+) -> None:
+    rule, (target,) = batch_rules["rules"]["batch-failed"]
+    event = _pipeline_status(pipeline, status)
+    event["Detail"] = event["Detail"].replace(RETRAINING_REGION, BATCH_REGION)
+    with mock_aws():
+        messages = _deliver(
+            rule["EventPattern"], {"InputTransformer": target["InputTransformer"]}, event
+        )
+    assert bool(messages) == delivered
+    if delivered:
+        assert json.loads(messages[0]["Body"]) == (
+            f"The batch transform execution arn:aws:sagemaker:{BATCH_REGION}:{ACCOUNT}:pipeline/"
+            f"{pipeline}/execution/4wzd1m8ymkk3 failed."
+        )
+
+
+def test_the_launcher_starts_the_named_pipeline_on_the_named_input(
+    batch_rules: dict[str, Any],
+) -> None:
+    """The launcher's logic, read from its definition: one idempotent start of the pipeline
+    the event names, on its input, waiting out SageMaker's limit on concurrent runs."""
+    machine = batch_rules["template"]["BatchLauncher"]["Properties"]
+    states = machine["Definition"]["States"]
+    start = states[machine["Definition"]["StartAt"]]
+    assert start["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:states:::aws-sdk:sagemaker:startPipelineExecution"
+    }
+    parameters = start["Parameters"]
+    assert parameters["PipelineName.$"] == "$.pipeline"
+    assert parameters["ClientRequestToken.$"] == "$.event_id"
+    assert parameters["PipelineParameters"] == [
+        {"Name": "InputUri", "Value.$": "$.input_uri"},
+        {"Name": "TriggeredBy", "Value.$": "$.trigger"},
+    ]
+    (retry,) = start["Retry"]
+    assert retry["ErrorEquals"] == ["SageMaker.ResourceLimitExceededException"]
+    assert start["End"] is True
+    role = batch_rules["template"]["BatchLauncherRole"]["Properties"]
+    (statement, *_) = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sagemaker:StartPipelineExecution"
+    assert [r["Fn::Sub"].rsplit("/", 1)[1] for r in statement["Resource"]] == [
+        f"{BATCH_PREFIX}-staging-batch",
+        f"{BATCH_PREFIX}-prod-batch",
+    ]

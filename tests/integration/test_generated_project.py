@@ -26,7 +26,15 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "example",
-    ["all-at-once-scheduled", "github-actions-gitflow", "acme-ml", "serverless", "async", "byoc"],
+    [
+        "all-at-once-scheduled",
+        "github-actions-gitflow",
+        "acme-ml",
+        "serverless",
+        "async",
+        "byoc",
+        "batch",
+    ],
 )
 def test_generated_project_passes_its_own_make_test_and_lint(
     tmp_path: Path, example: str, shared_venv: Path

@@ -24,7 +24,7 @@ from moto import mock_aws
 
 from mlopscutter.options import default_answers, parse_options
 from mlopscutter.rules import scheduled_capacities, vcpus
-from tests.aws_stacks import platform_stand_in
+from tests.aws_stacks import approved_package, platform_stand_in
 from tests.helpers import example_answers, render
 
 ACCOUNT = "123456789012"
@@ -101,21 +101,7 @@ def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     with mock_aws():
         sagemaker = boto3.client("sagemaker", region_name=region)
         group = re.search(r'^MODEL_PACKAGE_GROUP = "([^"]+)"', config, re.MULTILINE)[1]
-        sagemaker.create_model_package_group(ModelPackageGroupName=group)
-        package = sagemaker.create_model_package(
-            ModelPackageGroupName=group,
-            ModelApprovalStatus="Approved",
-            InferenceSpecification={
-                "Containers": [
-                    {
-                        "Image": f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/m:1",
-                        "ModelDataUrl": "s3://bucket/model.tar.gz",
-                    }
-                ],
-                "SupportedContentTypes": ["text/csv"],
-                "SupportedResponseMIMETypes": ["application/json"],
-            },
-        )["ModelPackageArn"]
+        package = approved_package(sagemaker, group, region)
         cloudformation = boto3.client("cloudformation", region_name=region)
         cloudformation.create_stack(
             StackName=f"{export_prefix}-platform",
@@ -383,3 +369,4 @@ def test_every_shape_is_tried() -> None:
         "serverless",
         "async",
     }
+    # Batch has no endpoint to shape: its stack is tried in test_batch_stack.

@@ -26,6 +26,7 @@ def test_codepipeline_github_flow() -> None:
         "tests/unit/test_serve.py",
         "src/customer_churn/drift.py",
         "tests/unit/test_drift.py",
+        "tests/integration/test_batch.py",
     ]
 
 
@@ -42,6 +43,7 @@ def test_github_actions_gitflow() -> None:
         "tests/unit/test_serve.py",
         "src/customer_churn/drift.py",
         "tests/unit/test_drift.py",
+        "tests/integration/test_batch.py",
     ]
 
 
@@ -85,3 +87,8 @@ def test_prune_removes_files_and_folders(tmp_path) -> None:
 
 def test_every_rule_has_a_reason() -> None:
     assert all(rule.reason for rule in LAYOUT)
+
+
+def test_the_batch_tests_exist_only_with_batch_inference() -> None:
+    assert "tests/integration/test_batch.py" not in pruned_paths(_options(inference="batch"))
+    assert "tests/integration/test_batch.py" in pruned_paths(_options(inference="async"))

@@ -84,7 +84,26 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("code-owners-form", {"code_owners": "@acme/ml team"}, ["code_owners='@acme/ml team'"]),
     ("branch_model-choice", {"branch_model": "trunk"}, ["branch_model", "'trunk'", "gitflow"]),
     ("inference-choice", {"inference": "edge"}, ["inference", "'edge'", "realtime"]),
-    ("inference-supported", {"inference": "batch"}, ["'batch'", "not supported yet"]),
+    (
+        "batch_on_new_data-choice",
+        {"inference": "batch", "batch_on_new_data": "sometimes"},
+        ["batch_on_new_data", "'sometimes'", "yes, no"],
+    ),
+    (
+        "batch-schedule-expression",
+        {"inference": "batch", "batch_schedule": "every night"},
+        ["batch_schedule='every night'"],
+    ),
+    (
+        "batch-needs-trigger",
+        {"inference": "batch", "batch_schedule": "", "batch_on_new_data": "no"},
+        ["inference='batch'", "batch_schedule=''", "batch_on_new_data='no'", "nothing would"],
+    ),
+    (
+        "drift-needs-data-capture",
+        {"inference": "batch", "retrain_on_drift": "yes"},
+        ["retrain_on_drift='yes'", "inference='batch'", "no endpoint", "'async'"],
+    ),
     (
         "deployment_strategy-choice",
         {"deployment_strategy": "rolling"},

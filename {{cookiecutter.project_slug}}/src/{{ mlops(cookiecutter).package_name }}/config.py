@@ -27,6 +27,8 @@ TRAINING_MAX_WAIT_SECONDS = {{ p.training_max_wait_seconds }}
 ENCRYPT_TRAINING_VOLUMES = {{ "True" if p.training_volume_encryption else "False" }}
 # The instance types the endpoints serve on, recorded in the model package{{ " (none: the endpoints are serverless)" if p.serverless }}.
 INFERENCE_INSTANCE_TYPES: list[str] = {{ p.inference_instance_types | tojson }}
+# The instance types batch transform runs on, recorded in the model package too.
+TRANSFORM_INSTANCE_TYPES: list[str] = {{ p.transform_instance_types | tojson }}
 ENDPOINTS = {{ p.endpoints | tojson }}
 STACKS = {{ p.stack_names | tojson }}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
@@ -39,6 +41,15 @@ VARIANT_NAME = "{{ p.variant_name }}"
 # SageMaker, ECR, CloudWatch and CloudWatch Logs), with traffic between instances encrypted.
 VPC_SUBNETS = {{ p.vpc_subnets | tojson }}
 VPC_SECURITY_GROUPS = {{ p.vpc_security_groups | tojson }}
+{%- endif %}
+{%- if p.batch %}
+# Each stage's batch transform pipeline.
+BATCH_PIPELINES = {{ p.batch_pipelines | tojson }}
+# Each stage's batch locations in the data bucket: input (scheduled runs score all of it, and
+# each new object is scored on its own), output (then the execution id) and the smoke test's.
+BATCH_PREFIXES = {{ p.batch_prefixes | tojson }}
+# Whether each stage's transform volumes take the project key (instance store refuses one).
+BATCH_VOLUME_ENCRYPTION = { {%- for stage, encrypted in p.batch_volume_encryption_by_stage.items() %}"{{ stage }}": {{ encrypted }}{{ ", " if not loop.last }}{% endfor %}}
 {%- endif %}
 {%- if p.asynchronous %}
 # Asynchronous endpoints read requests and write results under this prefix of the artifact
@@ -92,8 +103,19 @@ def training_data_uri() -> str | None:
     bucket, under NEW_DATA_PREFIX); None: the dataset bundled with scikit-learn."""
     if not NEW_DATA_PREFIX:
         return None
-    bucket = os.environ.get("DATA_BUCKET") or platform_output("DataBucketName")
-    return f"s3://{bucket}/{NEW_DATA_PREFIX}"
+    return f"s3://{data_bucket()}/{NEW_DATA_PREFIX}"
+
+
+def data_bucket() -> str:
+    """The platform's data bucket (DATA_BUCKET, else the platform stack's output)."""
+    return os.environ.get("DATA_BUCKET") or platform_output("DataBucketName")
+{%- if p.batch %}
+
+
+def batch_uri(stage: str, kind: str) -> str:
+    """A stage's batch location: ``input``, ``output`` or ``smoke``."""
+    return f"s3://{data_bucket()}/{BATCH_PREFIXES[stage][kind]}"
+{%- endif %}
 
 
 def sagemaker_role_arn() -> str:

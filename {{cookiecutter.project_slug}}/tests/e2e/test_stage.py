@@ -23,6 +23,25 @@ PARAMETERS = Path(__file__).resolve().parents[2] / "build" / "config" / f"{STAGE
 @pytest.fixture(scope="module")
 def expected() -> dict:
     return json.loads(PARAMETERS.read_text())["Parameters"]
+{%- if p.batch %}
+
+
+def test_batch_pipeline_scores_with_the_deployed_package(expected) -> None:
+    sagemaker = boto3.client("sagemaker", region_name=config.region())
+    smoke.verify_batch_pipeline(sagemaker, expected["BatchPipelineName"],
+                                expected["ModelPackageArn"])
+
+
+def test_batch_pipeline_scores_rows(expected) -> None:
+    features, _ = preprocess.load_dataset(None)
+    predictions = smoke.score_batch(
+        boto3.client("sagemaker", region_name=config.region()),
+        boto3.client("s3", region_name=config.region()),
+        expected["BatchPipelineName"], features[:5].tolist(),
+        config.batch_uri(STAGE, "smoke"), config.batch_uri(STAGE, "output"))
+    assert len(predictions) == 5
+    assert all(0.0 <= p["score"] <= 1.0 for p in predictions)
+{%- else %}
 
 
 def test_endpoint_serves_the_deployed_package(expected) -> None:
@@ -43,3 +62,4 @@ def test_endpoint_answers_requests(expected) -> None:
 {%- endif %}
     assert len(predictions) == 5
     assert all(0.0 <= p["score"] <= 1.0 for p in predictions)
+{%- endif %}

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from {{ p.package_name }} import config, deploy, smoke
+from {{ p.package_name }} import config, deploy{% if not p.batch %}, smoke{% endif %}
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +58,17 @@ def test_writes_stage_parameter_files(sagemaker, tmp_path) -> None:
     arn = _package(sagemaker, "Approved")
     written = deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
                            "--out-dir", str(tmp_path)])
-    assert sorted(p.name for p in written) == sorted(f"{s}.json" for s in config.ENDPOINTS)
+    assert sorted(p.name for p in written) == sorted(f"{s}.json" for s in config.STACKS)
     for path in written:
         document = json.loads(path.read_text())
         assert document["Parameters"]["ModelPackageArn"] == arn
+{%- if p.batch %}
+        assert document["Parameters"]["BatchPipelineName"] == config.BATCH_PIPELINES[path.stem]
+{%- else %}
         assert document["Parameters"]["EndpointName"] == config.ENDPOINTS[path.stem]
+{%- endif %}
+
+{%- if not p.batch %}
 
 
 def _serve(client, package_arn: str, endpoint_name: str) -> None:
@@ -91,6 +97,8 @@ def test_smoke_check_rejects_another_model(sagemaker) -> None:
     _serve(sagemaker, old, config.ENDPOINTS["staging"])
     with pytest.raises(smoke.SmokeTestError, match="expected"):
         smoke.verify_endpoint(sagemaker, config.ENDPOINTS["staging"], new)
+
+{%- endif %}
 
 
 def test_deploy_refuses_credentials_of_another_account(monkeypatch) -> None:

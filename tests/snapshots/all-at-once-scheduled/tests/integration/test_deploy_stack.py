@@ -33,6 +33,7 @@ PLATFORM = {
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
             "ArtifactBucket": "demand-forecast-artifacts-test",
+            "DataBucket": "demand-forecast-data-test",
         }.items()
     },
 }

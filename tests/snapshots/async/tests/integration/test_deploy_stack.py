@@ -33,6 +33,7 @@ PLATFORM = {
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
             "ArtifactBucket": "document-classifier-artifacts-test",
+            "DataBucket": "document-classifier-data-test",
         }.items()
     },
 }

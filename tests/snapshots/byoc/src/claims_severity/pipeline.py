@@ -141,7 +141,7 @@ def get_pipeline(
             content_types=["text/csv", "application/json"],
             response_types=["application/json"],
             inference_instances=config.INFERENCE_INSTANCE_TYPES or None,
-            transform_instances=[PROCESSING_INSTANCE_TYPE],
+            transform_instances=config.TRANSFORM_INSTANCE_TYPES,
             model_package_group_name=model_package_group,
             approval_status=approval_status,
             model_metrics=metrics,

@@ -9,7 +9,18 @@ from . import config
 
 
 class SmokeTestError(AssertionError):
-    """Raised when the endpoint is not serving the expected model."""
+    """Raised when the stage is not serving the expected model."""
+
+
+def _check_model_serves(sagemaker: Any, model_name: str, expected_package_arn: str,
+                        where: str) -> None:
+    model = sagemaker.describe_model(ModelName=model_name)
+    containers = model.get("Containers") or [model.get("PrimaryContainer", {})]
+    served = {c.get("ModelPackageName") for c in containers}
+    if expected_package_arn not in served:
+        raise SmokeTestError(
+            f"{where} serves {sorted(p for p in served if p)}, expected {expected_package_arn}"
+        )
 
 
 def verify_endpoint(sagemaker: Any, endpoint_name: str, expected_package_arn: str) -> dict:
@@ -26,14 +37,7 @@ def verify_endpoint(sagemaker: Any, endpoint_name: str, expected_package_arn: st
     if config.VARIANT_NAME not in variants:
         raise SmokeTestError(f"{config_name} has no variant {config.VARIANT_NAME!r}")
     model_name = variants[config.VARIANT_NAME]["ModelName"]
-    model = sagemaker.describe_model(ModelName=model_name)
-    containers = model.get("Containers") or [model.get("PrimaryContainer", {})]
-    served = {c.get("ModelPackageName") for c in containers}
-    if expected_package_arn not in served:
-        raise SmokeTestError(
-            f"{endpoint_name} serves {sorted(p for p in served if p)}, expected "
-            f"{expected_package_arn}"
-        )
+    _check_model_serves(sagemaker, model_name, expected_package_arn, endpoint_name)
     return {"EndpointConfigName": config_name, "ModelName": model_name}
 
 

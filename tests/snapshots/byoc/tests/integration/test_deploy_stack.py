@@ -33,6 +33,7 @@ PLATFORM = {
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
             "ArtifactBucket": "claims-severity-artifacts-test",
+            "DataBucket": "claims-severity-data-test",
         }.items()
     },
 }

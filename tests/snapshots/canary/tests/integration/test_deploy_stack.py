@@ -33,6 +33,7 @@ PLATFORM = {
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
             "ArtifactBucket": "customer-churn-artifacts-test",
+            "DataBucket": "customer-churn-data-test",
         }.items()
     },
 }

@@ -33,6 +33,7 @@ PLATFORM = {
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
             "ArtifactBucket": "parts-demand-artifacts-test",
+            "DataBucket": "parts-demand-data-test",
         }.items()
     },
 }

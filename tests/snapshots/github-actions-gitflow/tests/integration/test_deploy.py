@@ -57,7 +57,7 @@ def test_writes_stage_parameter_files(sagemaker, tmp_path) -> None:
     arn = _package(sagemaker, "Approved")
     written = deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
                            "--out-dir", str(tmp_path)])
-    assert sorted(p.name for p in written) == sorted(f"{s}.json" for s in config.ENDPOINTS)
+    assert sorted(p.name for p in written) == sorted(f"{s}.json" for s in config.STACKS)
     for path in written:
         document = json.loads(path.read_text())
         assert document["Parameters"]["ModelPackageArn"] == arn

@@ -33,6 +33,7 @@ PLATFORM = {
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
             "ArtifactBucket": "credit-limit-artifacts-test",
+            "DataBucket": "credit-limit-data-test",
         }.items()
     },
 }

@@ -33,6 +33,7 @@ PLATFORM = {
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
             "ArtifactBucket": "churn-scoring-artifacts-test",
+            "DataBucket": "churn-scoring-data-test",
         }.items()
     },
 }

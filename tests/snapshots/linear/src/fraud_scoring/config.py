@@ -26,6 +26,8 @@ TRAINING_MAX_WAIT_SECONDS = None
 ENCRYPT_TRAINING_VOLUMES = True
 # The instance types the endpoints serve on, recorded in the model package.
 INFERENCE_INSTANCE_TYPES: list[str] = ["ml.c5.2xlarge", "ml.c5.xlarge"]
+# The instance types batch transform runs on, recorded in the model package too.
+TRANSFORM_INSTANCE_TYPES: list[str] = ["ml.m5.large"]
 ENDPOINTS = {"prod": "fraud-scoring-prod", "staging": "fraud-scoring-staging"}
 STACKS = {"prod": "fraud-scoring-model-prod", "staging": "fraud-scoring-model-staging"}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
@@ -69,8 +71,12 @@ def training_data_uri() -> str | None:
     bucket, under NEW_DATA_PREFIX); None: the dataset bundled with scikit-learn."""
     if not NEW_DATA_PREFIX:
         return None
-    bucket = os.environ.get("DATA_BUCKET") or platform_output("DataBucketName")
-    return f"s3://{bucket}/{NEW_DATA_PREFIX}"
+    return f"s3://{data_bucket()}/{NEW_DATA_PREFIX}"
+
+
+def data_bucket() -> str:
+    """The platform's data bucket (DATA_BUCKET, else the platform stack's output)."""
+    return os.environ.get("DATA_BUCKET") or platform_output("DataBucketName")
 
 
 def sagemaker_role_arn() -> str:

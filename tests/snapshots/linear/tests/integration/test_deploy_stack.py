@@ -33,6 +33,7 @@ PLATFORM = {
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
             "ArtifactBucket": "fraud-scoring-artifacts-test",
+            "DataBucket": "fraud-scoring-data-test",
         }.items()
     },
 }

@@ -33,6 +33,7 @@ PLATFORM = {
             "SageMakerExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/"
                                          f"{config.SAGEMAKER_ROLE_NAME}",
             "ArtifactBucket": "claims-fraud-score-artifacts-test",
+            "DataBucket": "claims-fraud-score-data-test",
         }.items()
     },
 }

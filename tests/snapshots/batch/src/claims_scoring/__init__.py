@@ -1,0 +1,1 @@
+"""claims-scoring: training, evaluation, inference and delivery code."""

@@ -1,0 +1,106 @@
+"""Names and settings chosen when the project was generated; environment variables override
+the deployment-specific ones (CodeBuild sets them from the CI/CD stack)."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+PROJECT_SLUG = "claims-scoring"
+GITHUB_REPOSITORY = "acme/claims-scoring"
+PLATFORM_STACK = "claims-scoring-platform"
+# The platform stack's exports are named <EXPORT_PREFIX>-<output>.
+EXPORT_PREFIX = "claims-scoring"
+REGION = "eu-west-1"
+MODEL_PACKAGE_GROUP = "claims-scoring"
+PIPELINE_NAME = "claims-scoring-training"
+SAGEMAKER_ROLE_NAME = "claims-scoring-sagemaker-execution"
+SKLEARN_FRAMEWORK_VERSION = "1.2-1"
+TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
+# Managed spot training resumes from checkpoints after an interruption; the wait (capacity
+# included) covers the runtime.
+TRAINING_SPOT = False
+TRAINING_MAX_RUNTIME_SECONDS = 7200
+TRAINING_MAX_WAIT_SECONDS = None
+# ml.m5.xlarge uses EBS volumes, encrypted with the project key.
+ENCRYPT_TRAINING_VOLUMES = True
+# The instance types the endpoints serve on, recorded in the model package.
+INFERENCE_INSTANCE_TYPES: list[str] = []
+# The instance types batch transform runs on, recorded in the model package too.
+TRANSFORM_INSTANCE_TYPES: list[str] = ["ml.m5.xlarge", "ml.m5d.large"]
+ENDPOINTS = {}
+STACKS = {"prod": "claims-scoring-model-prod", "staging": "claims-scoring-model-staging"}
+# New training data lands under this prefix of the data bucket; empty: the bundled dataset.
+NEW_DATA_PREFIX = ""
+# The AWS account each stage deploys to, from the org profile (none: any account).
+ACCOUNTS = {}
+VARIANT_NAME = "AllTraffic"
+# Each stage's batch transform pipeline.
+BATCH_PIPELINES = {"prod": "claims-scoring-prod-batch", "staging": "claims-scoring-staging-batch"}
+# Each stage's batch locations in the data bucket: input (scheduled runs score all of it, and
+# each new object is scored on its own), output (then the execution id) and the smoke test's.
+BATCH_PREFIXES = {"prod": {"input": "batch/prod/input/", "output": "batch/prod/output/", "smoke": "batch/prod/smoke/"}, "staging": {"input": "batch/staging/input/", "output": "batch/staging/output/", "smoke": "batch/staging/smoke/"}}
+# Whether each stage's transform volumes take the project key (instance store refuses one).
+BATCH_VOLUME_ENCRYPTION = {"staging": False, "prod": True}
+# The metric the pipeline's condition step gates registration on.
+MIN_ROC_AUC = 0.95
+
+
+def region() -> str:
+    return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or REGION
+
+
+def platform_output(key: str) -> str:
+    """An output of the platform stack (read once per process)."""
+    outputs = _platform_outputs()
+    if key not in outputs:
+        raise RuntimeError(f"the stack {PLATFORM_STACK} has no output {key}; deploy it first")
+    return outputs[key]
+
+
+@functools.cache
+def _platform_outputs() -> dict[str, str]:
+    import boto3
+
+    stack = boto3.client("cloudformation", region_name=region()).describe_stacks(
+        StackName=PLATFORM_STACK
+    )["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def artifact_bucket() -> str:
+    """The platform's artifact bucket (ARTIFACT_BUCKET, else the platform stack's output)."""
+    return os.environ.get("ARTIFACT_BUCKET") or platform_output("ArtifactBucketName")
+
+
+def training_data_uri() -> str | None:
+    """Where the pipeline reads its training data (DATA_BUCKET, else the platform stack's data
+    bucket, under NEW_DATA_PREFIX); None: the dataset bundled with scikit-learn."""
+    if not NEW_DATA_PREFIX:
+        return None
+    return f"s3://{data_bucket()}/{NEW_DATA_PREFIX}"
+
+
+def data_bucket() -> str:
+    """The platform's data bucket (DATA_BUCKET, else the platform stack's output)."""
+    return os.environ.get("DATA_BUCKET") or platform_output("DataBucketName")
+
+
+def batch_uri(stage: str, kind: str) -> str:
+    """A stage's batch location: ``input``, ``output`` or ``smoke``."""
+    return f"s3://{data_bucket()}/{BATCH_PREFIXES[stage][kind]}"
+
+
+def sagemaker_role_arn() -> str:
+    """The SageMaker execution role (SAGEMAKER_ROLE_ARN, else the platform stack's output)."""
+    return os.environ.get("SAGEMAKER_ROLE_ARN") or platform_output("SageMakerExecutionRoleArn")
+
+
+def kms_key_arn() -> str:
+    """The project's KMS key (KMS_KEY_ARN, else the platform stack's output)."""
+    return os.environ.get("KMS_KEY_ARN") or platform_output("ProjectKeyArn")
+
+
+def cloudformation_role_arn() -> str:
+    """The role CloudFormation deploys the model service with."""
+    return platform_output("CloudFormationDeployRoleArn")

@@ -1,0 +1,77 @@
+"""The deploy helper against moto's model registry, and the smoke check against moto's
+endpoints."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from claims_scoring import config, deploy
+
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def sagemaker():
+    with mock_aws():
+        client = boto3.client("sagemaker")
+        client.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
+        client.create_model_package_group(ModelPackageGroupName="another-project")
+        yield client
+
+
+def _package(client, status: str, group: str = config.MODEL_PACKAGE_GROUP) -> str:
+    arn = client.create_model_package(
+        ModelPackageGroupName=group, ModelApprovalStatus=status,
+        InferenceSpecification={
+            "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://bucket/model.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["application/json"],
+        },
+    )["ModelPackageArn"]
+    time.sleep(0.01)  # distinct creation times
+    return str(arn)
+
+
+def test_resolves_newest_approved_package(sagemaker) -> None:
+    _package(sagemaker, "Approved")
+    newest = _package(sagemaker, "Approved")
+    _package(sagemaker, "PendingManualApproval")
+    _package(sagemaker, "Rejected")
+    _package(sagemaker, "Approved", group="another-project")
+    assert deploy.latest_approved_model_package(sagemaker) == newest
+
+
+def test_no_approved_package_is_an_error(sagemaker) -> None:
+    _package(sagemaker, "PendingManualApproval")
+    with pytest.raises(deploy.NoApprovedModelError, match=config.MODEL_PACKAGE_GROUP):
+        deploy.latest_approved_model_package(sagemaker)
+
+
+def test_writes_stage_parameter_files(sagemaker, tmp_path) -> None:
+    arn = _package(sagemaker, "Approved")
+    written = deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
+                           "--out-dir", str(tmp_path)])
+    assert sorted(p.name for p in written) == sorted(f"{s}.json" for s in config.STACKS)
+    for path in written:
+        document = json.loads(path.read_text())
+        assert document["Parameters"]["ModelPackageArn"] == arn
+        assert document["Parameters"]["BatchPipelineName"] == config.BATCH_PIPELINES[path.stem]
+
+
+def test_deploy_refuses_credentials_of_another_account(monkeypatch) -> None:
+    """The org profile assigns each stage an account; moto's credentials are 123456789012."""
+    with mock_aws():
+        sts = boto3.client("sts")
+        monkeypatch.setattr(config, "ACCOUNTS", {"staging": "111122223333"})
+        with pytest.raises(SystemExit, match="deploys to account 111122223333 .* 123456789012"):
+            deploy.check_account(sts, "staging")
+        monkeypatch.setattr(config, "ACCOUNTS", {"staging": "123456789012"})
+        deploy.check_account(sts, "staging")
+        monkeypatch.setattr(config, "ACCOUNTS", {})
+        deploy.check_account(sts, "staging")
