@@ -25,6 +25,12 @@ UNSCOPED_ACTIONS = {
     "application-autoscaling:PutScalingPolicy": "as RegisterScalableTarget",
     "application-autoscaling:DeleteScalingPolicy": "as RegisterScalableTarget",
     "application-autoscaling:TagResource": "as RegisterScalableTarget",
+    "application-autoscaling:UntagResource": "as RegisterScalableTarget",
+    "application-autoscaling:ListTagsForResource": "as RegisterScalableTarget",
+    "application-autoscaling:PutScheduledAction": "as RegisterScalableTarget",
+    "application-autoscaling:DeleteScheduledAction": "as RegisterScalableTarget",
+    "application-autoscaling:DescribeScheduledActions": "no resource type",
+    "cloudwatch:GetMetricData": "no resource type",
     # What Step Functions needs to deliver logs and traces; its guide grants them on "*".
     "logs:CreateLogDelivery": "log deliveries name no resource type",
     "logs:GetLogDelivery": "as CreateLogDelivery",
