@@ -111,6 +111,9 @@ class Stage:
     github_role_name: str
     # The stage's batch transform pipeline (inference=batch only).
     batch_pipeline_name: str = ""
+    # The role the tooling account's pipeline assumes to deploy into the stage's own account
+    # (only when the org profile puts the stage in another account).
+    deployer_role_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,8 @@ class ProjectContext:
                 for stage in ("staging", "prod")
             },
             "serving-repository": f"{slug}-serving",
+            "pipeline-role": fit(f"{slug}-pipeline", RULES["iam-role"].max_length),
+            "smoke-test-role": fit(f"{slug}-smoke-test", RULES["iam-role"].max_length),
             "alerts-topic": f"{slug}-alerts",
             "dead-letter-alarm": f"{slug}-events-dead-letters",
         }
@@ -316,6 +321,9 @@ class ProjectContext:
                 self.cloudformation_role_name,
                 self.github_train_role_name,
                 *[stage.github_role_name for stage in self.stages],
+                *[stage.deployer_role_name for stage in self.stages],
+                n["pipeline-role"],
+                n["smoke-test-role"],
             ],
             "cloudformation-stack": [
                 self.platform_stack_name,
@@ -422,6 +430,13 @@ class ProjectContext:
         return profile.permission_boundary if profile else ""
 
     @property
+    def permission_boundary_in_this_account(self) -> str:
+        """The boundary policy's ARN with its account replaced by the deploying account's, for
+        !Sub (stage accounts keep a policy of the same name)."""
+        resource = self.permission_boundary.split(":", 5)[5]  # policy/<path and name>
+        return f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:{resource}"
+
+    @property
     def org_kms_key_arn(self) -> str:
         """The org profile's KMS key, used instead of a project key; empty: none."""
         profile = self.options.profile
@@ -443,6 +458,59 @@ class ProjectContext:
     def stage_accounts(self) -> dict[str, str]:
         """Stage name -> the account the org profile assigns it."""
         return {s.name: self.accounts[s.name] for s in self.stages if s.name in self.accounts}
+
+    @property
+    def tooling_account(self) -> str:
+        """The org profile's tooling account (empty: none named)."""
+        return self.accounts.get("tooling", "")
+
+    @property
+    def cross_account_stages(self) -> tuple[Stage, ...]:
+        """Stages the org profile puts in another account than the tooling account: each has
+        a stage-account stack (infra/stage-account.yaml) that the pipeline deploys through."""
+        names = self.options.profile.cross_account_stages if self.options.profile else ()
+        return tuple(stage for stage in self.stages if stage.name in names)
+
+    @property
+    def stage_deployer_roles(self) -> dict[str, str]:
+        """Stage name -> its deployer role's ARN, for stages in accounts of their own."""
+        return {
+            stage.name: f"arn:aws:iam::{self.accounts[stage.name]}:role/{stage.deployer_role_name}"
+            for stage in self.cross_account_stages
+        }
+
+    @property
+    def cross_account_ids(self) -> list[str]:
+        """The distinct accounts of the cross-account stages."""
+        return sorted({self.accounts[stage.name] for stage in self.cross_account_stages})
+
+    @property
+    def stage_artifact_reader_arns(self) -> list[str]:
+        """Roles in stage accounts that read the tooling bucket and key: each deployer (the
+        pipeline's artifacts) and SageMaker execution role (the model artifacts)."""
+        arns = [
+            self.stage_role_arn(stage, name)
+            for stage in self.cross_account_stages
+            for name in (stage.deployer_role_name, self.sagemaker_role_name)
+        ]
+        return list(dict.fromkeys(arns))
+
+    @property
+    def stage_model_reader_arns(self) -> list[str]:
+        """Roles in stage accounts that read the approved packages: the CloudFormation role
+        that creates the model from one, and the SageMaker execution role."""
+        arns = [
+            self.stage_role_arn(stage, name)
+            for stage in self.cross_account_stages
+            for name in (self.cloudformation_role_name, self.sagemaker_role_name)
+        ]
+        return list(dict.fromkeys(arns))
+
+    def stage_role_arn(self, stage: Stage, role_name: str) -> str:
+        return f"arn:${{AWS::Partition}}:iam::{self.accounts[stage.name]}:role/{role_name}"
+
+    def tooling_role_arn(self, role_name: str) -> str:
+        return f"arn:${{AWS::Partition}}:iam::{self.tooling_account}:role/{role_name}"
 
     def account_expression(self, account_of: str) -> str:
         """The account id of ``tooling`` or a stage for a GitHub Actions role ARN: the org
@@ -554,6 +622,9 @@ class ProjectContext:
                     f"{self.name_base}-github-staging", RULES["iam-role"].max_length
                 ),
                 batch_pipeline_name=f"{self.name_base}-staging-batch",
+                deployer_role_name=fit(
+                    f"{self.name_base}-staging-deployer", RULES["iam-role"].max_length
+                ),
             ),
             Stage(
                 "prod",
@@ -568,6 +639,9 @@ class ProjectContext:
                     f"{self.name_base}-github-production", RULES["iam-role"].max_length
                 ),
                 batch_pipeline_name=f"{self.name_base}-prod-batch",
+                deployer_role_name=fit(
+                    f"{self.name_base}-prod-deployer", RULES["iam-role"].max_length
+                ),
             ),
         )
 

@@ -44,6 +44,10 @@ def _drift(o: Options) -> bool:
     return o.retrain_on_drift == "yes"
 
 
+def _cross_account(o: Options) -> bool:
+    return o.profile is not None and bool(o.profile.cross_account_stages)
+
+
 def _batch(o: Options) -> bool:
     return o.inference == "batch"
 
@@ -74,6 +78,11 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule("src/{package}/drift.py", _drift, "the drift check retraining on drift runs"),
     PathRule("tests/unit/test_drift.py", _drift, "the drift check's tests"),
     PathRule("tests/integration/test_batch.py", _batch, "batch scoring's tests"),
+    PathRule(
+        "infra/stage-account.yaml",
+        _cross_account,
+        "what a stage in another account than tooling needs there",
+    ),
 )
 
 

@@ -646,6 +646,7 @@ def parse_options(raw: Mapping[str, Any]) -> Options:
         errors.extend(check_rules(values))
     if profile is not None:
         errors.extend(profile.answer_errors(values))
+        errors.extend(profile.cross_account_errors(values))
         if profile.kms_key_arn and kms_key_region(profile.kms_key_arn) != values["aws_region"]:
             errors.append(
                 OptionError(

@@ -12,7 +12,7 @@ Keys (all optional but ``name`` and ``version``)::
     naming_prefix: acme           # starts every AWS resource name
     permission_boundary: arn:aws:iam::111122223333:policy/ml-boundary  # on every IAM role
     kms_key_arn: arn:aws:kms:eu-west-1:111122223333:key/<id>  # used instead of a project key
-    accounts: {tooling: "111122223333", staging: "...", prod: "..."}
+    accounts: {tooling: "111122223333", staging: "...", prod: "..."}  # one or several
 
 Precedence of answers: ``locked`` > explicit answers > ``defaults`` > the option defaults.
 The whole profile is recorded in the project's ``.cruft.json`` (as ``_profile``), so ``lint``,
@@ -86,6 +86,16 @@ class OrgProfile:
     def label(self) -> str:
         return f"{self.name}@{self.version}"
 
+    @property
+    def cross_account_stages(self) -> tuple[str, ...]:
+        """Stages the profile puts in another account than the tooling account."""
+        tooling = self.accounts.get("tooling")
+        return tuple(
+            stage
+            for stage in ("staging", "prod")
+            if stage in self.accounts and self.accounts[stage] != tooling
+        )
+
     def as_document(self) -> dict[str, Any]:
         """The profile as recorded in a project's metadata (plain JSON values)."""
         return {
@@ -143,6 +153,35 @@ class OrgProfile:
                     )
                 )
         return errors
+
+    def cross_account_errors(self, values: Mapping[str, Any]) -> list[OptionError]:
+        """Answers this version cannot deploy into other accounts than the tooling account."""
+        if not self.cross_account_stages:
+            return []
+        stages = ", ".join(self.cross_account_stages)
+        unsupported = {
+            "ci_provider": ("codepipeline",),
+            "inference": ("realtime", "serverless"),
+            "container": ("provided",),
+            "retrain_on_drift": ("no",),
+        }
+        reasons = {
+            "ci_provider": "GitHub Actions would need OIDC roles in every account",
+            "inference": "asynchronous results and batch data would cross accounts",
+            "container": "the serving image's repository would need cross-account pulls",
+            "retrain_on_drift": "the drift check would read another account's captured data",
+        }
+        return [
+            OptionError(
+                "profile-cross-account",
+                (name,),
+                f"{name}={values[name]!r} with the org profile {self.label} putting {stages} in "
+                f"another account than tooling: {reasons[name]}, which this version does not "
+                f"generate; allowed: {', '.join(repr(v) for v in allowed)}",
+            )
+            for name, allowed in unsupported.items()
+            if name in values and values[name] not in allowed
+        ]
 
     def _lock_error(self, name: str, value: Any) -> OptionError | None:
         locked = self.locked[name]
@@ -300,13 +339,22 @@ def parse_profile(document: Any, source: str) -> OrgProfile:
                 f"accounts.{stage}",
                 f"={account!r}; allowed: a 12-digit AWS account id as a quoted string",
             )
-    if len(set(accounts.values())) > 1:
-        raise fail(
-            "accounts",
-            f"={accounts!r} names more than one account; deploying stages into other accounts "
-            "than the tooling account needs cross-account roles and key grants, which this "
-            "version does not generate; allowed: one account for every stage",
-        )
+    stage_accounts = {accounts[stage] for stage in ("staging", "prod") if stage in accounts}
+    if stage_accounts - {accounts.get("tooling")}:
+        if "tooling" not in accounts:
+            raise fail(
+                "accounts",
+                f"={accounts!r} puts stages in other accounts but names no tooling account, "
+                "which their deployment roles trust; allowed: accounts.tooling as well",
+            )
+        if kms_key:
+            raise fail(
+                "accounts",
+                f"={accounts!r} with kms_key_arn: stages in other accounts need grants in the "
+                "key's policy, which an organisation key keeps; allowed: one account for "
+                "every stage with kms_key_arn, or no kms_key_arn (each account gets its own "
+                "project key)",
+            )
     description = document.get("description") or ""
     if not isinstance(description, str) or len(description) > 256 or _UNSAFE.search(description):
         raise fail(

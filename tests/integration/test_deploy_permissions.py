@@ -97,29 +97,41 @@ def missing_actions(model_service: dict[str, Any], role: dict[str, Any]) -> dict
     return missing
 
 
-def _templates(example: str, tmp_path: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _templates(example: str, tmp_path: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The model service template and every role that deploys it: the tooling account's, and
+    the stage accounts' when stages have accounts of their own."""
     project = render_example(example, tmp_path)
     model_service, matches = decode(str(project / "infra" / "model-service.yaml"))
     assert not matches and model_service is not None
-    platform, matches = decode(str(project / "infra" / "platform.yaml"))
-    assert not matches and platform is not None
-    return model_service, platform["Resources"]["CloudFormationDeployRole"]
+    roles = []
+    for name in ("platform.yaml", "stage-account.yaml"):
+        if (project / "infra" / name).is_file():
+            template, matches = decode(str(project / "infra" / name))
+            assert not matches and template is not None
+            roles.append(template["Resources"]["CloudFormationDeployRole"])
+    return model_service, roles
 
 
 @pytest.mark.parametrize("example", example_names())
 def test_the_deploy_role_grants_what_the_handlers_call(example: str, tmp_path: Any) -> None:
-    model_service, role = _templates(example, tmp_path)
-    assert missing_actions(model_service, role) == {}
+    model_service, roles = _templates(example, tmp_path)
+    for role in roles:
+        assert missing_actions(model_service, role) == {}
 
 
 def test_a_role_short_of_an_action_is_reported(tmp_path: Any) -> None:
-    model_service, role = _templates("canary", tmp_path)
+    model_service, (role,) = _templates("canary", tmp_path)
     for policy in role["Properties"]["Policies"]:
         for statement in policy["PolicyDocument"]["Statement"]:
             actions = statement["Action"]
             if isinstance(actions, list) and "logs:CreateLogGroup" in actions:
                 actions.remove("logs:CreateLogGroup")
     assert missing_actions(model_service, role) == {"AWS::Logs::LogGroup": ["logs:CreateLogGroup"]}
+
+
+def test_a_stage_account_has_a_deploy_role_of_its_own(tmp_path: Any) -> None:
+    _, roles = _templates("acme-ml-accounts", tmp_path)
+    assert len(roles) == 2
 
 
 def test_every_exclusion_names_an_action_its_handlers_call() -> None:

@@ -58,6 +58,7 @@ POLICY_PROPERTIES = {
     "AWS::S3::BucketPolicy": "PolicyDocument",
     "AWS::SQS::QueuePolicy": "PolicyDocument",
     "AWS::SNS::TopicPolicy": "PolicyDocument",
+    "AWS::SageMaker::ModelPackageGroup": "ModelPackageGroupPolicy",
 }
 
 
@@ -65,8 +66,18 @@ def _statements(resource: dict[str, Any]) -> list[dict[str, Any]]:
     properties = resource.get("Properties", {})
     document = properties.get(POLICY_PROPERTIES[resource["Type"]])
     if resource["Type"] == "AWS::IAM::Role":
-        return [s for policy in document or [] for s in policy["PolicyDocument"]["Statement"]]
-    return list(document["Statement"]) if document else []
+        statements = [s for policy in document or [] for s in policy["PolicyDocument"]["Statement"]]
+    else:
+        statements = list(document["Statement"]) if document else []
+    return [branch for s in statements for branch in _branches(s)]
+
+
+def _branches(statement: dict[str, Any]) -> list[dict[str, Any]]:
+    """A statement, or both statements of a conditional (Fn::If) one."""
+    if set(statement) != {"Fn::If"}:
+        return [statement]
+    _, when_true, when_false = statement["Fn::If"]
+    return [s for s in (when_true, when_false) if s != {"Ref": "AWS::NoValue"}]
 
 
 def _as_list(value: Any) -> list[Any]:

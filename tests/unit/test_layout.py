@@ -27,6 +27,7 @@ def test_codepipeline_github_flow() -> None:
         "src/customer_churn/drift.py",
         "tests/unit/test_drift.py",
         "tests/integration/test_batch.py",
+        "infra/stage-account.yaml",
     ]
 
 
@@ -44,6 +45,7 @@ def test_github_actions_gitflow() -> None:
         "src/customer_churn/drift.py",
         "tests/unit/test_drift.py",
         "tests/integration/test_batch.py",
+        "infra/stage-account.yaml",
     ]
 
 

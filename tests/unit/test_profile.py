@@ -76,6 +76,41 @@ def test_a_recorded_lock_is_checked_too() -> None:
     assert raised.value.errors[0].rule_id == "profile-locked"
 
 
+ACCOUNTS = {"tooling": "111122223333", "staging": "222233334444", "prod": "555566667777"}
+
+
+def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
+    org = profile(accounts=ACCOUNTS)
+    assert org.cross_account_stages == ("staging", "prod")
+    assert profile(accounts={**ACCOUNTS, "staging": "111122223333"}).cross_account_stages == (
+        "prod",
+    )
+    assert profile(accounts={"tooling": "111122223333"}).cross_account_stages == ()
+    assert _parse(org).profile == org
+
+
+@pytest.mark.parametrize(
+    ("answers", "option", "fragment"),
+    [
+        ({"ci_provider": "github-actions"}, "ci_provider", "OIDC roles in every account"),
+        ({"inference": "async"}, "inference", "asynchronous results"),
+        ({"inference": "batch"}, "inference", "batch data"),
+        ({"container": "byoc"}, "container", "cross-account pulls"),
+        ({"retrain_on_drift": "yes"}, "retrain_on_drift", "captured data"),
+    ],
+)
+def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
+    answers: dict[str, Any], option: str, fragment: str
+) -> None:
+    with pytest.raises(ValidationErrors) as raised:
+        _parse(profile(accounts=ACCOUNTS), **answers)
+    [error] = [e for e in raised.value.errors if e.rule_id == "profile-cross-account"]
+    assert error.options == (option,)
+    assert error.message.startswith(f"{option}={answers[option]!r} with the org profile org@1")
+    assert "staging, prod in another account than tooling" in error.message
+    assert fragment in error.message
+
+
 def test_the_kms_key_must_be_in_the_projects_region() -> None:
     org = profile(
         kms_key_arn="arn:aws:kms:eu-west-1:111122223333:key/"
@@ -139,7 +174,16 @@ def test_the_kms_key_must_be_in_the_projects_region() -> None:
         ({**MINIMAL, "accounts": {"prod": "1111"}}, "accounts.prod='1111'"),
         (
             {**MINIMAL, "accounts": {"staging": "111122223333", "prod": "444455556666"}},
-            "names more than one account",
+            "names no tooling account",
+        ),
+        (
+            {
+                **MINIMAL,
+                "kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/"
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
+                "accounts": {"tooling": "111122223333", "prod": "444455556666"},
+            },
+            "an organisation key keeps",
         ),
     ],
 )

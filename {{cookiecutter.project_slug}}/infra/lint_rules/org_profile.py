@@ -100,10 +100,15 @@ class PermissionsBoundary(CloudFormationLintRule):
         boundary = self.config["permission_boundary"]
         if not boundary:
             return []
+        # A stage account's roles take the policy of the same name in that account.
+        in_deploying_account = {
+            "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:"
+            + boundary.split(":", 5)[5]
+        }
         matches = []
         for name, resource in cfn.get_resources(["AWS::IAM::Role"]).items():
             given = (resource.get("Properties") or {}).get("PermissionsBoundary")
-            if given != boundary:
+            if given not in (boundary, in_deploying_account):
                 matches.append(
                     RuleMatch(
                         ["Resources", name, "Properties"],

@@ -10,7 +10,6 @@ import json
 import os
 from pathlib import Path
 
-import boto3
 import pytest
 
 from {{ p.package_name }} import config, preprocess, smoke
@@ -23,20 +22,25 @@ PARAMETERS = Path(__file__).resolve().parents[2] / "build" / "config" / f"{STAGE
 @pytest.fixture(scope="module")
 def expected() -> dict:
     return json.loads(PARAMETERS.read_text())["Parameters"]
+
+
+@pytest.fixture(scope="module")
+def aws():
+    """A session in the stage's account (its deployer role when that is another account)."""
+    return config.stage_session(STAGE)
 {%- if p.batch %}
 
 
-def test_batch_pipeline_scores_with_the_deployed_package(expected) -> None:
-    sagemaker = boto3.client("sagemaker", region_name=config.region())
+def test_batch_pipeline_scores_with_the_deployed_package(expected, aws) -> None:
+    sagemaker = aws.client("sagemaker")
     smoke.verify_batch_pipeline(sagemaker, expected["BatchPipelineName"],
                                 expected["ModelPackageArn"])
 
 
-def test_batch_pipeline_scores_rows(expected) -> None:
+def test_batch_pipeline_scores_rows(expected, aws) -> None:
     features, _ = preprocess.load_dataset(None)
     predictions = smoke.score_batch(
-        boto3.client("sagemaker", region_name=config.region()),
-        boto3.client("s3", region_name=config.region()),
+        aws.client("sagemaker"), aws.client("s3"),
         expected["BatchPipelineName"], features[:5].tolist(),
         config.batch_uri(STAGE, "smoke"), config.batch_uri(STAGE, "output"))
     assert len(predictions) == 5
@@ -44,16 +48,16 @@ def test_batch_pipeline_scores_rows(expected) -> None:
 {%- else %}
 
 
-def test_endpoint_serves_the_deployed_package(expected) -> None:
-    sagemaker = boto3.client("sagemaker", region_name=config.region())
+def test_endpoint_serves_the_deployed_package(expected, aws) -> None:
+    sagemaker = aws.client("sagemaker")
     smoke.verify_endpoint(sagemaker, expected["EndpointName"], expected["ModelPackageArn"])
 
 
-def test_endpoint_answers_requests(expected) -> None:
-    runtime = boto3.client("sagemaker-runtime", region_name=config.region())
+def test_endpoint_answers_requests(expected, aws) -> None:
+    runtime = aws.client("sagemaker-runtime")
     features, _ = preprocess.load_dataset(None)
 {%- if p.asynchronous %}
-    s3 = boto3.client("s3", region_name=config.region())
+    s3 = aws.client("s3")
     predictions = smoke.invoke_async(
         runtime, s3, expected["EndpointName"], features[:5].tolist(),
         f"s3://{config.artifact_bucket()}/{config.ASYNC_PREFIX}/{expected['EndpointName']}/input")

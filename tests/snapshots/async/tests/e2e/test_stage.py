@@ -9,7 +9,6 @@ import json
 import os
 from pathlib import Path
 
-import boto3
 import pytest
 
 from document_classifier import config, preprocess, smoke
@@ -24,15 +23,21 @@ def expected() -> dict:
     return json.loads(PARAMETERS.read_text())["Parameters"]
 
 
-def test_endpoint_serves_the_deployed_package(expected) -> None:
-    sagemaker = boto3.client("sagemaker", region_name=config.region())
+@pytest.fixture(scope="module")
+def aws():
+    """A session in the stage's account (its deployer role when that is another account)."""
+    return config.stage_session(STAGE)
+
+
+def test_endpoint_serves_the_deployed_package(expected, aws) -> None:
+    sagemaker = aws.client("sagemaker")
     smoke.verify_endpoint(sagemaker, expected["EndpointName"], expected["ModelPackageArn"])
 
 
-def test_endpoint_answers_requests(expected) -> None:
-    runtime = boto3.client("sagemaker-runtime", region_name=config.region())
+def test_endpoint_answers_requests(expected, aws) -> None:
+    runtime = aws.client("sagemaker-runtime")
     features, _ = preprocess.load_dataset(None)
-    s3 = boto3.client("s3", region_name=config.region())
+    s3 = aws.client("s3")
     predictions = smoke.invoke_async(
         runtime, s3, expected["EndpointName"], features[:5].tolist(),
         f"s3://{config.artifact_bucket()}/{config.ASYNC_PREFIX}/{expected['EndpointName']}/input")

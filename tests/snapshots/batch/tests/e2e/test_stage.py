@@ -9,7 +9,6 @@ import json
 import os
 from pathlib import Path
 
-import boto3
 import pytest
 
 from claims_scoring import config, preprocess, smoke
@@ -24,17 +23,22 @@ def expected() -> dict:
     return json.loads(PARAMETERS.read_text())["Parameters"]
 
 
-def test_batch_pipeline_scores_with_the_deployed_package(expected) -> None:
-    sagemaker = boto3.client("sagemaker", region_name=config.region())
+@pytest.fixture(scope="module")
+def aws():
+    """A session in the stage's account (its deployer role when that is another account)."""
+    return config.stage_session(STAGE)
+
+
+def test_batch_pipeline_scores_with_the_deployed_package(expected, aws) -> None:
+    sagemaker = aws.client("sagemaker")
     smoke.verify_batch_pipeline(sagemaker, expected["BatchPipelineName"],
                                 expected["ModelPackageArn"])
 
 
-def test_batch_pipeline_scores_rows(expected) -> None:
+def test_batch_pipeline_scores_rows(expected, aws) -> None:
     features, _ = preprocess.load_dataset(None)
     predictions = smoke.score_batch(
-        boto3.client("sagemaker", region_name=config.region()),
-        boto3.client("s3", region_name=config.region()),
+        aws.client("sagemaker"), aws.client("s3"),
         expected["BatchPipelineName"], features[:5].tolist(),
         config.batch_uri(STAGE, "smoke"), config.batch_uri(STAGE, "output"))
     assert len(predictions) == 5

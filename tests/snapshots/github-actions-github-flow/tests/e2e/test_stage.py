@@ -9,7 +9,6 @@ import json
 import os
 from pathlib import Path
 
-import boto3
 import pytest
 
 from churn_scoring import config, preprocess, smoke
@@ -24,13 +23,19 @@ def expected() -> dict:
     return json.loads(PARAMETERS.read_text())["Parameters"]
 
 
-def test_endpoint_serves_the_deployed_package(expected) -> None:
-    sagemaker = boto3.client("sagemaker", region_name=config.region())
+@pytest.fixture(scope="module")
+def aws():
+    """A session in the stage's account (its deployer role when that is another account)."""
+    return config.stage_session(STAGE)
+
+
+def test_endpoint_serves_the_deployed_package(expected, aws) -> None:
+    sagemaker = aws.client("sagemaker")
     smoke.verify_endpoint(sagemaker, expected["EndpointName"], expected["ModelPackageArn"])
 
 
-def test_endpoint_answers_requests(expected) -> None:
-    runtime = boto3.client("sagemaker-runtime", region_name=config.region())
+def test_endpoint_answers_requests(expected, aws) -> None:
+    runtime = aws.client("sagemaker-runtime")
     features, _ = preprocess.load_dataset(None)
     predictions = smoke.invoke(runtime, expected["EndpointName"], features[:5].tolist())
     assert len(predictions) == 5

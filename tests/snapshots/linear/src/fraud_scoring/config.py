@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import boto3
 
 PROJECT_SLUG = "fraud-scoring"
 GITHUB_REPOSITORY = "acme/fraud-scoring"
@@ -34,6 +38,8 @@ STACKS = {"prod": "fraud-scoring-model-prod", "staging": "fraud-scoring-model-st
 NEW_DATA_PREFIX = ""
 # The AWS account each stage deploys to, from the org profile (none: any account).
 ACCOUNTS = {}
+# The role that reaches a stage the org profile puts in another account than tooling.
+STAGE_ROLES = {}
 VARIANT_NAME = "AllTraffic"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
@@ -41,6 +47,23 @@ MIN_ROC_AUC = 0.95
 
 def region() -> str:
     return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or REGION
+
+
+def stage_session(stage: str) -> boto3.Session:
+    """A session in ``stage``'s account: through its deployer role when the stage has an
+    account of its own and the caller is elsewhere (the tooling account's smoke test), else
+    the caller's own credentials."""
+    import boto3
+
+    session = boto3.Session(region_name=region())
+    role = STAGE_ROLES.get(stage)
+    if not role or session.client("sts").get_caller_identity()["Account"] == ACCOUNTS[stage]:
+        return session
+    credentials = session.client("sts").assume_role(
+        RoleArn=role, RoleSessionName=f"{PROJECT_SLUG}-{stage}-smoke-test"[:64])["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"], region_name=region())
 
 
 def platform_output(key: str) -> str:

@@ -92,6 +92,20 @@ def test_smoke_check_rejects_another_model(sagemaker) -> None:
         smoke.verify_endpoint(sagemaker, config.ENDPOINTS["staging"], new)
 
 
+
+def test_a_stage_in_another_account_is_reached_through_its_deployer_role(monkeypatch) -> None:
+    """moto's STS answers for the account of the role a session assumed."""
+    with mock_aws():
+        monkeypatch.setattr(config, "ACCOUNTS", {"staging": "222233334444"})
+        monkeypatch.setattr(config, "STAGE_ROLES", {
+            "staging": "arn:aws:iam::222233334444:role/claims-fraud-score-staging-deployer"})
+        staging = config.stage_session("staging").client("sts").get_caller_identity()
+        assert staging["Account"] == "222233334444"
+        assert ":assumed-role/claims-fraud-score-staging-deployer/" in staging["Arn"]
+        # A stage without a role of its own is reached with the caller's credentials.
+        prod = config.stage_session("prod").client("sts").get_caller_identity()
+        assert prod["Account"] == "123456789012"
+
 def test_deploy_refuses_credentials_of_another_account(monkeypatch) -> None:
     """The org profile assigns each stage an account; moto's credentials are 123456789012."""
     with mock_aws():
