@@ -31,6 +31,7 @@ UNSCOPED_ACTIONS = {
     "application-autoscaling:DeleteScheduledAction": "as RegisterScalableTarget",
     "application-autoscaling:DescribeScheduledActions": "no resource type",
     "cloudwatch:GetMetricData": "no resource type",
+    "cloudformation:ValidateTemplate": "no resource type",
     # What Step Functions needs to deliver logs and traces; its guide grants them on "*".
     "logs:CreateLogDelivery": "log deliveries name no resource type",
     "logs:GetLogDelivery": "as CreateLogDelivery",
