@@ -58,6 +58,11 @@ class OptionSpec:
         return self.default
 
 
+def answered(option: str, value: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Applies when ``option`` has ``value``."""
+    return lambda values: values.get(option) == value
+
+
 def _when_strategy(strategy: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda values: on_endpoint(values) and values.get("deployment_strategy") == strategy
 
@@ -95,8 +100,11 @@ ON_ENDPOINT = "inference is not batch"
 AUTOSCALED = "inference is realtime or async"
 
 
-def _realtime_on(values: Mapping[str, Any], metric: str) -> bool:
-    return values.get("inference") == "realtime" and values.get("autoscaling_metric") == metric
+def _realtime_on(metric: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Applies to a real-time endpoint whose autoscaling tracks ``metric``."""
+    return lambda values: (
+        values.get("inference") == "realtime" and values.get("autoscaling_metric") == metric
+    )
 
 
 NASTY_TEXT = "Q3 \"churn\": #1 {{ x }} {% y %} ${z} #{w} `id` $(id) 'q' \\ déjà 東京"
@@ -296,7 +304,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Target invocations per instance per minute (autoscaling_metric invocations)",
         minimum=1,
         maximum=100000,
-        applies=lambda values: _realtime_on(values, "invocations"),
+        applies=_realtime_on("invocations"),
         applies_text="inference is realtime and autoscaling_metric is invocations",
     ),
     OptionSpec(
@@ -306,7 +314,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "What real-time autoscaling tracks: invocations per instance, CPU or model latency",
         choices=("invocations", "cpu", "latency"),
         supported=("invocations", "cpu", "latency"),
-        applies=lambda values: values.get("inference") == "realtime",
+        applies=answered("inference", "realtime"),
         applies_text="inference is realtime",
     ),
     OptionSpec(
@@ -316,7 +324,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Target CPU use, in percent of each instance's vCPUs (autoscaling_metric cpu)",
         minimum=10,
         maximum=90,
-        applies=lambda values: _realtime_on(values, "cpu"),
+        applies=_realtime_on("cpu"),
         applies_text="inference is realtime and autoscaling_metric is cpu",
     ),
     OptionSpec(
@@ -326,7 +334,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Target average model latency in milliseconds (autoscaling_metric latency)",
         minimum=1,
         maximum=999,
-        applies=lambda values: _realtime_on(values, "latency"),
+        applies=_realtime_on("latency"),
         applies_text="inference is realtime and autoscaling_metric is latency",
     ),
     OptionSpec(
@@ -456,7 +464,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Longest a spot training job may take, waiting for capacity included, in minutes",
         minimum=1,
         maximum=MAX_TRAINING_MINUTES,
-        applies=lambda values: values.get("training_spot") == "yes",
+        applies=answered("training_spot", "yes"),
         applies_text="training_spot is yes",
     ),
     OptionSpec(
@@ -479,7 +487,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "incoming/",
         "Key prefix of the new data that starts retraining (e.g. incoming/)",
-        applies=lambda values: values.get("retrain_on_new_data") == "yes",
+        applies=answered("retrain_on_new_data", "yes"),
         applies_text="retrain_on_new_data is yes",
         # Every character the rule allows, so the matrix proves each is rendered safely.
         samples=("incoming/", "raw/it's_(v2)!.daily-/"),
@@ -489,7 +497,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "",
         "Key suffix of that new data (e.g. .csv); empty for any",
-        applies=lambda values: values.get("retrain_on_new_data") == "yes",
+        applies=answered("retrain_on_new_data", "yes"),
         applies_text="retrain_on_new_data is yes",
         samples=("", ".csv"),
     ),
@@ -506,7 +514,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "rate(1 day)",
         "EventBridge cron(...) or rate(...) expression the drift check runs on",
-        applies=lambda values: values.get("retrain_on_drift") == "yes",
+        applies=answered("retrain_on_drift", "yes"),
         applies_text="retrain_on_drift is yes",
         samples=("rate(1 day)", "cron(30 4 ? * * *)"),
     ),
@@ -517,7 +525,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Share of production requests the endpoint captures for the drift check, in percent",
         minimum=1,
         maximum=100,
-        applies=lambda values: values.get("retrain_on_drift") == "yes",
+        applies=answered("retrain_on_drift", "yes"),
         applies_text="retrain_on_drift is yes",
     ),
 )

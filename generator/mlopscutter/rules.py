@@ -21,6 +21,7 @@ from mlopscutter.instance_offerings import (
 from mlopscutter.options import (
     OPTION_SPECS,
     OptionSpec,
+    answered,
     autoscaled,
     batch,
     on_endpoint,
@@ -681,10 +682,6 @@ def _check_serverless_strategy(values: Mapping[str, Any]) -> str | None:
     )
 
 
-def _is(option: str, value: str) -> Callable[[Mapping[str, Any]], bool]:
-    return lambda values: values[option] == value
-
-
 def _all_rules() -> tuple[Rule, ...]:
     rules: list[Rule] = []
     for spec in OPTION_SPECS:
@@ -717,7 +714,7 @@ def _all_rules() -> tuple[Rule, ...]:
             ("drift_check_schedule",),
             "EventBridge schedule syntax",
             _schedule_check("drift_check_schedule", may_be_empty=False),
-            _is("retrain_on_drift", "yes"),
+            answered("retrain_on_drift", "yes"),
         ),
         Rule(
             "batch-schedule-expression",
@@ -738,7 +735,7 @@ def _all_rules() -> tuple[Rule, ...]:
             ("retrain_on_drift", "inference"),
             "drift checks need an endpoint that captures data",
             _check_drift_capture,
-            _is("retrain_on_drift", "yes"),
+            answered("retrain_on_drift", "yes"),
         ),
     ]
     rules += [
@@ -747,7 +744,7 @@ def _all_rules() -> tuple[Rule, ...]:
             (name,),
             "S3 key characters",
             _key_part_check(name, prefix=name == "new_data_prefix"),
-            _is("retrain_on_new_data", "yes"),
+            answered("retrain_on_new_data", "yes"),
         )
         for name in ("new_data_prefix", "new_data_suffix")
     ]
@@ -871,7 +868,7 @@ def _all_rules() -> tuple[Rule, ...]:
             ("training_max_wait_minutes", "training_max_runtime_minutes"),
             "a spot job's wait covers its runtime",
             _check_spot_wait,
-            _is("training_spot", "yes"),
+            answered("training_spot", "yes"),
         ),
         Rule(
             "guardrail-timeout",
