@@ -473,11 +473,24 @@ class ProjectContext:
 
     @property
     def stage_deployer_roles(self) -> dict[str, str]:
-        """Stage name -> its deployer role's ARN, for stages in accounts of their own."""
+        """Stage name -> its deployer role's ARN, for stages in accounts of their own that the
+        tooling account's CodePipeline deploys (GitHub Actions assumes a role there itself)."""
+        if not self.codepipeline:
+            return {}
         return {
             stage.name: f"arn:aws:iam::{self.accounts[stage.name]}:role/{stage.deployer_role_name}"
             for stage in self.cross_account_stages
         }
+
+    def account_condition(self, stage: Stage) -> str:
+        """The github-oidc.yaml condition under which the stage's role is created."""
+        if stage in self.cross_account_stages:
+            return f"In{stage.title}Account"
+        return "InToolingAccount"
+
+    def registry_account(self, stage: Stage) -> str:
+        """The account of the model registry as a stage's roles name it in a !Sub."""
+        return self.tooling_account if stage in self.cross_account_stages else "${AWS::AccountId}"
 
     @property
     def cross_account_ids(self) -> list[str]:
@@ -491,20 +504,32 @@ class ProjectContext:
         arns = [
             self.stage_role_arn(stage, name)
             for stage in self.cross_account_stages
-            for name in (stage.deployer_role_name, self.sagemaker_role_name)
+            for name in (
+                *([stage.deployer_role_name] if self.codepipeline else []),
+                self.sagemaker_role_name,
+            )
         ]
         return list(dict.fromkeys(arns))
 
     @property
     def stage_model_reader_arns(self) -> list[str]:
         """Roles in stage accounts that read the approved packages: the CloudFormation role
-        that creates the model from one, and the SageMaker execution role."""
+        that creates the model from one, the SageMaker execution role, and the GitHub Actions
+        deploy role that resolves the newest one."""
         arns = [
             self.stage_role_arn(stage, name)
             for stage in self.cross_account_stages
-            for name in (self.cloudformation_role_name, self.sagemaker_role_name)
+            for name in (
+                self.cloudformation_role_name,
+                self.sagemaker_role_name,
+                *([stage.github_role_name] if self.github_actions else []),
+            )
         ]
         return list(dict.fromkeys(arns))
+
+    @property
+    def cross_account_stage_names(self) -> list[str]:
+        return [stage.name for stage in self.cross_account_stages]
 
     def stage_role_arn(self, stage: Stage, role_name: str) -> str:
         return f"arn:${{AWS::Partition}}:iam::{self.accounts[stage.name]}:role/{role_name}"

@@ -160,13 +160,11 @@ class OrgProfile:
             return []
         stages = ", ".join(self.cross_account_stages)
         unsupported = {
-            "ci_provider": ("codepipeline",),
             "inference": ("realtime", "serverless"),
             "container": ("provided",),
             "retrain_on_drift": ("no",),
         }
         reasons = {
-            "ci_provider": "GitHub Actions would need OIDC roles in every account",
             "inference": "asynchronous results and batch data would cross accounts",
             "container": "the serving image's repository would need cross-account pulls",
             "retrain_on_drift": "the drift check would read another account's captured data",

@@ -15,8 +15,9 @@ import pytest
 from cfnlint.decode import cfn_yaml, decode
 from moto import mock_aws
 
+from mlopscutter.profile import parse_profile
 from tests.aws_stacks import approved_package
-from tests.helpers import render_example
+from tests.helpers import example_answers, example_profile, render, render_example
 
 TOOLING, STAGING, PROD = "111122223333", "222233334444", "555566667777"
 REGION = "eu-west-1"
@@ -164,3 +165,60 @@ def test_the_tooling_key_bucket_and_registry_grant_exactly_the_stage_roles(proje
     assert grant(bucket, "StageAccountsReadModelsAndArtifacts") == (roots, readers)
     group = platform["ModelPackageGroup"]["Properties"]["ModelPackageGroupPolicy"]["Statement"]
     assert grant(group, "StageAccountsUseApprovedModels") == (roots, model_readers)
+
+
+@pytest.fixture(scope="module")
+def github_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same project delivered by GitHub Actions (the example profile unlocked)."""
+    profile = example_profile("acme-ml-accounts")
+    assert profile is not None
+    unlocked = parse_profile({**profile.as_document(), "locked": {}}, "test")
+    answers = {**example_answers("acme-ml-accounts"), "ci_provider": "github-actions"}
+    return render(answers, tmp_path_factory.mktemp("github"), unlocked)
+
+
+def test_each_account_gets_the_github_roles_of_what_runs_there(github_project: Path) -> None:
+    oidc, matches = decode(str(github_project / "infra" / "github-oidc.yaml"))
+    assert not matches and oidc is not None
+    conditions = {
+        name: condition["Fn::Equals"][1]
+        for name, condition in oidc["Conditions"].items()
+        if name.startswith("In")
+    }
+    assert conditions == {
+        "InToolingAccount": TOOLING,
+        "InStagingAccount": STAGING,
+        "InProductionAccount": PROD,
+    }
+    roles = {name: r for name, r in oidc["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    assert {name: r["Condition"] for name, r in roles.items()} == {
+        "TrainRole": "InToolingAccount",
+        "StagingDeployRole": "InStagingAccount",
+        "ProductionDeployRole": "InProductionAccount",
+    }
+    for name in ("StagingDeployRole", "ProductionDeployRole"):
+        statements = roles[name]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        (registry,) = [s for s in statements if s["Sid"] == "ResolveApprovedModel"]
+        assert [_sub(r) for r in registry["Resource"]] == [
+            f"arn:aws:sagemaker:${{AWS::Region}}:{TOOLING}:model-package-group/{PREFIX}",
+            f"arn:aws:sagemaker:${{AWS::Region}}:{TOOLING}:model-package/{PREFIX}/*",
+        ]
+
+
+def test_github_stage_accounts_have_no_deployer_and_the_registry_grants_their_roles(
+    github_project: Path,
+) -> None:
+    stage_account = _template(github_project, "stage-account.yaml")
+    assert "DeployerRole" not in stage_account
+    platform = _template(github_project, "platform.yaml")
+    group = platform["ModelPackageGroup"]["Properties"]["ModelPackageGroupPolicy"]["Statement"]
+    (statement,) = group
+    readers = [_sub(a) for a in statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]]
+    assert f"arn:aws:iam::{STAGING}:role/{PREFIX}-github-staging" in readers
+    assert f"arn:aws:iam::{PROD}:role/{PREFIX}-github-production" in readers
+    bucket = platform["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (grant,) = [s for s in bucket if s.get("Sid") == "StageAccountsReadModelsAndArtifacts"]
+    assert [_sub(a) for a in grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == [
+        f"arn:aws:iam::{STAGING}:role/{PREFIX}-sagemaker-execution",
+        f"arn:aws:iam::{PROD}:role/{PREFIX}-sagemaker-execution",
+    ]

@@ -92,7 +92,6 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
 @pytest.mark.parametrize(
     ("answers", "option", "fragment"),
     [
-        ({"ci_provider": "github-actions"}, "ci_provider", "OIDC roles in every account"),
         ({"inference": "async"}, "inference", "asynchronous results"),
         ({"inference": "batch"}, "inference", "batch data"),
         ({"container": "byoc"}, "container", "cross-account pulls"),

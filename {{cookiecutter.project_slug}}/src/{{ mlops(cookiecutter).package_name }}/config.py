@@ -37,8 +37,10 @@ ENDPOINTS = {{ p.endpoints | tojson }}
 STACKS = {{ p.stack_names | tojson }}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
 NEW_DATA_PREFIX = {{ p.new_data_prefix | tojson }}
-# The AWS account each stage deploys to, from the org profile (none: any account).
+# The AWS account each stage deploys to, from the org profile (none: any account), and the
+# tooling account that keeps the model registry (empty: not named).
 ACCOUNTS = {{ p.stage_accounts | tojson }}
+TOOLING_ACCOUNT = "{{ p.tooling_account }}"
 # The role that reaches a stage the org profile puts in another account than tooling.
 STAGE_ROLES = {{ p.stage_deployer_roles | tojson }}
 VARIANT_NAME = "{{ p.variant_name }}"

@@ -36,8 +36,10 @@ ENDPOINTS = {"prod": "acme-pricing-model-prod", "staging": "acme-pricing-model-s
 STACKS = {"prod": "acme-pricing-model-model-prod", "staging": "acme-pricing-model-model-staging"}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
 NEW_DATA_PREFIX = ""
-# The AWS account each stage deploys to, from the org profile (none: any account).
+# The AWS account each stage deploys to, from the org profile (none: any account), and the
+# tooling account that keeps the model registry (empty: not named).
 ACCOUNTS = {"prod": "555566667777", "staging": "222233334444"}
+TOOLING_ACCOUNT = "111122223333"
 # The role that reaches a stage the org profile puts in another account than tooling.
 STAGE_ROLES = {"prod": "arn:aws:iam::555566667777:role/acme-pricing-model-prod-deployer", "staging": "arn:aws:iam::222233334444:role/acme-pricing-model-staging-deployer"}
 VARIANT_NAME = "AllTraffic"

@@ -36,8 +36,10 @@ ENDPOINTS = {"prod": "acme-claims-triage-prod", "staging": "acme-claims-triage-s
 STACKS = {"prod": "acme-claims-triage-model-prod", "staging": "acme-claims-triage-model-staging"}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
 NEW_DATA_PREFIX = ""
-# The AWS account each stage deploys to, from the org profile (none: any account).
+# The AWS account each stage deploys to, from the org profile (none: any account), and the
+# tooling account that keeps the model registry (empty: not named).
 ACCOUNTS = {"prod": "111122223333", "staging": "111122223333"}
+TOOLING_ACCOUNT = "111122223333"
 # The role that reaches a stage the org profile puts in another account than tooling.
 STAGE_ROLES = {}
 VARIANT_NAME = "AllTraffic"

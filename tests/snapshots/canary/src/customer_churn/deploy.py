@@ -36,6 +36,15 @@ def latest_approved_model_package(sagemaker: Any, group: str = config.MODEL_PACK
     return str(packages[0]["ModelPackageArn"])
 
 
+def model_package_group(sts: Any) -> str:
+    """The model registry's group as this caller names it: by name in the tooling account, by
+    ARN from a stage's own account (whose roles the group's policy lets read it)."""
+    if not config.TOOLING_ACCOUNT or sts.get_caller_identity()["Account"] == config.TOOLING_ACCOUNT:
+        return config.MODEL_PACKAGE_GROUP
+    return (f"arn:aws:sagemaker:{config.region()}:{config.TOOLING_ACCOUNT}:model-package-group/"
+            f"{config.MODEL_PACKAGE_GROUP}")
+
+
 def write_stage_parameters(package_arn: str, config_dir: Path, out_dir: Path) -> list[Path]:
     """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with the package."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -153,7 +162,8 @@ def main(argv: list[str] | None = None) -> list[Path] | str:
 
     if args.command == "params":
         sagemaker = boto3.client("sagemaker", region_name=config.region())
-        package_arn = args.model_package_arn or latest_approved_model_package(sagemaker)
+        package_arn = args.model_package_arn or latest_approved_model_package(
+            sagemaker, model_package_group(boto3.client("sts", region_name=config.region())))
         written = write_stage_parameters(package_arn, args.config_dir, args.out_dir)
         _write_github_output("model-package-arn", package_arn)
         print(json.dumps({"ModelPackageArn": package_arn, "files": [str(p) for p in written]}))

@@ -36,8 +36,10 @@ ENDPOINTS = {"prod": "fraud-scoring-prod", "staging": "fraud-scoring-staging"}
 STACKS = {"prod": "fraud-scoring-model-prod", "staging": "fraud-scoring-model-staging"}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
 NEW_DATA_PREFIX = ""
-# The AWS account each stage deploys to, from the org profile (none: any account).
+# The AWS account each stage deploys to, from the org profile (none: any account), and the
+# tooling account that keeps the model registry (empty: not named).
 ACCOUNTS = {}
+TOOLING_ACCOUNT = ""
 # The role that reaches a stage the org profile puts in another account than tooling.
 STAGE_ROLES = {}
 VARIANT_NAME = "AllTraffic"

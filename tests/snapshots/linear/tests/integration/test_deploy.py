@@ -93,6 +93,20 @@ def test_smoke_check_rejects_another_model(sagemaker) -> None:
 
 
 
+def test_a_stage_account_names_the_tooling_registry_by_arn(monkeypatch) -> None:
+    """moto's caller is account 123456789012."""
+    with mock_aws():
+        sts = boto3.client("sts")
+        monkeypatch.setattr(config, "TOOLING_ACCOUNT", "123456789012")
+        assert deploy.model_package_group(sts) == config.MODEL_PACKAGE_GROUP
+        monkeypatch.setattr(config, "TOOLING_ACCOUNT", "111122223333")
+        assert deploy.model_package_group(sts) == (
+            f"arn:aws:sagemaker:{config.region()}:111122223333:model-package-group/"
+            f"{config.MODEL_PACKAGE_GROUP}")
+        monkeypatch.setattr(config, "TOOLING_ACCOUNT", "")
+        assert deploy.model_package_group(sts) == config.MODEL_PACKAGE_GROUP
+
+
 def test_a_stage_in_another_account_is_reached_through_its_deployer_role(monkeypatch) -> None:
     """moto's STS answers for the account of the role a session assumed."""
     with mock_aws():
