@@ -15,9 +15,8 @@ import pytest
 from cfnlint.decode import cfn_yaml, decode
 from moto import mock_aws
 
-from mlopscutter.profile import parse_profile
 from tests.aws_stacks import approved_package
-from tests.helpers import example_answers, example_profile, render, render_example
+from tests.helpers import render_example
 
 TOOLING, STAGING, PROD = "111122223333", "222233334444", "555566667777"
 REGION = "eu-west-1"
@@ -169,12 +168,8 @@ def test_the_tooling_key_bucket_and_registry_grant_exactly_the_stage_roles(proje
 
 @pytest.fixture(scope="module")
 def github_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same project delivered by GitHub Actions (the example profile unlocked)."""
-    profile = example_profile("acme-ml-accounts")
-    assert profile is not None
-    unlocked = parse_profile({**profile.as_document(), "locked": {}}, "test")
-    answers = {**example_answers("acme-ml-accounts"), "ci_provider": "github-actions"}
-    return render(answers, tmp_path_factory.mktemp("github"), unlocked)
+    """The project delivered by GitHub Actions (the acme-ml-accounts-github example)."""
+    return render_example("acme-ml-accounts-github", tmp_path_factory.mktemp("github"))
 
 
 def test_each_account_gets_the_github_roles_of_what_runs_there(github_project: Path) -> None:

@@ -1,0 +1,1 @@
+"""pricing-model: training, evaluation, inference and delivery code."""
