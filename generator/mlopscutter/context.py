@@ -681,6 +681,10 @@ class ProjectContext:
             return {}
         return {stage.name: stage.endpoint_name for stage in self.stages}
 
+    def served_by(self, stage: Stage) -> str:
+        """What serves the model in a stage: its batch pipeline, else its endpoint."""
+        return stage.batch_pipeline_name if self.batch else stage.endpoint_name
+
     @property
     def batch_pipelines(self) -> dict[str, str]:
         """Stage name -> batch transform pipeline name."""
@@ -1249,7 +1253,7 @@ class ProjectContext:
             *[
                 FlowNode(
                     stage.name,
-                    f"deploy {stage.batch_pipeline_name if self.batch else stage.endpoint_name}",
+                    f"deploy {self.served_by(stage)}",
                 )
                 for stage in self.stages
             ],
