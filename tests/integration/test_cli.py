@@ -94,6 +94,22 @@ def test_lint_exit_codes(tmp_path: Path) -> None:
     assert missing.returncode == 2
 
 
+def test_lint_takes_a_project_path_relative_to_where_it_runs(tmp_path: Path) -> None:
+    """The workflow linters run from the project directory: a relative path given on the
+    command line must still name the workflow files they audit."""
+    created = new(
+        "--no-input",
+        "-o",
+        str(tmp_path),
+        "ci_provider=github-actions",
+        "github_repository=acme/churn",
+    )
+    assert created.returncode == 0, created.stderr
+    assert list((tmp_path / "customer-churn" / ".github" / "workflows").glob("*.yml"))
+    result = run([*CLI, "lint", "customer-churn"], cwd=tmp_path)
+    assert (result.returncode, result.stdout.strip()) == (0, "clean"), result.stdout
+
+
 def test_interactive_prompts_use_answers_as_defaults(tmp_path: Path) -> None:
     # Accept every prompt's default (empty lines) except the project name.
     prompts = len(json.loads((REPO_ROOT / "cookiecutter.json").read_text())["__prompts__"])
