@@ -205,6 +205,10 @@ class FlowEdge:
     dotted: bool = False
 
 
+def _role_arn(account: str, role_name: str, partition: str) -> str:
+    return f"arn:{partition}:iam::{account}:role/{role_name}"
+
+
 @dataclass(frozen=True)
 class ProjectContext:
     """Everything templates need beyond the raw answers."""
@@ -478,7 +482,7 @@ class ProjectContext:
         if not self.codepipeline:
             return {}
         return {
-            stage.name: f"arn:aws:iam::{self.accounts[stage.name]}:role/{stage.deployer_role_name}"
+            stage.name: self.stage_role_arn(stage, stage.deployer_role_name, partition="aws")
             for stage in self.cross_account_stages
         }
 
@@ -531,11 +535,15 @@ class ProjectContext:
     def cross_account_stage_names(self) -> list[str]:
         return [stage.name for stage in self.cross_account_stages]
 
-    def stage_role_arn(self, stage: Stage, role_name: str) -> str:
-        return f"arn:${{AWS::Partition}}:iam::{self.accounts[stage.name]}:role/{role_name}"
+    def stage_role_arn(
+        self, stage: Stage, role_name: str, partition: str = "${AWS::Partition}"
+    ) -> str:
+        """A role's ARN in a stage's account: for a !Sub by default, or in a given partition."""
+        return _role_arn(self.accounts[stage.name], role_name, partition)
 
     def tooling_role_arn(self, role_name: str) -> str:
-        return f"arn:${{AWS::Partition}}:iam::{self.tooling_account}:role/{role_name}"
+        """A role's ARN in the tooling account, for a !Sub."""
+        return _role_arn(self.tooling_account, role_name, "${AWS::Partition}")
 
     def account_expression(self, account_of: str) -> str:
         """The account id of ``tooling`` or a stage for a GitHub Actions role ARN: the org
@@ -1190,6 +1198,13 @@ class ProjectContext:
     def drift_stage(self) -> Stage:
         """The stage whose endpoint the drift check watches: production."""
         return self.stages[-1]
+
+    @property
+    def sagemaker_metric_namespaces(self) -> list[str]:
+        """The CloudWatch namespaces SageMaker's jobs and containers publish metrics to: its
+        own, and the drift check's."""
+        drift = [self.drift_metric_namespace] if self.retrains_on_drift else []
+        return ["/aws/sagemaker/*", *drift]
 
     @property
     def drift_metric_namespace(self) -> str:

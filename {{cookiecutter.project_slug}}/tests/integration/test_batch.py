@@ -109,7 +109,9 @@ def aws():
         location = ({} if config.region() == "us-east-1"
                     else {"CreateBucketConfiguration": {"LocationConstraint": config.region()}})
         s3.create_bucket(Bucket=BUCKET, **location)
-        yield boto3.client("sagemaker", region_name=config.region()), s3
+        sagemaker = boto3.client("sagemaker", region_name=config.region())
+        sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
+        yield sagemaker, s3
 
 
 @pytest.mark.parametrize("stage", sorted(config.STACKS))
@@ -127,19 +129,6 @@ def test_results_and_volumes_are_encrypted_with_the_project_key(stage) -> None:
     assert encrypted == config.BATCH_VOLUME_ENCRYPTION[stage]
 
 
-def _package(sagemaker) -> str:
-    sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
-    return sagemaker.create_model_package(
-        ModelPackageGroupName=config.MODEL_PACKAGE_GROUP, ModelApprovalStatus="Approved",
-        InferenceSpecification={
-            "Containers": [{"Image": f"{ACCOUNT}.dkr.ecr.{config.REGION}.amazonaws.com/m:1",
-                            "ModelDataUrl": "s3://bucket/model.tar.gz"}],
-            "SupportedContentTypes": ["text/csv"],
-            "SupportedResponseMIMETypes": ["application/json"],
-        },
-    )["ModelPackageArn"]
-
-
 def _deploy_pipeline(sagemaker, stage: str, package_arn: str) -> str:
     """The stage's model and pipeline as the stack creates them."""
     role = f"arn:aws:iam::{ACCOUNT}:role/{config.SAGEMAKER_ROLE_NAME}"
@@ -151,32 +140,25 @@ def _deploy_pipeline(sagemaker, stage: str, package_arn: str) -> str:
     return name
 
 
-def test_the_smoke_check_accepts_the_deployed_package(aws) -> None:
+def test_the_smoke_check_accepts_the_deployed_package(aws, register_package) -> None:
     sagemaker, _ = aws
-    package = _package(sagemaker)
+    package = register_package(sagemaker)
     name = _deploy_pipeline(sagemaker, "staging", package)
     assert smoke.verify_batch_pipeline(sagemaker, name, package) == {"ModelName": MODEL}
 
 
-def test_the_smoke_check_rejects_another_package(aws) -> None:
+def test_the_smoke_check_rejects_another_package(aws, register_package) -> None:
     sagemaker, _ = aws
-    name = _deploy_pipeline(sagemaker, "staging", _package(sagemaker))
-    other = sagemaker.create_model_package(
-        ModelPackageGroupName=config.MODEL_PACKAGE_GROUP, ModelApprovalStatus="Approved",
-        InferenceSpecification={
-            "Containers": [{"Image": f"{ACCOUNT}.dkr.ecr.{config.REGION}.amazonaws.com/m:2",
-                            "ModelDataUrl": "s3://bucket/other.tar.gz"}],
-            "SupportedContentTypes": ["text/csv"],
-            "SupportedResponseMIMETypes": ["application/json"],
-        },
-    )["ModelPackageArn"]
+    name = _deploy_pipeline(sagemaker, "staging", register_package(sagemaker))
+    other = register_package(sagemaker, model_data="s3://bucket/other.tar.gz")
     with pytest.raises(smoke.SmokeTestError, match="expected"):
         smoke.verify_batch_pipeline(sagemaker, name, other)
 
 
-def test_a_smoke_run_uploads_the_rows_runs_on_them_and_reads_the_results(aws) -> None:
+def test_a_smoke_run_uploads_the_rows_runs_on_them_and_reads_the_results(
+        aws, register_package) -> None:
     sagemaker, s3 = aws
-    name = _deploy_pipeline(sagemaker, "staging", _package(sagemaker))
+    name = _deploy_pipeline(sagemaker, "staging", register_package(sagemaker))
     prefixes = config.BATCH_PREFIXES["staging"]
     run_id = "0123456789abcdef0123456789abcdef"
     # What batch transform writes for the uploaded file: one JSON response per mini-batch.
@@ -204,9 +186,9 @@ def test_a_smoke_run_uploads_the_rows_runs_on_them_and_reads_the_results(aws) ->
     }
 
 
-def test_a_run_that_writes_nothing_fails_the_smoke_test(aws) -> None:
+def test_a_run_that_writes_nothing_fails_the_smoke_test(aws, register_package) -> None:
     sagemaker, s3 = aws
-    name = _deploy_pipeline(sagemaker, "staging", _package(sagemaker))
+    name = _deploy_pipeline(sagemaker, "staging", register_package(sagemaker))
     prefixes = config.BATCH_PREFIXES["staging"]
     with pytest.raises(smoke.SmokeTestError, match="wrote no predictions"):
         smoke.score_batch(sagemaker, s3, name, [[1.0, 2.0]], f"s3://{BUCKET}/{prefixes['smoke']}",

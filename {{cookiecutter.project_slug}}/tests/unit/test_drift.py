@@ -82,7 +82,7 @@ def test_capture_records_of_every_encoding_are_read() -> None:
 
 
 @pytest.fixture
-def aws(training):
+def aws(training, register_package):
     """The production endpoint serving an approved package whose baseline is the training
     split; the artifact bucket holds the baseline and the captured requests."""
     with mock_aws():
@@ -98,18 +98,12 @@ def aws(training):
                       Body=json.dumps(drift.baseline(training)))
         sagemaker = boto3.client("sagemaker", region_name=region)
         sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
-        image = f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/m:1"
-        package = sagemaker.create_model_package(
-            ModelPackageGroupName=config.MODEL_PACKAGE_GROUP, ModelApprovalStatus="Approved",
-            InferenceSpecification={
-                "Containers": [{"Image": image, "ModelDataUrl": f"s3://{bucket}/model.tar.gz"}],
-                "SupportedContentTypes": ["text/csv"],
-                "SupportedResponseMIMETypes": ["application/json"],
-            },
+        package = register_package(
+            sagemaker, model_data=f"s3://{bucket}/model.tar.gz",
             DriftCheckBaselines={"ModelDataQuality": {"Statistics": {
                 "ContentType": "application/json",
                 "S3Uri": f"s3://{bucket}/baselines/baseline.json"}}},
-        )["ModelPackageArn"]
+        )
         endpoint = config.ENDPOINTS[config.DRIFT_STAGE]
         sagemaker.create_model(
             ModelName="served", Containers=[{"ModelPackageName": package}],
@@ -190,15 +184,8 @@ def test_too_few_requests_publish_only_their_count(aws, unseen) -> None:
     assert _published(aws) == {"CapturedRows": drift.MIN_ROWS - 1}
 
 
-def test_a_package_without_a_baseline_is_an_error(aws) -> None:
-    package = aws["sagemaker"].create_model_package(
-        ModelPackageGroupName=config.MODEL_PACKAGE_GROUP, ModelApprovalStatus="Approved",
-        InferenceSpecification={
-            "Containers": [{"Image": f"{ACCOUNT}.dkr.ecr.{aws['region']}.amazonaws.com/m:1"}],
-            "SupportedContentTypes": ["text/csv"],
-            "SupportedResponseMIMETypes": ["application/json"],
-        },
-    )["ModelPackageArn"]
+def test_a_package_without_a_baseline_is_an_error(aws, register_package) -> None:
+    package = register_package(aws["sagemaker"], model_data=None)
     aws["sagemaker"].create_model(
         ModelName="bare", Containers=[{"ModelPackageName": package}],
         ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{config.SAGEMAKER_ROLE_NAME}",

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 
 import pytest
+
+from claims_severity import config
+
+ACCOUNT = "123456789012"  # moto's default account
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +41,32 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def register_package():
+    """Registers a model package in (moto's) registry the way the training pipeline does:
+    ``register_package(sagemaker, status="Approved", group=..., image=..., model_data=...,
+    **create_model_package_arguments)`` returns its ARN. Packages get distinct creation
+    times, which "newest approved" is decided by."""
+
+    def register(sagemaker, status: str = "Approved", *,
+                 group: str = config.MODEL_PACKAGE_GROUP, image: str = "",
+                 model_data: str | None = "s3://bucket/model.tar.gz", **extra) -> str:
+        region = sagemaker.meta.region_name
+        container = {"Image": image or f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/m:1"}
+        if model_data:
+            container["ModelDataUrl"] = model_data
+        arn = sagemaker.create_model_package(
+            ModelPackageGroupName=group, ModelApprovalStatus=status,
+            InferenceSpecification={
+                "Containers": [container],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+            **extra,
+        )["ModelPackageArn"]
+        time.sleep(0.01)
+        return str(arn)
+
+    return register

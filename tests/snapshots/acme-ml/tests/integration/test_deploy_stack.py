@@ -49,21 +49,10 @@ def aws():
         yield sagemaker
 
 
-def _approved_package(sagemaker) -> str:
-    return sagemaker.create_model_package(
-        ModelPackageGroupName=config.MODEL_PACKAGE_GROUP, ModelApprovalStatus="Approved",
-        InferenceSpecification={
-            "Containers": [{"Image": f"{ACCOUNT}.dkr.ecr.{config.REGION}.amazonaws.com/m:1",
-                            "ModelDataUrl": "s3://bucket/model.tar.gz"}],
-            "SupportedContentTypes": ["text/csv"],
-            "SupportedResponseMIMETypes": ["application/json"],
-        },
-    )["ModelPackageArn"]
-
-
 @pytest.mark.parametrize("stage", sorted(config.STACKS))
-def test_stage_deploys_and_serves_the_approved_package(aws, tmp_path, stage) -> None:
-    package_arn = _approved_package(aws)
+def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tmp_path,
+                                                       stage) -> None:
+    package_arn = register_package(aws)
     deploy.write_stage_parameters(package_arn, PROJECT_ROOT / "infra" / "config", tmp_path)
     document = json.loads((tmp_path / f"{stage}.json").read_text())
     template = (PROJECT_ROOT / "infra" / "model-service.yaml").read_text()
@@ -89,9 +78,10 @@ def test_stage_deploys_and_serves_the_approved_package(aws, tmp_path, stage) -> 
     assert deploy.deploy_stack(cloudformation, stack, template, document, None) == "UNCHANGED"
 
 
-def test_params_command_pins_the_package_it_is_given(aws, tmp_path, monkeypatch) -> None:
-    pinned = _approved_package(aws)
-    _approved_package(aws)  # a newer approval must not replace the pinned package
+def test_params_command_pins_the_package_it_is_given(aws, register_package, tmp_path,
+                                                      monkeypatch) -> None:
+    pinned = register_package(aws)
+    register_package(aws)  # a newer approval must not replace the pinned package
     monkeypatch.setenv("MODEL_PACKAGE_ARN", pinned)
     output = tmp_path / "github-output"
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))

@@ -4,7 +4,6 @@ endpoints."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import boto3
@@ -26,35 +25,30 @@ def sagemaker():
         yield client
 
 
-def _package(client, status: str, group: str = config.MODEL_PACKAGE_GROUP) -> str:
-    arn = client.create_model_package(
-        ModelPackageGroupName=group, ModelApprovalStatus=status,
-        InferenceSpecification={
-            "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://bucket/model.tar.gz"}],
-            "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["application/json"],
-        },
-    )["ModelPackageArn"]
-    time.sleep(0.01)  # distinct creation times
-    return str(arn)
+@pytest.fixture
+def package(sagemaker, register_package):
+    """Registers a package in this project's group (or ``group``) with the given status."""
+    return lambda status, group=config.MODEL_PACKAGE_GROUP: register_package(
+        sagemaker, status, group=group, image=IMAGE)
 
 
-def test_resolves_newest_approved_package(sagemaker) -> None:
-    _package(sagemaker, "Approved")
-    newest = _package(sagemaker, "Approved")
-    _package(sagemaker, "PendingManualApproval")
-    _package(sagemaker, "Rejected")
-    _package(sagemaker, "Approved", group="another-project")
+def test_resolves_newest_approved_package(sagemaker, package) -> None:
+    package("Approved")
+    newest = package("Approved")
+    package("PendingManualApproval")
+    package("Rejected")
+    package("Approved", group="another-project")
     assert deploy.latest_approved_model_package(sagemaker) == newest
 
 
-def test_no_approved_package_is_an_error(sagemaker) -> None:
-    _package(sagemaker, "PendingManualApproval")
+def test_no_approved_package_is_an_error(sagemaker, package) -> None:
+    package("PendingManualApproval")
     with pytest.raises(deploy.NoApprovedModelError, match=config.MODEL_PACKAGE_GROUP):
         deploy.latest_approved_model_package(sagemaker)
 
 
-def test_writes_stage_parameter_files(sagemaker, tmp_path) -> None:
-    arn = _package(sagemaker, "Approved")
+def test_writes_stage_parameter_files(package, tmp_path) -> None:
+    arn = package("Approved")
     written = deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
                            "--out-dir", str(tmp_path)])
     assert sorted(p.name for p in written) == sorted(f"{s}.json" for s in config.STACKS)
@@ -77,16 +71,16 @@ def _serve(client, package_arn: str, endpoint_name: str) -> None:
     client.create_endpoint(EndpointName=endpoint_name, EndpointConfigName=f"{endpoint_name}-config")
 
 
-def test_smoke_check_accepts_the_expected_model(sagemaker) -> None:
-    arn = _package(sagemaker, "Approved")
+def test_smoke_check_accepts_the_expected_model(sagemaker, package) -> None:
+    arn = package("Approved")
     _serve(sagemaker, arn, config.ENDPOINTS["staging"])
     live = smoke.verify_endpoint(sagemaker, config.ENDPOINTS["staging"], arn)
     assert live["EndpointConfigName"] == f"{config.ENDPOINTS['staging']}-config"
 
 
-def test_smoke_check_rejects_another_model(sagemaker) -> None:
-    old = _package(sagemaker, "Approved")
-    new = _package(sagemaker, "Approved")
+def test_smoke_check_rejects_another_model(sagemaker, package) -> None:
+    old = package("Approved")
+    new = package("Approved")
     _serve(sagemaker, old, config.ENDPOINTS["staging"])
     with pytest.raises(smoke.SmokeTestError, match="expected"):
         smoke.verify_endpoint(sagemaker, config.ENDPOINTS["staging"], new)
