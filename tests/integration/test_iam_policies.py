@@ -147,45 +147,108 @@ def test_the_audit_fails_on_a_wide_policy(statement, problem) -> None:
     assert any(problem in p for p in policy_problems(template))
 
 
+def storage_problems(template: dict[str, Any]) -> list[str]:
+    """Where a template's storage and messaging fall short: buckets encrypted, versioned,
+    public-access-blocked and TLS-only; queues, topics, log groups, build projects, image
+    repositories and endpoint configs encrypted (logs retained, images scanned, immutable and
+    expired)."""
+    problems = []
+    resources = template["Resources"]
+
+    def check(where: str, ok: Any, what: str) -> None:
+        if not ok:
+            problems.append(f"{where}: {what}")
+
+    for logical_id, resource in resources.items():
+        properties = resource.get("Properties", {})
+        kind = resource["Type"]
+        if kind == "AWS::S3::Bucket":
+            check(logical_id, properties.get("BucketEncryption"), "not encrypted")
+            versioning = properties.get("VersioningConfiguration", {}).get("Status")
+            check(logical_id, versioning == "Enabled", "not versioned")
+            blocks = properties.get("PublicAccessBlockConfiguration", {})
+            check(logical_id, len(blocks) == 4 and all(blocks.values()), "public access")
+            denies_plain_http = any(
+                statement["Effect"] == "Deny"
+                and statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")
+                == "false"
+                for policy in resources.values()
+                if policy["Type"] == "AWS::S3::BucketPolicy"
+                and policy["Properties"]["Bucket"] == {"Ref": logical_id}
+                for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            )
+            check(logical_id, denies_plain_http, "accepts requests without TLS")
+        elif kind == "AWS::SQS::Queue":
+            encrypted = properties.get("SqsManagedSseEnabled") or properties.get("KmsMasterKeyId")
+            check(logical_id, encrypted, "not encrypted")
+        elif kind == "AWS::SNS::Topic":
+            check(logical_id, properties.get("KmsMasterKeyId"), "not encrypted")
+        elif kind == "AWS::Logs::LogGroup":
+            check(logical_id, properties.get("RetentionInDays"), "kept forever")
+            check(logical_id, properties.get("KmsKeyId"), "not encrypted")
+        elif kind == "AWS::CodeBuild::Project":
+            group = properties.get("LogsConfig", {}).get("CloudWatchLogs", {}).get("GroupName")
+            check(logical_id, isinstance(group, dict) and "Ref" in group, "logs not retained")
+            check(logical_id, properties.get("EncryptionKey"), "artifacts not encrypted")
+        elif kind == "AWS::ECR::Repository":
+            check(logical_id, properties.get("ImageTagMutability") == "IMMUTABLE", "mutable tags")
+            scan = properties.get("ImageScanningConfiguration", {}).get("ScanOnPush")
+            check(logical_id, scan is True, "no scan on push")
+            encryption = properties.get("EncryptionConfiguration", {})
+            check(
+                logical_id,
+                encryption.get("EncryptionType") == "KMS" and encryption.get("KmsKey"),
+                "not encrypted with the project key",
+            )
+            lifecycle = properties.get("LifecyclePolicy", {}).get("LifecyclePolicyText", "{}")
+            check(logical_id, json.loads(lifecycle).get("rules"), "no lifecycle rules")
+        elif kind == "AWS::SageMaker::EndpointConfig":
+            check(logical_id, properties.get("KmsKeyId"), "storage not encrypted")
+    return problems
+
+
 def test_storage_and_messaging_are_encrypted_and_private(templates) -> None:
-    for name, template in templates.items():
-        for logical_id, resource in template["Resources"].items():
-            properties = resource.get("Properties", {})
-            kind = resource["Type"]
-            where = f"{name}:{logical_id}"
-            if kind == "AWS::S3::Bucket":
-                assert properties["BucketEncryption"], where
-                assert properties["VersioningConfiguration"]["Status"] == "Enabled", where
-                assert all(properties["PublicAccessBlockConfiguration"].values()), where
-                policies = [
-                    r
-                    for r in template["Resources"].values()
-                    if r["Type"] == "AWS::S3::BucketPolicy"
-                    and r["Properties"]["Bucket"] == {"Ref": logical_id}
-                ]
-                assert any(
-                    s["Effect"] == "Deny"
-                    and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"
-                    for r in policies
-                    for s in r["Properties"]["PolicyDocument"]["Statement"]
-                ), where
-            elif kind == "AWS::SQS::Queue":
-                assert properties.get("SqsManagedSseEnabled") or properties.get("KmsMasterKeyId"), (
-                    where
-                )
-            elif kind == "AWS::SNS::Topic":
-                assert properties.get("KmsMasterKeyId"), where
-            elif kind == "AWS::Logs::LogGroup":
-                assert properties.get("RetentionInDays") and properties.get("KmsKeyId"), where
-            elif kind == "AWS::CodeBuild::Project":
-                group = properties["LogsConfig"]["CloudWatchLogs"]["GroupName"]
-                assert isinstance(group, dict) and "Ref" in group, where  # a retained group
-                assert properties["EncryptionKey"], where
-            elif kind == "AWS::ECR::Repository":
-                assert properties["ImageTagMutability"] == "IMMUTABLE", where
-                assert properties["ImageScanningConfiguration"]["ScanOnPush"] is True, where
-                assert properties["EncryptionConfiguration"]["EncryptionType"] == "KMS", where
-                assert properties["EncryptionConfiguration"]["KmsKey"], where
-                assert json.loads(properties["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
-            elif kind == "AWS::SageMaker::EndpointConfig":
-                assert properties.get("KmsKeyId"), where
+    problems = {name: storage_problems(t) for name, t in templates.items()}
+    assert {name: p for name, p in problems.items() if p} == {}
+
+
+@pytest.mark.parametrize(
+    ("resource", "problem"),
+    [
+        ({"Type": "AWS::SNS::Topic", "Properties": {}}, "Thing: not encrypted"),
+        (
+            {"Type": "AWS::Logs::LogGroup", "Properties": {"KmsKeyId": "k"}},
+            "Thing: kept forever",
+        ),
+        (
+            {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketEncryption": {"x": 1},
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "IgnorePublicAcls": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                },
+            },
+            "Thing: accepts requests without TLS",
+        ),
+        (
+            {
+                "Type": "AWS::ECR::Repository",
+                "Properties": {
+                    "ImageTagMutability": "MUTABLE",
+                    "ImageScanningConfiguration": {"ScanOnPush": True},
+                    "EncryptionConfiguration": {"EncryptionType": "KMS", "KmsKey": "k"},
+                    "LifecyclePolicy": {"LifecyclePolicyText": '{"rules": [{}]}'},
+                },
+            },
+            "Thing: mutable tags",
+        ),
+    ],
+)
+def test_the_storage_audit_fails_on_an_unsafe_resource(resource, problem) -> None:
+    assert storage_problems({"Resources": {"Thing": resource}}) == [problem]
