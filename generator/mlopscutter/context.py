@@ -13,6 +13,7 @@ from functools import cached_property
 
 from mlopscutter.branching import RELEASE_TAG_PATTERN, BranchPolicy, BranchRule, branch_policy
 from mlopscutter.escaping import quote, tag_value
+from mlopscutter.frameworks import FRAMEWORKS, Framework
 from mlopscutter.instance_offerings import processing_instance_type
 from mlopscutter.names import RULES, fit
 from mlopscutter.options import Options
@@ -31,7 +32,6 @@ VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name 
 # Pinned once; the generated project's build images, tool versions and GitHub Actions.
 CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 PYTHON_VERSION = "3.11"
-SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 # Instance families whose storage is local NVMe instance store: SageMaker encrypts it in
 # hardware and refuses a volume KMS key for them (VolumeKmsKeyId).
 INSTANCE_STORE_FAMILIES = frozenset(
@@ -245,8 +245,20 @@ class ProjectContext:
         return PYTHON_VERSION
 
     @property
+    def framework(self) -> Framework:
+        """The ML framework: its SageMaker image (pinned in mlopscutter.frameworks) trains
+        the model and, unless the project builds its own, serves it."""
+        return FRAMEWORKS[self.options.framework]
+
+    @property
+    def xgboost(self) -> bool:
+        return self.options.framework == "xgboost"
+
+    @property
     def sklearn_framework_version(self) -> str:
-        return SKLEARN_FRAMEWORK_VERSION
+        """The scikit-learn image the data preparation (and drift) jobs run on, whatever the
+        model's framework."""
+        return FRAMEWORKS["scikit-learn"].version
 
     @cached_property
     def names(self) -> dict[str, str]:

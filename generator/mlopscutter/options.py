@@ -192,9 +192,17 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "container",
         "choice",
         "provided",
-        "Serving image: the SageMaker scikit-learn image, or the project's own (byoc) in ECR",
+        "Serving image: the SageMaker image of the framework, or the project's own (byoc) in ECR",
         choices=("provided", "byoc"),
         supported=("provided", "byoc"),
+    ),
+    OptionSpec(
+        "framework",
+        "choice",
+        "scikit-learn",
+        "ML framework; its SageMaker image trains the model (and serves it when provided)",
+        choices=("scikit-learn", "xgboost"),
+        supported=("scikit-learn", "xgboost"),
     ),
     OptionSpec(
         "deployment_strategy",
@@ -548,6 +556,7 @@ class Options:
     branch_model: str
     inference: str
     container: str
+    framework: str
     deployment_strategy: str
     canary_percent: int
     linear_step_percent: int

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlopscutter.errors import OptionError
+from mlopscutter.frameworks import FRAMEWORKS
 from mlopscutter.instance_offerings import (
     PROCESSING_PREFERENCE,
     offered_types,
@@ -176,23 +177,44 @@ def _free_text_rule(name: str) -> Rule:
 
 
 # GPU and accelerator (Inferentia, Trainium) families. The SageMaker scikit-learn images
-# are built for CPU only (the SDK's image list has no "gpu" processor for them).
+# are built for CPU only (the SDK's image list has no "gpu" processor for them); the XGBoost
+# images train on GPU families too, and neither runs on Inferentia or Trainium.
 ACCELERATED_FAMILIES = frozenset(
     {"g4dn", "g5", "g6", "g6e", "p3", "p3dn", "p4d", "p5", "inf1", "inf2", "trn1"}
 )
+NEURON_FAMILIES = frozenset({"inf1", "inf2", "trn1"})
 
 
 def _cpu_instance_rule(name: str, applies: Callable[[Mapping[str, Any]], bool]) -> Rule:
+    training = name == "training_instance_type"
+
     def check(values: Mapping[str, Any]) -> str | None:
         match = INSTANCE_TYPE_PATTERN.fullmatch(values[name])
         if match is None or match["family"] not in ACCELERATED_FAMILIES:
             return None  # a malformed type is the "-known" rule's to report
+        chosen = FRAMEWORKS.get(values.get("framework", ""), FRAMEWORKS["scikit-learn"])
+        if training and chosen.gpu_training:
+            if match["family"] not in NEURON_FAMILIES:
+                return None
+            return (
+                f"{name}={values[name]!r} is an Inferentia or Trainium instance, which the "
+                f"SageMaker {chosen.title} image does not train on; allowed: a CPU family such "
+                "as ml.m5 or a GPU family such as ml.g5 or ml.p3"
+            )
+        runs = "trains" if training else "serves"
         return (
-            f"{name}={values[name]!r} is a GPU or accelerator instance, but the scikit-learn "
-            "container runs on CPU only; allowed: a CPU family such as ml.m5, ml.c5 or ml.r5"
+            f"{name}={values[name]!r} is a GPU or accelerator instance, but the project "
+            f"{runs} {chosen.title} models on CPU (framework={chosen.option!r}); allowed: a CPU "
+            "family such as ml.m5, ml.c5 or ml.r5"
         )
 
-    return Rule(f"{name}-cpu", (name,), f"{name} is a CPU instance", check, applies)
+    return Rule(
+        f"{name}-cpu",
+        (name, "framework"),
+        f"{name} is an instance the framework runs on",
+        check,
+        applies,
+    )
 
 
 def _instance_type_rule(name: str, applies: Callable[[Mapping[str, Any]], bool]) -> Rule:
@@ -249,6 +271,21 @@ def _check_region_offers(values: Mapping[str, Any]) -> str | None:
             return (
                 f"aws_region={region!r} does not offer {', '.join(missing)} in CloudFormation, "
                 f"which {needed_by} needs; allowed: a Region that does ({', '.join(regions)})"
+            )
+    return None
+
+
+def _check_framework_image(values: Mapping[str, Any]) -> str | None:
+    """The model's framework image, and the scikit-learn one data preparation runs on."""
+    region = values["aws_region"]
+    for needed in dict.fromkeys((values["framework"], "scikit-learn")):
+        image = FRAMEWORKS[needed]
+        if region in image.missing_in:
+            regions = sorted(COMMERCIAL_REGIONS - image.missing_in)
+            return (
+                f"aws_region={region!r} has no SageMaker {image.title} {image.version} image in "
+                f"the SageMaker Python SDK, which builds the project's pipeline (framework="
+                f"{values['framework']!r}); allowed: a Region that has one ({', '.join(regions)})"
             )
     return None
 
@@ -698,6 +735,12 @@ def _all_rules() -> tuple[Rule, ...]:
             ("aws_region", "ci_provider", "inference"),
             "CloudFormation offers the needed resource types in the Region",
             _check_region_offers,
+        ),
+        Rule(
+            "region-offers-framework-image",
+            ("aws_region", "framework"),
+            "the SageMaker SDK has the framework's image in the Region",
+            _check_framework_image,
         ),
         Rule(
             "github-repository-form", ("github_repository",), "owner/name", _check_github_repository

@@ -9,12 +9,16 @@ that one (their dependencies are the same), which saves about 35 s per project.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from mlopscutter.frameworks import FRAMEWORKS
+from mlopscutter.regions import COMMERCIAL_REGIONS
 from tests.helpers import render_example
 
 
@@ -34,6 +38,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "async",
         "byoc",
         "batch",
+        "xgboost",
     ],
 )
 def test_generated_project_passes_its_own_make_test_and_lint(
@@ -59,3 +64,54 @@ def test_generated_project_passes_its_own_make_test_and_lint(
     passed = int(re.search(r"(\d+) passed", summary[-1]).group(1))
     assert passed >= 25, summary[-1]
     assert "All checks passed!" in output  # ruff, from `make lint`; cfn-lint prints nothing
+
+
+# Which Regions the SageMaker SDK resolves no image in, for each (framework, version): the
+# generated projects build their pipelines with exactly this call.
+_MISSING_IMAGES = """
+import json, sys
+from sagemaker import image_uris
+
+asked = json.loads(sys.argv[1])
+missing = {}
+for name, version in asked["frameworks"]:
+    missing[name] = []
+    for region in asked["regions"]:
+        for scope in ("training", "inference"):
+            try:
+                image_uris.retrieve(name, region, version=version, py_version="py3",
+                                    instance_type="ml.m5.large", image_scope=scope)
+            except ValueError:
+                missing[name].append(region)
+                break
+print(json.dumps(missing))
+"""
+
+
+@pytest.mark.slow
+def test_framework_image_regions_are_those_of_the_sagemaker_sdk(
+    tmp_path: Path, shared_venv: Path
+) -> None:
+    """mlopscutter.frameworks says which Regions have no framework image (and refuses them);
+    the SageMaker SDK the generated projects install must agree, Region by Region."""
+    python = shared_venv / "bin" / "python"
+    if not python.exists():  # run on its own: install a project's dependencies first
+        project = render_example("canary", tmp_path)
+        subprocess.run(
+            ["make", f"VENV={shared_venv}", "install"], cwd=project, check=True, timeout=1200
+        )
+    asked = {
+        "frameworks": [(f.sdk_name, f.version) for f in FRAMEWORKS.values()],
+        "regions": sorted(COMMERCIAL_REGIONS),
+    }
+    result = subprocess.run(
+        [str(python), "-c", _MISSING_IMAGES, json.dumps(asked)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={"SAGEMAKER_SUPPRESS_V2_WARNING": "1", "PATH": str(Path(sys.executable).parent)},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    missing = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {f.sdk_name: sorted(f.missing_in) for f in FRAMEWORKS.values()} == missing

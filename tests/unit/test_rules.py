@@ -158,10 +158,44 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     (
         "training_instance_type-cpu",
         {"training_instance_type": "ml.g5.2xlarge"},
-        ["training_instance_type='ml.g5.2xlarge'", "CPU only", "ml.m5"],
+        [
+            "training_instance_type='ml.g5.2xlarge'",
+            "trains scikit-learn models on CPU",
+            "framework='scikit-learn'",
+            "ml.m5",
+        ],
     ),
-    ("staging_instance_type-cpu", {"staging_instance_type": "ml.inf2.xlarge"}, ["CPU only"]),
-    ("prod_instance_type-cpu", {"prod_instance_type": "ml.p4d.24xlarge"}, ["CPU only"]),
+    (
+        "training_instance_type-cpu",
+        {"training_instance_type": "ml.trn1.2xlarge", "framework": "xgboost"},
+        ["'ml.trn1.2xlarge' is an Inferentia or Trainium instance", "XGBoost", "ml.g5"],
+    ),
+    (
+        "staging_instance_type-cpu",
+        {"staging_instance_type": "ml.inf2.xlarge"},
+        ["serves scikit-learn models on CPU"],
+    ),
+    (
+        "prod_instance_type-cpu",
+        {"prod_instance_type": "ml.g5.xlarge", "framework": "xgboost"},
+        ["serves XGBoost models on CPU", "framework='xgboost'"],
+    ),
+    (
+        "region-offers-framework-image",
+        {
+            "aws_region": "ap-southeast-7",
+            "framework": "xgboost",
+            "training_instance_type": "ml.m6i.large",
+            "staging_instance_type": "ml.m6i.large",
+            "prod_instance_type": "ml.m6i.large",
+        },
+        [
+            "aws_region='ap-southeast-7'",
+            "no SageMaker XGBoost 3.0-5 image",
+            "SageMaker Python SDK",
+            "eu-west-1",
+        ],
+    ),
     (
         "schedule-expression",
         {"retrain_schedule": "rate(1 hours)"},
@@ -398,6 +432,11 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("container-choice", {"container": "docker"}, ["container='docker'", "provided, byoc"]),
     (
+        "framework-choice",
+        {"framework": "pytorch"},
+        ["framework='pytorch'", "scikit-learn, xgboost"],
+    ),
+    (
         "staging_instance_type-offered",
         {"aws_region": "eu-central-1", "staging_instance_type": "ml.c6i.xlarge"},
         ["staging_instance_type='ml.c6i.xlarge'", "aws_region='eu-central-1'", "ml.c5.xlarge"],
@@ -470,6 +509,15 @@ def test_a_region_without_a_processing_type_is_refused(monkeypatch) -> None:
     errors = [e for e in _errors({}) if e.rule_id == "region-offers-processing"]
     assert errors and "aws_region='us-east-1'" in errors[0].message
     assert "ml.m5.large" in errors[0].message
+
+
+def test_xgboost_trains_on_gpu_and_serves_on_cpu() -> None:
+    """The XGBoost image trains on GPU families; serving stays on CPU for every framework."""
+    answers = {**default_answers(), "framework": "xgboost"}
+    trained_on_gpu = parse_options({**answers, "training_instance_type": "ml.g5.2xlarge"})
+    assert trained_on_gpu.training_instance_type == "ml.g5.2xlarge"
+    with pytest.raises(ValidationErrors):
+        parse_options({**answers, "staging_instance_type": "ml.g5.2xlarge"})
 
 
 def test_every_rule_has_a_bad_value_test() -> None:

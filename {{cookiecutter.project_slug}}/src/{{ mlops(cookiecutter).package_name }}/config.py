@@ -20,6 +20,10 @@ REGION = "{{ cookiecutter.aws_region }}"
 MODEL_PACKAGE_GROUP = "{{ p.model_package_group }}"
 PIPELINE_NAME = "{{ p.sagemaker_pipeline_name }}"
 SAGEMAKER_ROLE_NAME = "{{ p.sagemaker_role_name }}"
+# The SageMaker framework images, resolved for the Region by the SageMaker SDK: the model's
+# ({{ p.framework.title }}) trains and serves it; data preparation runs on scikit-learn's.
+FRAMEWORK = "{{ p.framework.sdk_name }}"
+FRAMEWORK_VERSION = "{{ p.framework.version }}"
 SKLEARN_FRAMEWORK_VERSION = "{{ p.sklearn_framework_version }}"
 TRAINING_INSTANCE_TYPE = "{{ cookiecutter.training_instance_type }}"
 # Managed spot training resumes from checkpoints after an interruption; the wait (capacity

@@ -1,3 +1,4 @@
+{%- set p = mlops(cookiecutter) -%}
 """Evaluation (a SageMaker processing script): score the trained model on the test split and
 write ``evaluation.json`` in SageMaker's model-quality metrics format."""
 
@@ -9,11 +10,19 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+{% if not p.xgboost -%}
 import joblib
+{% endif -%}
 import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
+{%- if p.xgboost %}
+from xgboost import XGBClassifier
+
+MODEL_FILE = "model.json"
+{%- else %}
 
 MODEL_FILE = "model.joblib"
+{%- endif %}
 
 
 def load_model(model_dir: Path):
@@ -23,8 +32,18 @@ def load_model(model_dir: Path):
         target = Path(tempfile.mkdtemp())
         with tarfile.open(archive) as tar:
             tar.extractall(target, filter="data")
-        return joblib.load(target / MODEL_FILE)
-    return joblib.load(model_dir / MODEL_FILE)
+        return _load(target / MODEL_FILE)
+    return _load(model_dir / MODEL_FILE)
+
+
+def _load(path: Path):
+{%- if p.xgboost %}
+    model = XGBClassifier()
+    model.load_model(path)
+    return model
+{%- else %}
+    return joblib.load(path)
+{%- endif %}
 
 
 def evaluate(model, test: np.ndarray) -> dict:

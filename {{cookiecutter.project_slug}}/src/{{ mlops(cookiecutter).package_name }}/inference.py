@@ -1,4 +1,6 @@
-"""Inference handler for the SageMaker scikit-learn serving container.
+{%- set p = mlops(cookiecutter) -%}
+"""Inference handler for the SageMaker {{ p.framework.title }} serving container{% if p.byoc %} (and the project's
+own serving image, whose app calls it the same way){% endif %}.
 
 Accepts ``text/csv`` (one row of features per line) or ``application/json``
 (``{"instances": [[...], ...]}``) and answers JSON: the positive-class probability and the
@@ -11,10 +13,18 @@ import io
 import json
 from pathlib import Path
 
+{% if not p.xgboost -%}
 import joblib
+{% endif -%}
 import numpy as np
+{%- if p.xgboost %}
+from xgboost import XGBClassifier
+
+MODEL_FILE = "model.json"
+{%- else %}
 
 MODEL_FILE = "model.joblib"
+{%- endif %}
 CSV = "text/csv"
 JSON = "application/json"
 
@@ -24,7 +34,13 @@ class UnsupportedContentTypeError(ValueError):
 
 
 def model_fn(model_dir: str):
+{%- if p.xgboost %}
+    model = XGBClassifier()
+    model.load_model(Path(model_dir) / MODEL_FILE)
+    return model
+{%- else %}
     return joblib.load(Path(model_dir) / MODEL_FILE)
+{%- endif %}
 
 
 def input_fn(request_body: str | bytes, content_type: str = CSV) -> np.ndarray:

@@ -12,6 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import boto3
+{%- if p.xgboost %}
+from sagemaker import image_uris
+{%- endif %}
 {%- if p.retrains_on_drift %}
 from sagemaker.drift_check_baselines import DriftCheckBaselines
 {%- endif %}
@@ -23,10 +26,12 @@ from sagemaker.model_metrics import MetricsSource, ModelMetrics
 {%- if p.vpc_subnets %}
 from sagemaker.network import NetworkConfig
 {%- endif %}
-from sagemaker.processing import ProcessingInput, ProcessingOutput
+from sagemaker.processing import ProcessingInput, ProcessingOutput{% if p.xgboost %}, ScriptProcessor{% endif %}
+{%- if not p.xgboost %}
 from sagemaker.sklearn.estimator import SKLearn
 {%- if not p.byoc %}
 from sagemaker.sklearn.model import SKLearnModel
+{%- endif %}
 {%- endif %}
 from sagemaker.sklearn.processing import SKLearnProcessor
 from sagemaker.workflow.condition_step import ConditionStep
@@ -39,6 +44,12 @@ from sagemaker.workflow.pipeline import Pipeline
 from sagemaker.workflow.pipeline_context import PipelineSession
 from sagemaker.workflow.properties import PropertyFile
 from sagemaker.workflow.steps import ProcessingStep, TrainingStep
+{%- if p.xgboost %}
+from sagemaker.xgboost.estimator import XGBoost
+{%- if not p.byoc %}
+from sagemaker.xgboost.model import XGBoostModel
+{%- endif %}
+{%- endif %}
 
 from . import config
 
@@ -84,16 +95,27 @@ def get_pipeline(
                                            destination="/opt/ml/processing/input"))
     prefix = f"s3://{bucket}/{pipeline_name}"
 
-    def processor(purpose: str) -> SKLearnProcessor:
-        return SKLearnProcessor(
-            framework_version=config.SKLEARN_FRAMEWORK_VERSION, role=role_arn,
-            instance_type=PROCESSING_INSTANCE_TYPE, instance_count=1,
-            base_job_name=f"{config.PROJECT_SLUG}-{purpose}", sagemaker_session=session,
-            output_kms_key=kms_key, volume_kms_key=kms_key,
+    def job(purpose: str) -> dict:
+        """What every processing job shares: its role, size, name, keys and network."""
+        return {
+            "role": role_arn, "instance_type": PROCESSING_INSTANCE_TYPE, "instance_count": 1,
+            "base_job_name": f"{config.PROJECT_SLUG}-{purpose}", "sagemaker_session": session,
+            "output_kms_key": kms_key, "volume_kms_key": kms_key,
 {%- if p.vpc_subnets %}
-            network_config=NETWORK,
+            "network_config": NETWORK,
 {%- endif %}
-        )
+        }
+
+    def processor(purpose: str) -> SKLearnProcessor:
+        return SKLearnProcessor(framework_version=config.SKLEARN_FRAMEWORK_VERSION, **job(purpose))
+{%- if p.xgboost %}
+
+    def model_processor(purpose: str) -> ScriptProcessor:
+        """A job that loads the model, so it runs on the model's (XGBoost) image."""
+        image = image_uris.retrieve(config.FRAMEWORK, session.boto_region_name,
+                                    version=config.FRAMEWORK_VERSION)
+        return ScriptProcessor(image_uri=image, command=["python3"], **job(purpose))
+{%- endif %}
 
     prepare = ProcessingStep(
         name="PrepareData",
@@ -119,9 +141,9 @@ def get_pipeline(
         ),
     )
 {%- endif %}
-    estimator = SKLearn(
+    estimator = {{ "XGBoost" if p.xgboost else "SKLearn" }}(
         entry_point="train.py", source_dir=str(SCRIPTS),
-        framework_version=config.SKLEARN_FRAMEWORK_VERSION, py_version="py3",
+        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
         instance_type=config.TRAINING_INSTANCE_TYPE, instance_count=1, role=role_arn,
         output_path=f"{prefix}/models", code_location=f"{prefix}/code",
         output_kms_key=kms_key,
@@ -151,7 +173,7 @@ def get_pipeline(
                                      path="evaluation.json")
     evaluate = ProcessingStep(
         name="EvaluateModel",
-        step_args=processor("evaluate").run(
+        step_args={{ "model_processor" if p.xgboost else "processor" }}("evaluate").run(
             code=str(SCRIPTS / "evaluate.py"),
             inputs=[
                 ProcessingInput(source=train.properties.ModelArtifacts.S3ModelArtifacts,
@@ -174,10 +196,10 @@ def get_pipeline(
         sagemaker_session=session,
     )
 {%- else %}
-    model = SKLearnModel(
+    model = {{ "XGBoostModel" if p.xgboost else "SKLearnModel" }}(
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
         entry_point="inference.py", source_dir=str(SCRIPTS),
-        framework_version=config.SKLEARN_FRAMEWORK_VERSION, py_version="py3",
+        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
         code_location=f"{prefix}/code", sagemaker_session=session,
     )
 {%- endif %}

@@ -1,7 +1,8 @@
-"""Training (a SageMaker script-mode entry point): fit the model on the train channel and save
-it to the model directory.
+{%- set p = mlops(cookiecutter) -%}
+"""Training (a SageMaker script-mode entry point): fit the {{ p.framework.title }} model on the
+train channel and save it to the model directory.
 
-With a checkpoint directory (SageMaker's, on managed spot capacity), boosting stages are added
+With a checkpoint directory (SageMaker's, on managed spot capacity), boosting rounds are added
 in steps and the model is saved after each; a job restarted after a spot interruption loads the
 last checkpoint and continues, and ends with the same model as a run that was never
 interrupted."""
@@ -9,17 +10,32 @@ interrupted."""
 from __future__ import annotations
 
 import argparse
+{%- if p.xgboost %}
+import json
+{%- endif %}
 import os
 from pathlib import Path
 
+{% if not p.xgboost -%}
 import joblib
+{% endif -%}
 import numpy as np
+{%- if p.xgboost %}
+from xgboost import XGBClassifier
+
+# XGBoost's own JSON format, which later XGBoost versions read.
+MODEL_FILE = "model.json"
+CHECKPOINT_FILE = "checkpoint.json"
+# What a checkpoint must have been trained with to be resumed (kept in the booster).
+RESUME_SETTINGS = ("max_depth", "learning_rate", "random_state", "tree_method")
+{%- else %}
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 MODEL_FILE = "model.joblib"
 CHECKPOINT_FILE = "checkpoint.joblib"
+{%- endif %}
 CHECKPOINT_STEP = 20
 
 
@@ -30,6 +46,29 @@ def read_csv_dir(directory: Path) -> tuple[np.ndarray, np.ndarray]:
         raise FileNotFoundError(f"no CSV files in {directory}")
     data = np.vstack([np.loadtxt(f, delimiter=",", ndmin=2) for f in files])
     return data[:, 1:], data[:, 0].astype(int)
+{%- if p.xgboost %}
+
+
+def build_model(n_estimators: int, max_depth: int, learning_rate: float) -> XGBClassifier:
+    # Trees need no feature scaling. SageMaker sets SM_NUM_GPUS on GPU instances.
+    gpus = int(os.environ.get("SM_NUM_GPUS", "0"))
+    return XGBClassifier(
+        n_estimators=n_estimators, max_depth=max_depth, learning_rate=learning_rate,
+        tree_method="hist", device="cuda" if gpus else "cpu", random_state=0,
+    )
+
+
+def save(model: XGBClassifier, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save_model(path)
+    return path
+
+
+def load(path: Path) -> XGBClassifier:
+    model = XGBClassifier()
+    model.load_model(path)
+    return model
+{%- else %}
 
 
 def build_model(n_estimators: int, max_depth: int, learning_rate: float) -> Pipeline:
@@ -42,10 +81,21 @@ def build_model(n_estimators: int, max_depth: int, learning_rate: float) -> Pipe
     )
 
 
+def save(model: Pipeline, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    return path
+
+
+def load(path: Path) -> Pipeline:
+    return joblib.load(path)
+{%- endif %}
+
+
 def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: int = 3,
           learning_rate: float = 0.1, checkpoint_dir: Path | None = None,
           stop_after: int | None = None) -> Path:
-    """Fit on ``train_dir`` and write ``model_dir/model.joblib``; returns its path.
+    """Fit on ``train_dir`` and write ``model_dir/MODEL_FILE``; returns its path.
 
     With ``checkpoint_dir``, resume from its checkpoint (if any) and save one after every
     ``CHECKPOINT_STEP`` stages. ``stop_after`` ends the run after that many stages, as a spot
@@ -60,10 +110,39 @@ def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: 
                                       stop_after)
         if model is None:
             return checkpoint_dir / CHECKPOINT_FILE
-    model_dir.mkdir(parents=True, exist_ok=True)
-    path = model_dir / MODEL_FILE
-    joblib.dump(model, path)
-    return path
+    return save(model, model_dir / MODEL_FILE)
+{%- if p.xgboost %}
+
+
+def _fit_with_checkpoints(features: np.ndarray, labels: np.ndarray, checkpoint_dir: Path,
+                          model: XGBClassifier, stop_after: int | None) -> XGBClassifier | None:
+    target, settings = model.n_estimators, _settings(model)
+    checkpoint = checkpoint_dir / CHECKPOINT_FILE
+    fitted, done = None, 0
+    if checkpoint.is_file():
+        saved = load(checkpoint)
+        if saved.get_booster().attr("settings") == settings:
+            fitted, done = saved, saved.get_booster().num_boosted_rounds()
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    while done < target:
+        step = min(CHECKPOINT_STEP, target - done)
+        # Boosting continues from the rounds fitted so far: the trees of one long run.
+        model.set_params(n_estimators=step)
+        model.fit(features, labels, xgb_model=fitted.get_booster() if fitted else None)
+        fitted, done = model, done + step
+        fitted.get_booster().set_attr(settings=settings)
+        save(fitted, checkpoint)
+        if stop_after is not None and stop_after <= done < target:
+            return None
+    assert fitted is not None  # target >= 1
+    return fitted.set_params(n_estimators=target)
+
+
+def _settings(model: XGBClassifier) -> str:
+    """The settings a checkpoint records, so that one of other settings is not resumed."""
+    params = model.get_params()
+    return json.dumps({key: params[key] for key in RESUME_SETTINGS}, sort_keys=True)
+{%- else %}
 
 
 def _fit_with_checkpoints(features: np.ndarray, labels: np.ndarray, checkpoint_dir: Path,
@@ -72,7 +151,7 @@ def _fit_with_checkpoints(features: np.ndarray, labels: np.ndarray, checkpoint_d
     checkpoint = checkpoint_dir / CHECKPOINT_FILE
     done = 0
     if checkpoint.is_file():
-        saved = joblib.load(checkpoint)
+        saved = load(checkpoint)
         if _same_settings(saved[-1], model[-1]):
             model, done = saved, saved[-1].n_estimators
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
@@ -81,7 +160,7 @@ def _fit_with_checkpoints(features: np.ndarray, labels: np.ndarray, checkpoint_d
         model.set_params(gradientboostingclassifier__warm_start=True,
                          gradientboostingclassifier__n_estimators=done)
         model.fit(features, labels)
-        joblib.dump(model, checkpoint)
+        save(model, checkpoint)
         if stop_after is not None and stop_after <= done < target:
             return None
     return model
@@ -91,6 +170,7 @@ def _same_settings(saved: GradientBoostingClassifier, wanted: GradientBoostingCl
     """Whether a checkpoint was made with the settings of this run (else it is not resumed)."""
     keys = ("max_depth", "learning_rate", "random_state", "loss", "subsample")
     return all(saved.get_params()[k] == wanted.get_params()[k] for k in keys)
+{%- endif %}
 
 
 def main(argv: list[str] | None = None) -> Path:

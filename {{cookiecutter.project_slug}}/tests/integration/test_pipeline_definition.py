@@ -9,6 +9,7 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
+from sagemaker import image_uris
 
 from {{ p.package_name }} import config, run_pipeline
 from {{ p.package_name }}.pipeline import METRIC_PATH, {% if p.retrains_on_drift %}get_drift_pipeline, {% endif %}get_pipeline
@@ -68,6 +69,38 @@ def test_every_job_runs_in_the_project_subnets(definition) -> None:
         assert network["EnableInterContainerTrafficEncryption"] is True
     assert steps["TrainModel"]["VpcConfig"] == expected
     assert steps["TrainModel"]["EnableInterContainerTrafficEncryption"] is True
+{%- endif %}
+
+
+def _framework_image(framework: str, version: str, scope: str, instance_type: str) -> str:
+    return image_uris.retrieve(framework, config.region(), version=version, py_version="py3",
+                               instance_type=instance_type, image_scope=scope)
+
+
+def test_each_job_runs_on_its_framework_image(definition) -> None:
+    """The pinned {{ p.framework.title }} image trains{% if p.xgboost %} and evaluates{% endif %} the model{% if not p.byoc %} and serves it{% endif %};
+    data preparation runs on the scikit-learn image (both as the SDK resolves them here)."""
+    steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
+    processing = steps["PrepareData"]["ProcessingResources"]["ClusterConfig"]["InstanceType"]
+    assert steps["PrepareData"]["AppSpecification"]["ImageUri"] == _framework_image(
+        "sklearn", config.SKLEARN_FRAMEWORK_VERSION, "training", processing)
+    model_image = _framework_image(config.FRAMEWORK, config.FRAMEWORK_VERSION, "training",
+                                   config.TRAINING_INSTANCE_TYPE)
+    assert steps["TrainModel"]["AlgorithmSpecification"]["TrainingImage"] == model_image
+    evaluation = steps["EvaluateModel"]["AppSpecification"]["ImageUri"]
+{%- if p.xgboost %}
+    assert evaluation == _framework_image(config.FRAMEWORK, config.FRAMEWORK_VERSION, "training",
+                                          processing)  # it loads the model
+{%- else %}
+    assert evaluation == steps["PrepareData"]["AppSpecification"]["ImageUri"]
+{%- endif %}
+{%- if not p.byoc %}
+    gate = steps["CheckMetric"]
+    register = next(s for s in gate["IfSteps"] if s["Type"] == "RegisterModel")["Arguments"]
+    [container] = register["InferenceSpecification"]["Containers"]
+    assert container["Image"] == _framework_image(
+        config.FRAMEWORK, config.FRAMEWORK_VERSION, "inference",
+        (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0])
 {%- endif %}
 
 

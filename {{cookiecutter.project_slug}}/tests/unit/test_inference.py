@@ -1,11 +1,10 @@
 {%- set p = mlops(cookiecutter) -%}
-"""The inference handler, called the way the SageMaker scikit-learn container calls it."""
+"""The inference handler, called the way the SageMaker {{ p.framework.title }} container calls it."""
 
 from __future__ import annotations
 
 import json
 
-import joblib
 import numpy as np
 import pytest
 
@@ -16,8 +15,8 @@ from {{ p.package_name }} import inference, preprocess, train
 def model_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("model")
     features, labels = preprocess.load_dataset(None)
-    joblib.dump(train.build_model(20, 2, 0.1).fit(features, labels),
-                directory / inference.MODEL_FILE)
+    train.save(train.build_model(20, 2, 0.1).fit(features, labels),
+               directory / inference.MODEL_FILE)
     return directory
 
 

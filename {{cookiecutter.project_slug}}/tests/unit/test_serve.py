@@ -8,7 +8,6 @@ import http.client
 import json
 import threading
 
-import joblib
 import numpy as np
 import pytest
 
@@ -19,8 +18,8 @@ from {{ p.package_name }} import inference, preprocess, serve, train
 def server(tmp_path_factory):
     model_dir = tmp_path_factory.mktemp("model")
     features, labels = preprocess.load_dataset(None)
-    joblib.dump(train.build_model(20, 2, 0.1).fit(features, labels),
-                model_dir / inference.MODEL_FILE)
+    train.save(train.build_model(20, 2, 0.1).fit(features, labels),
+               model_dir / inference.MODEL_FILE)
     running = serve.make_server(str(model_dir), host="127.0.0.1", port=0)
     thread = threading.Thread(target=running.serve_forever, daemon=True)
     thread.start()

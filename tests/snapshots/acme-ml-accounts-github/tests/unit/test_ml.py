@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import tarfile
 
-import joblib
 import numpy as np
 
 from pricing_model import evaluate, preprocess, train
@@ -39,7 +38,7 @@ def test_train_then_evaluate_passes_the_pipeline_gate(tmp_path) -> None:
     model_path = train.main(["--train", str(paths["train"].parent),
                              "--model-dir", str(tmp_path / "model"), "--n-estimators", "50"])
     with tarfile.open(tmp_path / "model" / "model.tar.gz", "w:gz") as tar:
-        tar.add(model_path, arcname="model.joblib")
+        tar.add(model_path, arcname=train.MODEL_FILE)
     model_path.unlink()
     report = evaluate.main(["--model-dir", str(tmp_path / "model"),
                             "--test-dir", str(paths["test"].parent),
@@ -56,6 +55,16 @@ def _features_and_labels(tmp_path):
     return paths["train"].parent
 
 
+def _rounds(model) -> int:
+    """How many boosting rounds the model holds."""
+    return len(model[-1].estimators_)
+
+
+def _tree_depths(model) -> set[int]:
+    """The depth of every tree of the model."""
+    return {tree[0].get_depth() for tree in model[-1].estimators_}
+
+
 def test_an_interrupted_spot_training_resumes_from_its_checkpoint(tmp_path) -> None:
     """Checkpointed training stopped midway (as a spot interruption would) and run again ends
     with the same model as a checkpointed run that was never interrupted."""
@@ -65,13 +74,13 @@ def test_an_interrupted_spot_training_resumes_from_its_checkpoint(tmp_path) -> N
                               checkpoint_dir=checkpoints, stop_after=40)
     assert interrupted == checkpoints / train.CHECKPOINT_FILE
     assert not (tmp_path / "never").exists()
-    assert joblib.load(interrupted)[-1].n_estimators == 40
-    resumed = joblib.load(train.train(train_dir, tmp_path / "resumed", n_estimators=60,
-                                      checkpoint_dir=checkpoints))
-    straight = joblib.load(train.train(train_dir, tmp_path / "straight", n_estimators=60,
-                                       checkpoint_dir=tmp_path / "fresh"))
+    assert _rounds(train.load(interrupted)) == 40
+    resumed = train.load(train.train(train_dir, tmp_path / "resumed", n_estimators=60,
+                                     checkpoint_dir=checkpoints))
+    straight = train.load(train.train(train_dir, tmp_path / "straight", n_estimators=60,
+                                      checkpoint_dir=tmp_path / "fresh"))
     features, _ = train.read_csv_dir(train_dir)
-    assert resumed[-1].n_estimators == 60
+    assert _rounds(resumed) == _rounds(straight) == 60
     assert np.array_equal(resumed.predict_proba(features), straight.predict_proba(features))
 
 
@@ -79,7 +88,7 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path) -> None:
     train_dir = _features_and_labels(tmp_path)
     checkpoints = tmp_path / "checkpoints"
     train.train(train_dir, tmp_path / "a", n_estimators=40, max_depth=2, checkpoint_dir=checkpoints)
-    model = joblib.load(train.train(train_dir, tmp_path / "b", n_estimators=40, max_depth=3,
-                                    checkpoint_dir=checkpoints))
-    assert model[-1].max_depth == 3
-    assert all(tree[0].max_depth == 3 for tree in model[-1].estimators_)
+    model = train.load(train.train(train_dir, tmp_path / "b", n_estimators=40, max_depth=3,
+                                   checkpoint_dir=checkpoints))
+    assert _rounds(model) == 40
+    assert max(_tree_depths(model)) == 3

@@ -19,6 +19,10 @@ REGION = "us-west-2"
 MODEL_PACKAGE_GROUP = "document-classifier"
 PIPELINE_NAME = "document-classifier-training"
 SAGEMAKER_ROLE_NAME = "document-classifier-sagemaker-execution"
+# The SageMaker framework images, resolved for the Region by the SageMaker SDK: the model's
+# (scikit-learn) trains and serves it; data preparation runs on scikit-learn's.
+FRAMEWORK = "sklearn"
+FRAMEWORK_VERSION = "1.2-1"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
 # Managed spot training resumes from checkpoints after an interruption; the wait (capacity

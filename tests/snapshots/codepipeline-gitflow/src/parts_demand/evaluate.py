@@ -23,8 +23,12 @@ def load_model(model_dir: Path):
         target = Path(tempfile.mkdtemp())
         with tarfile.open(archive) as tar:
             tar.extractall(target, filter="data")
-        return joblib.load(target / MODEL_FILE)
-    return joblib.load(model_dir / MODEL_FILE)
+        return _load(target / MODEL_FILE)
+    return _load(model_dir / MODEL_FILE)
+
+
+def _load(path: Path):
+    return joblib.load(path)
 
 
 def evaluate(model, test: np.ndarray) -> dict:

@@ -8,6 +8,7 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
+from sagemaker import image_uris
 
 from parts_demand import config, run_pipeline
 from parts_demand.pipeline import METRIC_PATH, get_pipeline
@@ -45,6 +46,31 @@ def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
     assert training["OutputDataConfig"]["KmsKeyId"] == KMS_KEY
     assert (training["ResourceConfig"].get("VolumeKmsKeyId") == KMS_KEY) == (
         config.ENCRYPT_TRAINING_VOLUMES)
+
+
+def _framework_image(framework: str, version: str, scope: str, instance_type: str) -> str:
+    return image_uris.retrieve(framework, config.region(), version=version, py_version="py3",
+                               instance_type=instance_type, image_scope=scope)
+
+
+def test_each_job_runs_on_its_framework_image(definition) -> None:
+    """The pinned scikit-learn image trains the model and serves it;
+    data preparation runs on the scikit-learn image (both as the SDK resolves them here)."""
+    steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
+    processing = steps["PrepareData"]["ProcessingResources"]["ClusterConfig"]["InstanceType"]
+    assert steps["PrepareData"]["AppSpecification"]["ImageUri"] == _framework_image(
+        "sklearn", config.SKLEARN_FRAMEWORK_VERSION, "training", processing)
+    model_image = _framework_image(config.FRAMEWORK, config.FRAMEWORK_VERSION, "training",
+                                   config.TRAINING_INSTANCE_TYPE)
+    assert steps["TrainModel"]["AlgorithmSpecification"]["TrainingImage"] == model_image
+    evaluation = steps["EvaluateModel"]["AppSpecification"]["ImageUri"]
+    assert evaluation == steps["PrepareData"]["AppSpecification"]["ImageUri"]
+    gate = steps["CheckMetric"]
+    register = next(s for s in gate["IfSteps"] if s["Type"] == "RegisterModel")["Arguments"]
+    [container] = register["InferenceSpecification"]["Containers"]
+    assert container["Image"] == _framework_image(
+        config.FRAMEWORK, config.FRAMEWORK_VERSION, "inference",
+        (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0])
 
 
 def test_steps_run_in_order(definition) -> None:

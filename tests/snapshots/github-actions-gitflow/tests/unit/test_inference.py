@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import joblib
 import numpy as np
 import pytest
 
@@ -15,8 +14,8 @@ from credit_limit import inference, preprocess, train
 def model_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("model")
     features, labels = preprocess.load_dataset(None)
-    joblib.dump(train.build_model(20, 2, 0.1).fit(features, labels),
-                directory / inference.MODEL_FILE)
+    train.save(train.build_model(20, 2, 0.1).fit(features, labels),
+               directory / inference.MODEL_FILE)
     return directory
 
 

@@ -19,6 +19,10 @@ REGION = "eu-central-1"
 MODEL_PACKAGE_GROUP = "churn-scoring"
 PIPELINE_NAME = "churn-scoring-training"
 SAGEMAKER_ROLE_NAME = "churn-scoring-sagemaker-execution"
+# The SageMaker framework images, resolved for the Region by the SageMaker SDK: the model's
+# (scikit-learn) trains and serves it; data preparation runs on scikit-learn's.
+FRAMEWORK = "sklearn"
+FRAMEWORK_VERSION = "1.2-1"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
 # Managed spot training resumes from checkpoints after an interruption; the wait (capacity

@@ -1,7 +1,7 @@
-"""Training (a SageMaker script-mode entry point): fit the model on the train channel and save
-it to the model directory.
+"""Training (a SageMaker script-mode entry point): fit the scikit-learn model on the
+train channel and save it to the model directory.
 
-With a checkpoint directory (SageMaker's, on managed spot capacity), boosting stages are added
+With a checkpoint directory (SageMaker's, on managed spot capacity), boosting rounds are added
 in steps and the model is saved after each; a job restarted after a spot interruption loads the
 last checkpoint and continues, and ends with the same model as a run that was never
 interrupted."""
@@ -42,10 +42,20 @@ def build_model(n_estimators: int, max_depth: int, learning_rate: float) -> Pipe
     )
 
 
+def save(model: Pipeline, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    return path
+
+
+def load(path: Path) -> Pipeline:
+    return joblib.load(path)
+
+
 def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: int = 3,
           learning_rate: float = 0.1, checkpoint_dir: Path | None = None,
           stop_after: int | None = None) -> Path:
-    """Fit on ``train_dir`` and write ``model_dir/model.joblib``; returns its path.
+    """Fit on ``train_dir`` and write ``model_dir/MODEL_FILE``; returns its path.
 
     With ``checkpoint_dir``, resume from its checkpoint (if any) and save one after every
     ``CHECKPOINT_STEP`` stages. ``stop_after`` ends the run after that many stages, as a spot
@@ -60,10 +70,7 @@ def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: 
                                       stop_after)
         if model is None:
             return checkpoint_dir / CHECKPOINT_FILE
-    model_dir.mkdir(parents=True, exist_ok=True)
-    path = model_dir / MODEL_FILE
-    joblib.dump(model, path)
-    return path
+    return save(model, model_dir / MODEL_FILE)
 
 
 def _fit_with_checkpoints(features: np.ndarray, labels: np.ndarray, checkpoint_dir: Path,
@@ -72,7 +79,7 @@ def _fit_with_checkpoints(features: np.ndarray, labels: np.ndarray, checkpoint_d
     checkpoint = checkpoint_dir / CHECKPOINT_FILE
     done = 0
     if checkpoint.is_file():
-        saved = joblib.load(checkpoint)
+        saved = load(checkpoint)
         if _same_settings(saved[-1], model[-1]):
             model, done = saved, saved[-1].n_estimators
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
@@ -81,7 +88,7 @@ def _fit_with_checkpoints(features: np.ndarray, labels: np.ndarray, checkpoint_d
         model.set_params(gradientboostingclassifier__warm_start=True,
                          gradientboostingclassifier__n_estimators=done)
         model.fit(features, labels)
-        joblib.dump(model, checkpoint)
+        save(model, checkpoint)
         if stop_after is not None and stop_after <= done < target:
             return None
     return model

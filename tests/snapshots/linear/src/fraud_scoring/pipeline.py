@@ -62,13 +62,16 @@ def get_pipeline(
                                            destination="/opt/ml/processing/input"))
     prefix = f"s3://{bucket}/{pipeline_name}"
 
+    def job(purpose: str) -> dict:
+        """What every processing job shares: its role, size, name, keys and network."""
+        return {
+            "role": role_arn, "instance_type": PROCESSING_INSTANCE_TYPE, "instance_count": 1,
+            "base_job_name": f"{config.PROJECT_SLUG}-{purpose}", "sagemaker_session": session,
+            "output_kms_key": kms_key, "volume_kms_key": kms_key,
+        }
+
     def processor(purpose: str) -> SKLearnProcessor:
-        return SKLearnProcessor(
-            framework_version=config.SKLEARN_FRAMEWORK_VERSION, role=role_arn,
-            instance_type=PROCESSING_INSTANCE_TYPE, instance_count=1,
-            base_job_name=f"{config.PROJECT_SLUG}-{purpose}", sagemaker_session=session,
-            output_kms_key=kms_key, volume_kms_key=kms_key,
-        )
+        return SKLearnProcessor(framework_version=config.SKLEARN_FRAMEWORK_VERSION, **job(purpose))
 
     prepare = ProcessingStep(
         name="PrepareData",
@@ -81,7 +84,7 @@ def get_pipeline(
     )
     estimator = SKLearn(
         entry_point="train.py", source_dir=str(SCRIPTS),
-        framework_version=config.SKLEARN_FRAMEWORK_VERSION, py_version="py3",
+        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
         instance_type=config.TRAINING_INSTANCE_TYPE, instance_count=1, role=role_arn,
         output_path=f"{prefix}/models", code_location=f"{prefix}/code",
         output_kms_key=kms_key,
@@ -125,7 +128,7 @@ def get_pipeline(
     model = SKLearnModel(
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
         entry_point="inference.py", source_dir=str(SCRIPTS),
-        framework_version=config.SKLEARN_FRAMEWORK_VERSION, py_version="py3",
+        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
         code_location=f"{prefix}/code", sagemaker_session=session,
     )
     metrics = ModelMetrics(model_statistics=MetricsSource(

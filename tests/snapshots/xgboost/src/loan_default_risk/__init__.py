@@ -1,0 +1,1 @@
+"""loan-default-risk: training, evaluation, inference and delivery code."""
