@@ -117,16 +117,6 @@ class Stage:
 
 
 @dataclass(frozen=True)
-class VolumeEncryption:
-    """Whether batch transform volumes take the project key: ``always``, or only when the
-    stage's instance type is ``condition`` (an empty condition and not always: never)."""
-
-    always: bool
-    condition: str = ""
-    comment: str = ""
-
-
-@dataclass(frozen=True)
 class DeployPipeline:
     """One CodePipeline deploying ``stages`` in order from pushes to ``branches``."""
 
@@ -406,12 +396,6 @@ class ProjectContext:
         """Whether training and processing volumes take the project key (not on instance
         store, which SageMaker encrypts itself)."""
         return _has_ebs_volumes(self.options.training_instance_type)
-
-    @staticmethod
-    def volume_encryption(stage: Stage) -> bool:
-        """Whether a stage's batch transform volumes take the project key (not on instance
-        store, which SageMaker encrypts itself)."""
-        return _has_ebs_volumes(stage.instance_type)
 
     @property
     def log_retention_days(self) -> int:
@@ -807,31 +791,6 @@ class ProjectContext:
             }
             for stage in self.stages
         }
-
-    @property
-    def batch_volume_encryption_by_stage(self) -> dict[str, bool]:
-        return {stage.name: self.volume_encryption(stage) for stage in self.stages}
-
-    @property
-    def batch_volume_encryption(self) -> VolumeEncryption:
-        """Whether the stages' transform volumes take the project key: always, never (both
-        stages on instance store), or only for the stage whose type has EBS volumes."""
-        encrypted = {stage.instance_type for stage in self.stages if self.volume_encryption(stage)}
-        if len(encrypted) == len({stage.instance_type for stage in self.stages}):
-            return VolumeEncryption(always=True)
-        if not encrypted:
-            return VolumeEncryption(
-                always=False,
-                comment="The transform instances have instance-store volumes, which SageMaker "
-                "encrypts itself.",
-            )
-        (ebs_type,) = encrypted
-        return VolumeEncryption(
-            always=False,
-            condition=ebs_type,
-            comment=f"Only {ebs_type} has EBS volumes to encrypt with the project key; "
-            "SageMaker encrypts instance store itself.",
-        )
 
     @property
     def batch_scheduled_stage(self) -> Stage | None:

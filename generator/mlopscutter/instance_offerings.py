@@ -1,7 +1,9 @@
-"""Which SageMaker instance types each Region offers, for hosting and for processing jobs.
+"""Which SageMaker instance types each Region offers, for hosting, batch transform and
+processing jobs.
 
-The table is AWS's price list as cfn-lint ships it (its ``aws_sagemaker_hosting`` and
-``aws_sagemaker_processing`` schema extensions, "updated using update_specs_from_pricing"),
+The table is AWS's price list as cfn-lint ships it (its ``aws_sagemaker_hosting``,
+``aws_sagemaker_transform`` and ``aws_sagemaker_processing`` schema extensions, "updated using
+update_specs_from_pricing"),
 kept in ``data/sagemaker_instance_types.json`` for the commercial Regions. A unit test compares
 it with the installed cfn-lint so it cannot drift; ``make instance-data`` refreshes it.
 Standard library only at run time: the hooks import it.
@@ -15,7 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["hosting", "processing"]
+Kind = Literal["hosting", "transform", "processing"]
+KINDS: tuple[Kind, ...] = ("hosting", "transform", "processing")
 DATA_FILE = "sagemaker_instance_types.json"
 # The processing type the pipeline's jobs take: the first of these the Region offers.
 PROCESSING_PREFERENCE = (
@@ -51,7 +54,7 @@ def from_cfn_lint(regions: frozenset[str]) -> dict[str, dict[str, list[str]]]:
     """The table as the installed cfn-lint has it, for ``regions`` (needs cfn-lint)."""
     extensions = resources.files("cfnlint") / "data" / "schemas" / "extensions"
     table = {}
-    for kind in ("hosting", "processing"):
+    for kind in KINDS:
         document = json.loads(
             (extensions / f"aws_sagemaker_{kind}" / "instancetype_enum.json").read_text()
         )

@@ -16,6 +16,7 @@ from mlopscutter.errors import OptionError
 from mlopscutter.frameworks import FRAMEWORKS
 from mlopscutter.instance_offerings import (
     PROCESSING_PREFERENCE,
+    Kind,
     offered_types,
     processing_instance_type,
 )
@@ -179,10 +180,14 @@ def _free_text_rule(name: str) -> Rule:
 # GPU and accelerator (Inferentia, Trainium) families. The SageMaker scikit-learn images
 # are built for CPU only (the SDK's image list has no "gpu" processor for them); the XGBoost
 # images train on GPU families too, and neither runs on Inferentia or Trainium.
-ACCELERATED_FAMILIES = frozenset(
-    {"g4dn", "g5", "g6", "g6e", "p3", "p3dn", "p4d", "p5", "inf1", "inf2", "trn1"}
-)
-NEURON_FAMILIES = frozenset({"inf1", "inf2", "trn1"})
+_ACCELERATED = re.compile(r"(?:g|p|dl|inf|trn)\d")  # g4dn, g6f, p5en, dl1, inf2, trn1, ...
+_NEURON = re.compile(r"(?:inf|trn)\d")
+
+
+def accelerated(family: str) -> bool:
+    """Whether an instance family has GPUs (g*, p*), Gaudi (dl*), Inferentia (inf*) or
+    Trainium (trn*) accelerators; Graviton families (c6g, m7g, ...) end in g and do not."""
+    return _ACCELERATED.match(family) is not None
 
 
 def _cpu_instance_rule(name: str, applies: Callable[[Mapping[str, Any]], bool]) -> Rule:
@@ -190,11 +195,11 @@ def _cpu_instance_rule(name: str, applies: Callable[[Mapping[str, Any]], bool]) 
 
     def check(values: Mapping[str, Any]) -> str | None:
         match = INSTANCE_TYPE_PATTERN.fullmatch(values[name])
-        if match is None or match["family"] not in ACCELERATED_FAMILIES:
+        if match is None or not accelerated(match["family"]):
             return None  # a malformed type is the "-known" rule's to report
         chosen = FRAMEWORKS.get(values.get("framework", ""), FRAMEWORKS["scikit-learn"])
         if training and chosen.gpu_training:
-            if match["family"] not in NEURON_FAMILIES:
+            if not _NEURON.match(match["family"]):
                 return None
             return (
                 f"{name}={values[name]!r} is an Inferentia or Trainium instance, which the "
@@ -663,7 +668,10 @@ def _check_cpu_sizes(values: Mapping[str, Any]) -> str | None:
 def _offered_rule(name: str) -> Rule:
     def check(values: Mapping[str, Any]) -> str | None:
         value, region = values[name], values["aws_region"]
-        offered = offered_types("hosting", region)
+        # Batch inference runs transform jobs, which the API offers on fewer types (no
+        # instance-store families at all) than hosting.
+        kind: Kind = "transform" if batch(values) else "hosting"
+        offered = offered_types(kind, region)
         if value in offered or not offered:
             return None
         size = value.rsplit(".", 1)[-1]
@@ -675,22 +683,19 @@ def _offered_rule(name: str) -> Rule:
             return (other[:1] != family[:1], "g" in other[2:], candidate)
 
         alike = sorted(
-            (
-                t
-                for t in offered
-                if t.endswith(f".{size}") and t.split(".")[1] not in ACCELERATED_FAMILIES
-            ),
+            (t for t in offered if t.endswith(f".{size}") and not accelerated(t.split(".")[1])),
             key=likeness,
         )
         return (
-            f"{name}={value!r} is not offered for SageMaker hosting in aws_region={region!r} "
+            f"{name}={value!r} is not offered for SageMaker "
+            f"{'batch transform' if kind == 'transform' else 'hosting'} in aws_region={region!r} "
             f"(AWS's price list); allowed there, for instance: {', '.join(alike[:8])}"
         )
 
     return Rule(
         f"{name}-offered",
-        (name, "aws_region"),
-        f"{name} offered for hosting in the Region",
+        (name, "aws_region", "inference"),
+        f"{name} offered for hosting (batch transform) in the Region",
         check,
         on_instances,
     )

@@ -681,3 +681,40 @@ def test_the_offerings_table_is_cfn_lints() -> None:
     stored = json.loads((resources.files("mlopscutter") / "data" / DATA_FILE).read_text())
     assert stored == from_cfn_lint(COMMERCIAL_REGIONS)
     assert len(stored["hosting"]) >= 30
+    assert len(stored["transform"]) >= 30
+
+
+def test_batch_transform_runs_on_ebs_volumes_only() -> None:
+    """Batch projects always give the transform volumes the project key, which instance-store
+    volumes refuse: every type a batch stage may take (offered for transform, and not a GPU or
+    accelerator family, which the serving rule refuses) must have EBS volumes."""
+    from mlopscutter.context import INSTANCE_STORE_FAMILIES
+    from mlopscutter.instance_offerings import offered_types
+    from mlopscutter.regions import COMMERCIAL_REGIONS
+    from mlopscutter.rules import accelerated
+
+    cpu_families = {
+        instance_type.split(".")[1]
+        for region in COMMERCIAL_REGIONS
+        for instance_type in offered_types("transform", region)
+        if not accelerated(instance_type.split(".")[1])
+    }
+    assert cpu_families, "no CPU transform types at all"
+    assert cpu_families & INSTANCE_STORE_FAMILIES == set()
+
+
+def test_accelerated_families_are_told_from_graviton_ones() -> None:
+    from mlopscutter.rules import accelerated
+
+    assert all(map(accelerated, ("g4dn", "g6f", "g7e", "p3", "p5en", "dl1", "inf2", "trn1")))
+    assert not any(map(accelerated, ("m5", "c6g", "m7g", "r6gd", "c6gn", "t3", "m6id")))
+
+
+def test_a_batch_stage_needs_a_type_offered_for_transform() -> None:
+    """ml.c5.large is offered for hosting but not for batch transform in us-east-1."""
+    hosting = parse_options({**default_answers(), "staging_instance_type": "ml.c5.large"})
+    assert hosting.staging_instance_type == "ml.c5.large"
+    errors = _errors({"inference": "batch", "staging_instance_type": "ml.c5.large"})
+    [error] = [e for e in errors if e.rule_id == "staging_instance_type-offered"]
+    assert "not offered for SageMaker batch transform in aws_region='us-east-1'" in error.message
+    assert "ml.c6i.large" in error.message and "g6f" not in error.message

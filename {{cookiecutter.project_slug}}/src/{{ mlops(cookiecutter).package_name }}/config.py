@@ -60,8 +60,6 @@ BATCH_PIPELINES = {{ p.batch_pipelines | tojson }}
 # Each stage's batch locations in the data bucket: input (scheduled runs score all of it, and
 # each new object is scored on its own), output (then the execution id) and the smoke test's.
 BATCH_PREFIXES = {{ p.batch_prefixes | tojson }}
-# Whether each stage's transform volumes take the project key (instance store refuses one).
-BATCH_VOLUME_ENCRYPTION = { {%- for stage, encrypted in p.batch_volume_encryption_by_stage.items() %}"{{ stage }}": {{ encrypted }}{{ ", " if not loop.last }}{% endfor %}}
 {%- endif %}
 {%- if p.asynchronous %}
 # Asynchronous endpoints read requests and write results under this prefix of the artifact

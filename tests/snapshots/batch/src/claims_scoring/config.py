@@ -35,7 +35,7 @@ ENCRYPT_TRAINING_VOLUMES = True
 # The instance types the endpoints serve on, recorded in the model package.
 INFERENCE_INSTANCE_TYPES: list[str] = []
 # The instance types batch transform runs on, recorded in the model package too.
-TRANSFORM_INSTANCE_TYPES: list[str] = ["ml.m5.xlarge", "ml.m5d.large"]
+TRANSFORM_INSTANCE_TYPES: list[str] = ["ml.m5.large", "ml.m5.xlarge"]
 ENDPOINTS = {}
 STACKS = {"prod": "claims-scoring-model-prod", "staging": "claims-scoring-model-staging"}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
@@ -52,8 +52,6 @@ BATCH_PIPELINES = {"prod": "claims-scoring-prod-batch", "staging": "claims-scori
 # Each stage's batch locations in the data bucket: input (scheduled runs score all of it, and
 # each new object is scored on its own), output (then the execution id) and the smoke test's.
 BATCH_PREFIXES = {"prod": {"input": "batch/prod/input/", "output": "batch/prod/output/", "smoke": "batch/prod/smoke/"}, "staging": {"input": "batch/staging/input/", "output": "batch/staging/output/", "smoke": "batch/staging/smoke/"}}
-# Whether each stage's transform volumes take the project key (instance store refuses one).
-BATCH_VOLUME_ENCRYPTION = {"staging": False, "prod": True}
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
 

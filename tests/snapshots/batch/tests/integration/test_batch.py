@@ -90,7 +90,7 @@ def sdk_definition(stage: str) -> dict:
         output_path=Join(on="", values=[outputs, ExecutionVariables.PIPELINE_EXECUTION_ID, "/"]),
         accept="application/json", assemble_with="Line", strategy="MultiRecord",
         max_payload=6, output_kms_key=KEY,
-        volume_kms_key=KEY if config.BATCH_VOLUME_ENCRYPTION[stage] else None,
+        volume_kms_key=KEY,
         sagemaker_session=session)
     step = TransformStep("Score", step_args=transformer.transform(
         data=inputs, content_type="text/csv", split_type="Line"))
@@ -123,9 +123,8 @@ def test_results_and_volumes_are_encrypted_with_the_project_key(stage) -> None:
     [step] = rendered_definition(stage)["Steps"]
     arguments = step["Arguments"]
     assert arguments["TransformOutput"]["KmsKeyId"] == KEY
-    # Instance-store volumes refuse a key: SageMaker encrypts them itself.
-    encrypted = arguments["TransformResources"].get("VolumeKmsKeyId") == KEY
-    assert encrypted == config.BATCH_VOLUME_ENCRYPTION[stage]
+    # Batch transform runs on EBS volumes only (the API offers no instance-store type).
+    assert arguments["TransformResources"]["VolumeKmsKeyId"] == KEY
 
 
 def _deploy_pipeline(sagemaker, stage: str, package_arn: str) -> str:
