@@ -53,7 +53,7 @@ def processing_instance_type(region: str) -> str | None:
 def from_cfn_lint(regions: frozenset[str]) -> dict[str, dict[str, list[str]]]:
     """The table as the installed cfn-lint has it, for ``regions`` (needs cfn-lint)."""
     extensions = resources.files("cfnlint") / "data" / "schemas" / "extensions"
-    table = {}
+    table: dict[str, dict[str, list[str]]] = {}
     for kind in KINDS:
         document = json.loads(
             (extensions / f"aws_sagemaker_{kind}" / "instancetype_enum.json").read_text()
