@@ -21,6 +21,7 @@ from mlopscutter.profile import STAGE_ACCOUNTS
 from mlopscutter.region_support import CONNECTION, offers
 from mlopscutter.rules import (
     ScheduledCapacity,
+    accelerated,
     deployment_timeout_seconds,
     id_list,
     scheduled_capacities,
@@ -32,29 +33,11 @@ VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name 
 # Pinned once; the generated project's build images, tool versions and GitHub Actions.
 CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 PYTHON_VERSION = "3.11"
-# Instance families whose storage is local NVMe instance store: SageMaker encrypts it in
-# hardware and refuses a volume KMS key for them (VolumeKmsKeyId).
+# Accelerated instance families whose storage is local NVMe instance store: SageMaker
+# encrypts it in hardware and refuses a KMS key for it (VolumeKmsKeyId, the endpoint config's
+# KmsKeyId). CPU families say so in their name (see _has_ebs_volumes).
 INSTANCE_STORE_FAMILIES = frozenset(
-    {
-        "m5d",
-        "m6id",
-        "c5d",
-        "c6id",
-        "r5d",
-        "r6id",
-        "m6gd",
-        "c6gd",
-        "r6gd",
-        "g4dn",
-        "g5",
-        "g6",
-        "g6e",
-        "p3dn",
-        "p4d",
-        "p5",
-        "trn1",
-        "inf2",
-    }
+    {"g4dn", "g5", "g6", "g6e", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "trn1", "trn1n", "inf2"}
 )
 # CloudWatch Logs retention of every log group the project creates.
 LOG_RETENTION_DAYS = 90
@@ -741,6 +724,15 @@ class ProjectContext:
         return id_list(self.options.vpc_security_group_ids)
 
     @property
+    def instance_store_types(self) -> list[str]:
+        """The stages' endpoint instance types with local instance store: SageMaker encrypts
+        it in hardware, and an endpoint config naming a KMS key for them is refused."""
+        if self.serverless or self.batch:
+            return []
+        types = {stage.instance_type for stage in self.stages}
+        return sorted(t for t in types if not _has_ebs_volumes(t))
+
+    @property
     def serverless(self) -> bool:
         return self.options.inference == "serverless"
 
@@ -1289,7 +1281,14 @@ class ProjectContext:
 
 
 def _has_ebs_volumes(instance_type: str) -> bool:
-    return instance_type.split(".")[1] not in INSTANCE_STORE_FAMILIES
+    """Whether the type's storage is EBS (which takes the project key), not instance store.
+    CPU families name their instance-store variants with a "d" after the generation (m5d,
+    m6id, r7gd, c5dn); accelerated families are listed."""
+    family = instance_type.split(".")[1]
+    if family in INSTANCE_STORE_FAMILIES:
+        return False
+    variant = re.fullmatch(r"[a-z]+\d+([a-z-]*)", family)
+    return accelerated(family) or variant is None or "d" not in variant[1]
 
 
 def build_context(options: Options) -> ProjectContext:

@@ -256,7 +256,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "ml.m5.large",
         "Staging " + INSTANCE_TYPE_HELP,
-        samples=("ml.m5.large", "ml.c6i.xlarge"),
+        samples=("ml.m5.large", "ml.c6i.xlarge", "ml.m5d.large"),
     ),
     OptionSpec(
         "staging_instance_count",

@@ -22,6 +22,7 @@ import pytest
 from cfnlint.decode import cfn_yaml
 from moto import mock_aws
 
+from mlopscutter.context import _has_ebs_volumes
 from mlopscutter.options import default_answers, parse_options
 from mlopscutter.rules import scheduled_capacities, vcpus
 from tests.aws_stacks import approved_package, platform_stand_in
@@ -33,6 +34,8 @@ SHAPES = {
     "realtime": example_answers("canary"),
     "realtime-cpu-scheduled": example_answers("codepipeline-gitflow"),
     "realtime-latency": example_answers("linear"),
+    # Production on instance store (no KMS key for it), staging on EBS volumes.
+    "realtime-instance-store": {**example_answers("canary"), "prod_instance_type": "ml.m5d.large"},
     "serverless-provisioned": example_answers("serverless"),
     "async-scale-to-zero": example_answers("async"),
     "async-kept-warm": {
@@ -176,6 +179,12 @@ def test_the_endpoint_serves_the_package_as_the_answers_size_it(deployed: Any) -
         assert variant["InstanceType"] == options.prod_instance_type
         assert variant["InitialInstanceCount"] == options.prod_instance_count
         assert "ServerlessConfig" not in variant
+    # The endpoint's storage takes the project key, except on instance store, which refuses one
+    # (SageMaker encrypts it in hardware).
+    instance_store = options.inference != "serverless" and not _has_ebs_volumes(
+        options.prod_instance_type
+    )
+    assert config.get("KmsKeyId", "").startswith("arn:aws:kms:") is not instance_store
     # moto's CloudFormation does not pass EnableNetworkIsolation on: read from the template.
     # Serverless endpoints do not support network isolation.
     model_properties = deployed["template"]["Resources"]["Model"]["Properties"]
