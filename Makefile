@@ -14,7 +14,7 @@ help:
 	@echo "test-fast          the suite without the slow tier (generated projects' own tests)"
 	@echo "lint               ruff, mypy"
 	@echo "snapshots          re-render the example snapshots (review the diff before committing)"
-	@echo "instance-data      refresh the SageMaker instance offerings from the installed cfn-lint"
+	@echo "instance-data      refresh the SageMaker instance tables from the installed cfn-lint and botocore"
 	@echo "cookiecutter-json  regenerate cookiecutter.json from the option declarations"
 	@echo "demo               generate $(EXAMPLE) into $(DEMO_DIR)/ and lint it"
 	@echo "bench              timing ratios against plain cookiecutter; matrix lint time"

@@ -1,12 +1,14 @@
 """Which SageMaker instance types each Region offers, for hosting, batch transform and
-processing jobs.
+processing jobs, and which types training jobs take at all.
 
-The table is AWS's price list as cfn-lint ships it (its ``aws_sagemaker_hosting``,
+The Region table is AWS's price list as cfn-lint ships it (its ``aws_sagemaker_hosting``,
 ``aws_sagemaker_transform`` and ``aws_sagemaker_processing`` schema extensions, "updated using
-update_specs_from_pricing"),
-kept in ``data/sagemaker_instance_types.json`` for the commercial Regions. A unit test compares
-it with the installed cfn-lint so it cannot drift; ``make instance-data`` refreshes it.
-Standard library only at run time: the hooks import it.
+update_specs_from_pricing"), kept in ``data/sagemaker_instance_types.json`` for the commercial
+Regions. The price list has no training table, so training types are checked against the
+CreateTrainingJob API's own list (``TrainingInstanceType`` in botocore's SageMaker service
+model), kept in ``data/sagemaker_training_instance_types.json``. Unit tests compare both with the
+installed cfn-lint and botocore; ``make instance-data`` refreshes them. Standard library only at
+run time: the hooks import it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Literal
 Kind = Literal["hosting", "transform", "processing"]
 KINDS: tuple[Kind, ...] = ("hosting", "transform", "processing")
 DATA_FILE = "sagemaker_instance_types.json"
+TRAINING_FILE = "sagemaker_training_instance_types.json"
 # The processing type the pipeline's jobs take: the first of these the Region offers.
 PROCESSING_PREFERENCE = (
     "ml.m5.large",
@@ -66,12 +69,40 @@ def from_cfn_lint(regions: frozenset[str]) -> dict[str, dict[str, list[str]]]:
     return table
 
 
-def write(path: Path) -> None:
-    """Refresh the data file from the installed cfn-lint."""
+@cache
+def training_types() -> frozenset[str]:
+    """The instance types CreateTrainingJob accepts (in any Region that offers them)."""
+    text = (resources.files("mlopscutter") / "data" / TRAINING_FILE).read_text()
+    return frozenset(json.loads(text))
+
+
+@cache
+def known_families() -> frozenset[str]:
+    """Every instance family SageMaker offers for hosting, transform, processing or training
+    in some commercial Region (m5, c7i-flex, g6e, p6-b200, ...)."""
+    types = set(training_types())
+    for regions in _table().values():
+        for offered in regions.values():
+            types |= offered
+    return frozenset(t.split(".")[1] for t in types)
+
+
+def training_from_botocore() -> list[str]:
+    """CreateTrainingJob's instance types as the installed botocore has them (needs boto3)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return sorted(model.shape_for("TrainingInstanceType").enum)
+
+
+def write(directory: Path) -> None:
+    """Refresh the data files from the installed cfn-lint and botocore."""
     from mlopscutter.regions import COMMERCIAL_REGIONS
 
-    path.write_text(json.dumps(from_cfn_lint(COMMERCIAL_REGIONS), indent=0, sort_keys=True) + "\n")
+    table = from_cfn_lint(COMMERCIAL_REGIONS)
+    (directory / DATA_FILE).write_text(json.dumps(table, indent=0, sort_keys=True) + "\n")
+    (directory / TRAINING_FILE).write_text(json.dumps(training_from_botocore(), indent=0) + "\n")
 
 
 if __name__ == "__main__":
-    write(Path(__file__).resolve().parent / "data" / DATA_FILE)
+    write(Path(__file__).resolve().parent / "data")

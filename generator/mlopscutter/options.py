@@ -249,7 +249,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "ml.m5.xlarge",
         "Training " + INSTANCE_TYPE_HELP,
-        samples=("ml.m5.xlarge", "ml.m5d.2xlarge"),
+        samples=("ml.m5.xlarge", "ml.r5d.large"),
     ),
     OptionSpec(
         "staging_instance_type",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +17,10 @@ from mlopscutter.frameworks import FRAMEWORKS
 from mlopscutter.instance_offerings import (
     PROCESSING_PREFERENCE,
     Kind,
+    known_families,
     offered_types,
     processing_instance_type,
+    training_types,
 )
 from mlopscutter.options import (
     OPTION_SPECS,
@@ -42,49 +44,6 @@ GITHUB_REPOSITORY_PATTERN = re.compile(
     r"/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}"
 )
 INSTANCE_TYPE_PATTERN = re.compile(r"ml\.(?P<family>[a-z0-9-]+)\.(?P<size>[a-z0-9]+)")
-# SageMaker hosting and training instance families offered in the commercial partition
-# (SageMaker pricing page, instance type lists of the CreateEndpointConfig / CreateTrainingJob
-# API enums). Region-specific availability is checked by a later capability.
-INSTANCE_FAMILIES = frozenset(
-    {
-        "t2",
-        "t3",
-        "m4",
-        "m5",
-        "m5d",
-        "m6i",
-        "m6id",
-        "m7i",
-        "c4",
-        "c5",
-        "c5d",
-        "c6i",
-        "c6id",
-        "c7i",
-        "r5",
-        "r5d",
-        "r6i",
-        "r6id",
-        "r7i",
-        "g4dn",
-        "g5",
-        "g6",
-        "g6e",
-        "p3",
-        "p4d",
-        "p5",
-        "inf1",
-        "inf2",
-        "trn1",
-        "c6g",
-        "c7g",
-        "m6g",
-        "r6g",
-        "m6gd",
-        "c6gd",
-        "r6gd",
-    }
-)
 MAX_FREE_TEXT = 500
 # SageMaker deployment guardrails: MaximumExecutionTimeoutInSeconds is 600-28800 and must
 # exceed the traffic-shifting waits plus the termination wait; the green fleet needs time to
@@ -226,11 +185,11 @@ def _instance_type_rule(name: str, applies: Callable[[Mapping[str, Any]], bool])
     def check(values: Mapping[str, Any]) -> str | None:
         value = values[name]
         match = INSTANCE_TYPE_PATTERN.fullmatch(value)
-        if match and match["family"] in INSTANCE_FAMILIES:
+        if match and match["family"] in known_families():
             return None
         return (
             f"{name}={value!r} is not a SageMaker instance type; allowed: 'ml.<family>.<size>' "
-            f"with a known family ({', '.join(sorted(INSTANCE_FAMILIES))}), e.g. ml.m5.large"
+            f"with a known family ({', '.join(sorted(known_families()))}), e.g. ml.m5.large"
         )
 
     return Rule(f"{name}-known", (name,), f"{name} is a SageMaker instance type", check, applies)
@@ -665,6 +624,20 @@ def _check_cpu_sizes(values: Mapping[str, Any]) -> str | None:
     )
 
 
+def _alike(value: str, candidates: Iterable[str], count: int = 8) -> list[str]:
+    """CPU types among ``candidates`` of ``value``'s size: the same class letter first, then
+    x86 before Graviton (a "g" after the generation digit)."""
+    size = value.rsplit(".", 1)[-1]
+    family = value.split(".")[1] if value.count(".") == 2 else ""
+
+    def likeness(candidate: str) -> tuple[bool, bool, str]:
+        other = candidate.split(".")[1]
+        return (other[:1] != family[:1], "g" in other[2:], candidate)
+
+    same_size = (t for t in candidates if t.endswith(f".{size}"))
+    return sorted((t for t in same_size if not accelerated(t.split(".")[1])), key=likeness)[:count]
+
+
 def _offered_rule(name: str) -> Rule:
     def check(values: Mapping[str, Any]) -> str | None:
         value, region = values[name], values["aws_region"]
@@ -674,22 +647,10 @@ def _offered_rule(name: str) -> Rule:
         offered = offered_types(kind, region)
         if value in offered or not offered:
             return None
-        size = value.rsplit(".", 1)[-1]
-        family = value.split(".")[1] if value.count(".") == 2 else ""
-
-        def likeness(candidate: str) -> tuple[bool, bool, str]:
-            """Same class letter first, then x86 before Graviton (a "g" after the digit)."""
-            other = candidate.split(".")[1]
-            return (other[:1] != family[:1], "g" in other[2:], candidate)
-
-        alike = sorted(
-            (t for t in offered if t.endswith(f".{size}") and not accelerated(t.split(".")[1])),
-            key=likeness,
-        )
         return (
             f"{name}={value!r} is not offered for SageMaker "
             f"{'batch transform' if kind == 'transform' else 'hosting'} in aws_region={region!r} "
-            f"(AWS's price list); allowed there, for instance: {', '.join(alike[:8])}"
+            f"(AWS's price list); allowed there, for instance: {', '.join(_alike(value, offered))}"
         )
 
     return Rule(
@@ -698,6 +659,18 @@ def _offered_rule(name: str) -> Rule:
         f"{name} offered for hosting (batch transform) in the Region",
         check,
         on_instances,
+    )
+
+
+def _check_training_type(values: Mapping[str, Any]) -> str | None:
+    value = values["training_instance_type"]
+    match = INSTANCE_TYPE_PATTERN.fullmatch(value)
+    if match is None or value in training_types():
+        return None  # a malformed type is the "-known" rule's to report
+    return (
+        f"training_instance_type={value!r} is not an instance type SageMaker trains on (the "
+        f"CreateTrainingJob API's list); allowed, for instance: "
+        f"{', '.join(_alike(value, training_types()))}"
     )
 
 
@@ -804,6 +777,14 @@ def _all_rules() -> tuple[Rule, ...]:
     rules += [_instance_type_rule(name, applies) for name, applies in instance_options]
     rules += [_cpu_instance_rule(name, applies) for name, applies in instance_options]
     rules += [_offered_rule(name) for name in ("staging_instance_type", "prod_instance_type")]
+    rules.append(
+        Rule(
+            "training_instance_type-trains",
+            ("training_instance_type",),
+            "an instance type SageMaker trains on",
+            _check_training_type,
+        )
+    )
     rules.append(
         Rule(
             "region-offers-processing",

@@ -432,6 +432,11 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("container-choice", {"container": "docker"}, ["container='docker'", "provided, byoc"]),
     (
+        "training_instance_type-trains",
+        {"training_instance_type": "ml.m5d.2xlarge"},
+        ["training_instance_type='ml.m5d.2xlarge'", "CreateTrainingJob", "ml.m5.2xlarge"],
+    ),
+    (
         "framework-choice",
         {"framework": "pytorch"},
         ["framework='pytorch'", "scikit-learn, xgboost"],
@@ -682,6 +687,15 @@ def test_the_offerings_table_is_cfn_lints() -> None:
     assert stored == from_cfn_lint(COMMERCIAL_REGIONS)
     assert len(stored["hosting"]) >= 30
     assert len(stored["transform"]) >= 30
+
+
+def test_the_training_types_are_botocores() -> None:
+    """Every stored training type is one the installed botocore's CreateTrainingJob takes
+    (a newer botocore may add types; `make instance-data` takes them in)."""
+    from mlopscutter.instance_offerings import training_from_botocore, training_types
+
+    assert len(training_types()) > 100
+    assert sorted(training_types() - set(training_from_botocore())) == []
 
 
 def test_batch_transform_runs_on_ebs_volumes_only() -> None:
