@@ -228,6 +228,12 @@ class ProjectContext:
         return self.options.framework == "xgboost"
 
     @property
+    def serial_pipeline(self) -> bool:
+        """A serial inference pipeline serves the model: the scikit-learn image turns raw
+        rows into features, then the framework's image scores them."""
+        return self.options.endpoint_kind == "serial-pipeline"
+
+    @property
     def sklearn_framework_version(self) -> str:
         """The scikit-learn image the data preparation (and drift) jobs run on, whatever the
         model's framework."""

@@ -197,6 +197,15 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         supported=("provided", "byoc"),
     ),
     OptionSpec(
+        "endpoint_kind",
+        "choice",
+        "single-model",
+        "What serves a request: one model container, or a serial inference pipeline (a "
+        "scikit-learn feature container, then the model's)",
+        choices=("single-model", "serial-pipeline"),
+        supported=("single-model", "serial-pipeline"),
+    ),
+    OptionSpec(
         "framework",
         "choice",
         "scikit-learn",
@@ -556,6 +565,7 @@ class Options:
     branch_model: str
     inference: str
     container: str
+    endpoint_kind: str
     framework: str
     deployment_strategy: str
     canary_percent: int

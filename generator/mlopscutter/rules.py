@@ -312,6 +312,31 @@ def _check_drift_capture(values: Mapping[str, Any]) -> str | None:
     )
 
 
+def _check_serial_pipeline(values: Mapping[str, Any]) -> str | None:
+    inference, container = values["inference"], values["container"]
+    if inference in ("serverless", "async"):
+        reason = (
+            "serverless endpoints do not host inference pipelines (SageMaker's serverless "
+            "feature exclusions)"
+            if inference == "serverless"
+            else "SageMaker documents inference pipelines for real-time endpoints and batch "
+            "transform, not asynchronous endpoints"
+        )
+        return (
+            f"endpoint_kind='serial-pipeline' with inference={inference!r}: {reason}; allowed: "
+            "inference='realtime' or 'batch' for a serial pipeline, or "
+            "endpoint_kind='single-model'"
+        )
+    if container == "byoc":
+        return (
+            "endpoint_kind='serial-pipeline' with container='byoc': the pipeline's containers "
+            "are the framework images serving inference.py, and the project's own image is not "
+            "generated as a pipeline step yet; allowed: container='provided' for a serial "
+            "pipeline, or endpoint_kind='single-model'"
+        )
+    return None
+
+
 def _check_batch_trigger(values: Mapping[str, Any]) -> str | None:
     if values["batch_schedule"].strip() or values["batch_on_new_data"] == "yes":
         return None
@@ -750,6 +775,13 @@ def _all_rules() -> tuple[Rule, ...]:
             "something starts the batch transform",
             _check_batch_trigger,
             batch,
+        ),
+        Rule(
+            "serial-pipeline-serving",
+            ("endpoint_kind", "inference", "container"),
+            "a serial inference pipeline on a real-time endpoint or batch transform",
+            _check_serial_pipeline,
+            answered("endpoint_kind", "serial-pipeline"),
         ),
         Rule(
             "drift-needs-data-capture",

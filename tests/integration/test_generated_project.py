@@ -39,6 +39,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "byoc",
         "batch",
         "xgboost",
+        "serial-pipeline",
     ],
 )
 def test_generated_project_passes_its_own_make_test_and_lint(

@@ -437,6 +437,26 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["training_instance_type='ml.m5d.2xlarge'", "CreateTrainingJob", "ml.m5.2xlarge"],
     ),
     (
+        "serial-pipeline-serving",
+        {**SERVERLESS, "endpoint_kind": "serial-pipeline"},
+        ["endpoint_kind='serial-pipeline'", "inference='serverless'", "feature exclusions"],
+    ),
+    (
+        "serial-pipeline-serving",
+        {"inference": "async", "endpoint_kind": "serial-pipeline"},
+        ["inference='async'", "real-time endpoints and batch transform", "'single-model'"],
+    ),
+    (
+        "serial-pipeline-serving",
+        {"container": "byoc", "endpoint_kind": "serial-pipeline"},
+        ["container='byoc'", "container='provided'"],
+    ),
+    (
+        "endpoint_kind-choice",
+        {"endpoint_kind": "multi-model"},
+        ["endpoint_kind='multi-model'", "single-model, serial-pipeline"],
+    ),
+    (
         "framework-choice",
         {"framework": "pytorch"},
         ["framework='pytorch'", "scikit-learn, xgboost"],

@@ -10,7 +10,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-{% if not p.xgboost -%}
+{% if not p.xgboost or p.serial_pipeline -%}
 import joblib
 {% endif -%}
 import numpy as np
@@ -23,17 +23,36 @@ MODEL_FILE = "model.json"
 
 MODEL_FILE = "model.joblib"
 {%- endif %}
+{%- if p.serial_pipeline %}
+FEATURES_FILE = "features.joblib"
+
+
+class ServedPipeline:
+    """The serial inference pipeline as one scorer: the feature transform, then the model."""
+
+    def __init__(self, features, model) -> None:
+        self.features, self.model = features, model
+
+    def predict_proba(self, rows: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(self.features.transform(rows))
+{%- endif %}
 
 
 def load_model(model_dir: Path):
-    """The model from ``model_dir``: a ``model.tar.gz`` (as training writes it) or the file."""
+    """The model from ``model_dir``: a ``model.tar.gz`` (as training writes it) or the file.
+{%- if p.serial_pipeline %}
+    Its feature transform comes in front of it, as the endpoint serves it.
+{%- endif %}"""
     archive = model_dir / "model.tar.gz"
     if archive.is_file():
-        target = Path(tempfile.mkdtemp())
+        model_dir = Path(tempfile.mkdtemp())
         with tarfile.open(archive) as tar:
-            tar.extractall(target, filter="data")
-        return _load(target / MODEL_FILE)
+            tar.extractall(model_dir, filter="data")
+{%- if p.serial_pipeline %}
+    return ServedPipeline(joblib.load(model_dir / FEATURES_FILE), _load(model_dir / MODEL_FILE))
+{%- else %}
     return _load(model_dir / MODEL_FILE)
+{%- endif %}
 
 
 def _load(path: Path):

@@ -5,25 +5,42 @@ own serving image, whose app calls it the same way){% endif %}.
 Accepts ``text/csv`` (one row of features per line) or ``application/json``
 (``{"instances": [[...], ...]}``) and answers JSON: the positive-class probability and the
 predicted label for each row.
+{%- if p.serial_pipeline %}
+
+In the serial inference pipeline this module serves both containers, told apart by
+``SERVING_STEP``: the first (``features``, on the scikit-learn image) turns each raw row into
+the model's features, missing values included, and answers CSV; the second (``model``) scores
+those rows as above.
+{%- endif %}
 """
 
 from __future__ import annotations
 
 import io
 import json
+{%- if p.serial_pipeline %}
+import os
+{%- endif %}
 from pathlib import Path
 
-{% if not p.xgboost -%}
+{% if not p.xgboost or p.serial_pipeline -%}
 import joblib
 {% endif -%}
 import numpy as np
-{%- if p.xgboost %}
+{%- if p.xgboost and not p.serial_pipeline %}
 from xgboost import XGBClassifier
+{%- endif %}
+{%- if p.xgboost %}
 
 MODEL_FILE = "model.json"
 {%- else %}
 
 MODEL_FILE = "model.joblib"
+{%- endif %}
+{%- if p.serial_pipeline %}
+FEATURES_FILE = "features.joblib"
+# Which container of the serial pipeline this is: "features" or "model".
+STEP = os.environ.get("SERVING_STEP", "model")
 {%- endif %}
 CSV = "text/csv"
 JSON = "application/json"
@@ -34,7 +51,15 @@ class UnsupportedContentTypeError(ValueError):
 
 
 def model_fn(model_dir: str):
+{%- if p.serial_pipeline %}
+    if STEP == "features":
+        return joblib.load(Path(model_dir) / FEATURES_FILE)
+{%- endif %}
 {%- if p.xgboost %}
+{%- if p.serial_pipeline %}
+    # Imported here: the features container runs on the scikit-learn image, without XGBoost.
+    from xgboost import XGBClassifier
+{% endif %}
     model = XGBClassifier()
     model.load_model(Path(model_dir) / MODEL_FILE)
     return model
@@ -48,7 +73,12 @@ def input_fn(request_body: str | bytes, content_type: str = CSV) -> np.ndarray:
         request_body = request_body.decode("utf-8")
     media_type = content_type.split(";")[0].strip()
     if media_type == CSV:
+{%- if p.serial_pipeline %}
+        # An empty field is a missing value (NaN), which the features step fills in.
+        return np.genfromtxt(io.StringIO(request_body), delimiter=",", ndmin=2)
+{%- else %}
         return np.loadtxt(io.StringIO(request_body), delimiter=",", ndmin=2)
+{%- endif %}
     if media_type == JSON:
         instances = json.loads(request_body)["instances"]
         return np.asarray(instances, dtype=float).reshape(len(instances), -1)
@@ -56,6 +86,10 @@ def input_fn(request_body: str | bytes, content_type: str = CSV) -> np.ndarray:
 
 
 def predict_fn(data: np.ndarray, model) -> np.ndarray:
+{%- if p.serial_pipeline %}
+    if STEP == "features":
+        return model.transform(data)
+{%- endif %}
     return model.predict_proba(data)[:, 1]
 
 
@@ -66,6 +100,12 @@ def check_accept(accept: str) -> None:
 
 
 def output_fn(prediction: np.ndarray, accept: str = JSON) -> tuple[str, str]:
+{%- if p.serial_pipeline %}
+    if STEP == "features":  # for the model container, whatever the caller accepts
+        out = io.StringIO()
+        np.savetxt(out, prediction, delimiter=",", fmt="%.17g")
+        return out.getvalue(), CSV
+{%- endif %}
     check_accept(accept)
     body = {"predictions": [{"score": float(score), "label": int(score >= 0.5)}
                             for score in prediction]}

@@ -26,12 +26,15 @@ from sagemaker.model_metrics import MetricsSource, ModelMetrics
 {%- if p.vpc_subnets %}
 from sagemaker.network import NetworkConfig
 {%- endif %}
+{%- if p.serial_pipeline %}
+from sagemaker.pipeline import PipelineModel
+{%- endif %}
 from sagemaker.processing import ProcessingInput, ProcessingOutput{% if p.xgboost %}, ScriptProcessor{% endif %}
 {%- if not p.xgboost %}
 from sagemaker.sklearn.estimator import SKLearn
-{%- if not p.byoc %}
-from sagemaker.sklearn.model import SKLearnModel
 {%- endif %}
+{%- if not p.byoc and (not p.xgboost or p.serial_pipeline) %}
+from sagemaker.sklearn.model import SKLearnModel
 {%- endif %}
 from sagemaker.sklearn.processing import SKLearnProcessor
 from sagemaker.workflow.condition_step import ConditionStep
@@ -200,8 +203,23 @@ def get_pipeline(
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
         entry_point="inference.py", source_dir=str(SCRIPTS),
         framework_version=config.FRAMEWORK_VERSION, py_version="py3",
+{%- if p.serial_pipeline %}
+        env={"SERVING_STEP": "model"},
+{%- endif %}
         code_location=f"{prefix}/code", sagemaker_session=session,
     )
+{%- if p.serial_pipeline %}
+    # The serial inference pipeline: the feature transform on the scikit-learn image, then the
+    # model; both containers read the model artifact and serve inference.py.
+    features = SKLearnModel(
+        model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
+        entry_point="inference.py", source_dir=str(SCRIPTS),
+        framework_version=config.SKLEARN_FRAMEWORK_VERSION, py_version="py3",
+        env={"SERVING_STEP": "features"},
+        code_location=f"{prefix}/code", sagemaker_session=session,
+    )
+    model = PipelineModel(models=[features, model], role=role_arn, sagemaker_session=session)
+{%- endif %}
 {%- endif %}
     metrics = ModelMetrics(model_statistics=MetricsSource(
         s3_uri=Join(on="/", values=[

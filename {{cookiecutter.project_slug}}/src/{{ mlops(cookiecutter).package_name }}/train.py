@@ -16,10 +16,20 @@ import json
 import os
 from pathlib import Path
 
-{% if not p.xgboost -%}
+{% if not p.xgboost or p.serial_pipeline -%}
 import joblib
 {% endif -%}
 import numpy as np
+{%- if not p.xgboost %}
+from sklearn.ensemble import GradientBoostingClassifier
+{%- endif %}
+{%- if p.serial_pipeline %}
+from sklearn.impute import SimpleImputer
+{%- endif %}
+{%- if not p.xgboost or p.serial_pipeline %}
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+{%- endif %}
 {%- if p.xgboost %}
 from xgboost import XGBClassifier
 
@@ -29,12 +39,14 @@ CHECKPOINT_FILE = "checkpoint.json"
 # What a checkpoint must have been trained with to be resumed (kept in the booster).
 RESUME_SETTINGS = ("max_depth", "learning_rate", "random_state", "tree_method")
 {%- else %}
-from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 MODEL_FILE = "model.joblib"
 CHECKPOINT_FILE = "checkpoint.joblib"
+{%- endif %}
+{%- if p.serial_pipeline %}
+# The serial inference pipeline's first container turns raw rows into the model's features
+# with this transform (fitted on the training split), saved next to the model.
+FEATURES_FILE = "features.joblib"
 {%- endif %}
 CHECKPOINT_STEP = 20
 
@@ -73,7 +85,9 @@ def load(path: Path) -> XGBClassifier:
 
 def build_model(n_estimators: int, max_depth: int, learning_rate: float) -> Pipeline:
     return make_pipeline(
+{%- if not p.serial_pipeline %}
         StandardScaler(),
+{%- endif %}
         GradientBoostingClassifier(
             n_estimators=n_estimators, max_depth=max_depth, learning_rate=learning_rate,
             random_state=0,
@@ -91,17 +105,30 @@ def load(path: Path) -> Pipeline:
     return joblib.load(path)
 {%- endif %}
 
+{%- if p.serial_pipeline %}
+
+
+def build_features() -> Pipeline:
+    """Raw rows -> the model's features: a missing value takes the feature's training median,
+    then every feature is standardised. The pipeline's first container applies it."""
+    return make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+{%- endif %}
+
 
 def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: int = 3,
           learning_rate: float = 0.1, checkpoint_dir: Path | None = None,
           stop_after: int | None = None) -> Path:
-    """Fit on ``train_dir`` and write ``model_dir/MODEL_FILE``; returns its path.
+    """Fit on ``train_dir`` and write ``model_dir/MODEL_FILE``{% if p.serial_pipeline %} (and ``FEATURES_FILE``){% endif %}; returns its path.
 
     With ``checkpoint_dir``, resume from its checkpoint (if any) and save one after every
     ``CHECKPOINT_STEP`` stages. ``stop_after`` ends the run after that many stages, as a spot
     interruption would (the checkpoint is written; the model is not).
     """
     features, labels = read_csv_dir(train_dir)
+{%- if p.serial_pipeline %}
+    featurizer = build_features().fit(features)
+    features = featurizer.transform(features)
+{%- endif %}
     if checkpoint_dir is None:
         model = build_model(n_estimators, max_depth, learning_rate).fit(features, labels)
     else:
@@ -110,6 +137,10 @@ def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: 
                                       stop_after)
         if model is None:
             return checkpoint_dir / CHECKPOINT_FILE
+{%- if p.serial_pipeline %}
+    model_dir.mkdir(parents=True, exist_ok=True)
+    joblib.dump(featurizer, model_dir / FEATURES_FILE)
+{%- endif %}
     return save(model, model_dir / MODEL_FILE)
 {%- if p.xgboost %}
 

@@ -97,10 +97,23 @@ def test_each_job_runs_on_its_framework_image(definition) -> None:
 {%- if not p.byoc %}
     gate = steps["CheckMetric"]
     register = next(s for s in gate["IfSteps"] if s["Type"] == "RegisterModel")["Arguments"]
+    serving_type = (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0]
+{%- if p.serial_pipeline %}
+    # A serial inference pipeline: the feature transform on the scikit-learn image, then the
+    # model on its framework's; both serve inference.py from the trained model's artifact.
+    features, container = register["InferenceSpecification"]["Containers"]
+    assert features["Image"] == _framework_image(
+        "sklearn", config.SKLEARN_FRAMEWORK_VERSION, "inference", serving_type)
+    assert features["Environment"]["SERVING_STEP"] == "features"
+    assert container["Environment"]["SERVING_STEP"] == "model"
+    for step in (features, container):
+        assert step["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
+        assert "TrainModel" in json.dumps(step["ModelDataUrl"])
+{%- else %}
     [container] = register["InferenceSpecification"]["Containers"]
+{%- endif %}
     assert container["Image"] == _framework_image(
-        config.FRAMEWORK, config.FRAMEWORK_VERSION, "inference",
-        (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0])
+        config.FRAMEWORK, config.FRAMEWORK_VERSION, "inference", serving_type)
 {%- endif %}
 
 

@@ -20,10 +20,9 @@ def load_model(model_dir: Path):
     """The model from ``model_dir``: a ``model.tar.gz`` (as training writes it) or the file."""
     archive = model_dir / "model.tar.gz"
     if archive.is_file():
-        target = Path(tempfile.mkdtemp())
+        model_dir = Path(tempfile.mkdtemp())
         with tarfile.open(archive) as tar:
-            tar.extractall(target, filter="data")
-        return _load(target / MODEL_FILE)
+            tar.extractall(model_dir, filter="data")
     return _load(model_dir / MODEL_FILE)
 
 

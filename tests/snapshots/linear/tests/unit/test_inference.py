@@ -12,10 +12,11 @@ from fraud_scoring import inference, preprocess, train
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
+    """What a training job leaves in its model directory, trained on the bundled dataset."""
+    data = tmp_path_factory.mktemp("data")
+    paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
     directory = tmp_path_factory.mktemp("model")
-    features, labels = preprocess.load_dataset(None)
-    train.save(train.build_model(20, 2, 0.1).fit(features, labels),
-               directory / inference.MODEL_FILE)
+    train.train(paths["train"].parent, directory, n_estimators=20, max_depth=2)
     return directory
 
 

@@ -67,10 +67,10 @@ def test_each_job_runs_on_its_framework_image(definition) -> None:
     assert evaluation == steps["PrepareData"]["AppSpecification"]["ImageUri"]
     gate = steps["CheckMetric"]
     register = next(s for s in gate["IfSteps"] if s["Type"] == "RegisterModel")["Arguments"]
+    serving_type = (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0]
     [container] = register["InferenceSpecification"]["Containers"]
     assert container["Image"] == _framework_image(
-        config.FRAMEWORK, config.FRAMEWORK_VERSION, "inference",
-        (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0])
+        config.FRAMEWORK, config.FRAMEWORK_VERSION, "inference", serving_type)
 
 
 def test_steps_run_in_order(definition) -> None:

@@ -37,9 +37,13 @@ def test_train_then_evaluate_passes_the_pipeline_gate(tmp_path) -> None:
                              "--output-dir", str(tmp_path / "data")])
     model_path = train.main(["--train", str(paths["train"].parent),
                              "--model-dir", str(tmp_path / "model"), "--n-estimators", "50"])
+    # SageMaker packs the model directory into model.tar.gz, which evaluation unpacks.
+    written_files = sorted(model_path.parent.iterdir())
+    assert [f.name for f in written_files] == [train.MODEL_FILE]
     with tarfile.open(tmp_path / "model" / "model.tar.gz", "w:gz") as tar:
-        tar.add(model_path, arcname=train.MODEL_FILE)
-    model_path.unlink()
+        for path in written_files:
+            tar.add(path, arcname=path.name)
+            path.unlink()
     report = evaluate.main(["--model-dir", str(tmp_path / "model"),
                             "--test-dir", str(paths["test"].parent),
                             "--output-dir", str(tmp_path / "evaluation")])

@@ -1,0 +1,1 @@
+"""churn-pipeline: training, evaluation, inference and delivery code."""

@@ -1,0 +1,78 @@
+"""Evaluation (a SageMaker processing script): score the trained model on the test split and
+write ``evaluation.json`` in SageMaker's model-quality metrics format."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tarfile
+import tempfile
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.metrics import accuracy_score, roc_auc_score
+from xgboost import XGBClassifier
+
+MODEL_FILE = "model.json"
+FEATURES_FILE = "features.joblib"
+
+
+class ServedPipeline:
+    """The serial inference pipeline as one scorer: the feature transform, then the model."""
+
+    def __init__(self, features, model) -> None:
+        self.features, self.model = features, model
+
+    def predict_proba(self, rows: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(self.features.transform(rows))
+
+
+def load_model(model_dir: Path):
+    """The model from ``model_dir``: a ``model.tar.gz`` (as training writes it) or the file.
+    Its feature transform comes in front of it, as the endpoint serves it."""
+    archive = model_dir / "model.tar.gz"
+    if archive.is_file():
+        model_dir = Path(tempfile.mkdtemp())
+        with tarfile.open(archive) as tar:
+            tar.extractall(model_dir, filter="data")
+    return ServedPipeline(joblib.load(model_dir / FEATURES_FILE), _load(model_dir / MODEL_FILE))
+
+
+def _load(path: Path):
+    model = XGBClassifier()
+    model.load_model(path)
+    return model
+
+
+def evaluate(model, test: np.ndarray) -> dict:
+    """Metrics of ``model`` on ``test`` (label in column 0)."""
+    features, labels = test[:, 1:], test[:, 0].astype(int)
+    scores = model.predict_proba(features)[:, 1]
+    return {
+        "binary_classification_metrics": {
+            "roc_auc": {"value": float(roc_auc_score(labels, scores)), "standard_deviation": "NaN"},
+            "accuracy": {
+                "value": float(accuracy_score(labels, scores >= 0.5)),
+                "standard_deviation": "NaN",
+            },
+        }
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model-dir", type=Path, default=Path("/opt/ml/processing/model"))
+    parser.add_argument("--test-dir", type=Path, default=Path("/opt/ml/processing/test"))
+    parser.add_argument("--output-dir", type=Path, default=Path("/opt/ml/processing/evaluation"))
+    args = parser.parse_args(argv)
+    test = np.vstack([np.loadtxt(f, delimiter=",", ndmin=2)
+                      for f in sorted(args.test_dir.glob("*.csv"))])
+    report = evaluate(load_model(args.model_dir), test)
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    (args.output_dir / "evaluation.json").write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Inference handler for the SageMaker XGBoost serving container.
+
+Accepts ``text/csv`` (one row of features per line) or ``application/json``
+(``{"instances": [[...], ...]}``) and answers JSON: the positive-class probability and the
+predicted label for each row.
+
+In the serial inference pipeline this module serves both containers, told apart by
+``SERVING_STEP``: the first (``features``, on the scikit-learn image) turns each raw row into
+the model's features, missing values included, and answers CSV; the second (``model``) scores
+those rows as above.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+MODEL_FILE = "model.json"
+FEATURES_FILE = "features.joblib"
+# Which container of the serial pipeline this is: "features" or "model".
+STEP = os.environ.get("SERVING_STEP", "model")
+CSV = "text/csv"
+JSON = "application/json"
+
+
+class UnsupportedContentTypeError(ValueError):
+    """Raised for a request or accept type the handler does not speak."""
+
+
+def model_fn(model_dir: str):
+    if STEP == "features":
+        return joblib.load(Path(model_dir) / FEATURES_FILE)
+    # Imported here: the features container runs on the scikit-learn image, without XGBoost.
+    from xgboost import XGBClassifier
+
+    model = XGBClassifier()
+    model.load_model(Path(model_dir) / MODEL_FILE)
+    return model
+
+
+def input_fn(request_body: str | bytes, content_type: str = CSV) -> np.ndarray:
+    if isinstance(request_body, bytes):
+        request_body = request_body.decode("utf-8")
+    media_type = content_type.split(";")[0].strip()
+    if media_type == CSV:
+        # An empty field is a missing value (NaN), which the features step fills in.
+        return np.genfromtxt(io.StringIO(request_body), delimiter=",", ndmin=2)
+    if media_type == JSON:
+        instances = json.loads(request_body)["instances"]
+        return np.asarray(instances, dtype=float).reshape(len(instances), -1)
+    raise UnsupportedContentTypeError(f"unsupported content type {content_type!r}")
+
+
+def predict_fn(data: np.ndarray, model) -> np.ndarray:
+    if STEP == "features":
+        return model.transform(data)
+    return model.predict_proba(data)[:, 1]
+
+
+def check_accept(accept: str) -> None:
+    """Raise :class:`UnsupportedContentTypeError` unless the answer can be written as JSON."""
+    if accept.split(";")[0].strip() not in (JSON, "*/*"):
+        raise UnsupportedContentTypeError(f"unsupported accept type {accept!r}")
+
+
+def output_fn(prediction: np.ndarray, accept: str = JSON) -> tuple[str, str]:
+    if STEP == "features":  # for the model container, whatever the caller accepts
+        out = io.StringIO()
+        np.savetxt(out, prediction, delimiter=",", fmt="%.17g")
+        return out.getvalue(), CSV
+    check_accept(accept)
+    body = {"predictions": [{"score": float(score), "label": int(score >= 0.5)}
+                            for score in prediction]}
+    return json.dumps(body), JSON

@@ -1,0 +1,121 @@
+"""The inference handler, called the way the SageMaker XGBoost container calls it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+
+from churn_pipeline import inference, preprocess, train
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """What a training job leaves in its model directory, trained on the bundled dataset."""
+    data = tmp_path_factory.mktemp("data")
+    paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
+    directory = tmp_path_factory.mktemp("model")
+    train.train(paths["train"].parent, directory, n_estimators=20, max_depth=2)
+    return directory
+
+
+def _sample_rows(count: int) -> np.ndarray:
+    features, _ = preprocess.load_dataset(None)
+    return features[:count]
+
+
+def test_csv_request_round_trip(model_dir) -> None:
+    model = inference.model_fn(str(model_dir))
+    body = "\n".join(",".join(str(v) for v in row) for row in _sample_rows(3))
+    data = inference.input_fn(body.encode(), "text/csv")
+    body_out, content_type = inference.output_fn(inference.predict_fn(data, model),
+                                                 "application/json")
+    predictions = json.loads(body_out)["predictions"]
+    assert content_type == "application/json"
+    assert len(predictions) == 3
+    assert all(0.0 <= p["score"] <= 1.0 and p["label"] in (0, 1) for p in predictions)
+
+
+def test_json_request_matches_csv(model_dir) -> None:
+    model = inference.model_fn(str(model_dir))
+    rows = _sample_rows(2)
+    from_json = inference.input_fn(json.dumps({"instances": rows.tolist()}), "application/json")
+    from_csv = inference.input_fn("\n".join(",".join(map(repr, r)) for r in rows.tolist()))
+    np.testing.assert_allclose(inference.predict_fn(from_json, model),
+                               inference.predict_fn(from_csv, model))
+
+
+def test_single_csv_row_is_one_instance(model_dir) -> None:
+    row = ",".join(str(v) for v in _sample_rows(1)[0])
+    assert inference.input_fn(row, "text/csv; charset=utf-8").shape == (1, 30)
+
+
+@pytest.mark.parametrize("content_type", ["application/x-npy", "text/plain"])
+def test_unsupported_content_type_is_rejected(content_type) -> None:
+    with pytest.raises(inference.UnsupportedContentTypeError):
+        inference.input_fn("1,2", content_type)
+
+
+def test_unsupported_accept_is_rejected() -> None:
+    with pytest.raises(inference.UnsupportedContentTypeError):
+        inference.output_fn(np.array([0.2]), "text/html")
+
+
+def _serve(step: str, model_dir, body: bytes, content_type: str, monkeypatch) -> tuple[str, str]:
+    """One container of the serial pipeline handling one request."""
+    monkeypatch.setattr(inference, "STEP", step)
+    model = inference.model_fn(str(model_dir))
+    data = inference.input_fn(body, content_type)
+    return inference.output_fn(inference.predict_fn(data, model), "application/json")
+
+
+def test_the_pipeline_fills_in_missing_values_then_scores(model_dir, monkeypatch) -> None:
+    """Raw rows, one with an empty field, go through the features container; the model
+    container scores the CSV it answers, as the trained transform and model would."""
+    rows = _sample_rows(3)
+    lines = [",".join(repr(v) for v in row) for row in rows.tolist()]
+    lines[1] = "," + lines[1].split(",", 1)[1]  # the first feature is missing
+    features_body, content_type = _serve("features", model_dir, "\n".join(lines).encode(),
+                                         "text/csv", monkeypatch)
+    assert content_type == "text/csv"
+    features = np.loadtxt(features_body.splitlines(), delimiter=",", ndmin=2)
+    assert features.shape == rows.shape and not np.isnan(features).any()
+    scored, _ = _serve("model", model_dir, features_body.encode(), content_type, monkeypatch)
+
+    holed = rows.copy()
+    holed[1, 0] = np.nan
+    transform = joblib.load(model_dir / inference.FEATURES_FILE)
+    expected = train.load(model_dir / train.MODEL_FILE).predict_proba(transform.transform(holed))
+    scores = [p["score"] for p in json.loads(scored)["predictions"]]
+    assert scores == pytest.approx(expected[:, 1].tolist(), rel=1e-9)
+
+
+def test_the_features_step_answers_json_requests_too(model_dir, monkeypatch) -> None:
+    rows = _sample_rows(2).tolist()
+    rows[0][3] = None
+    body, content_type = _serve("features", model_dir, json.dumps({"instances": rows}).encode(),
+                                "application/json", monkeypatch)
+    assert content_type == "text/csv" and len(body.splitlines()) == 2
+
+
+def test_the_features_step_runs_without_xgboost(model_dir) -> None:
+    """The features container runs on the scikit-learn image, which has no XGBoost: that step
+    must load and answer with xgboost unimportable."""
+    row = ",".join(repr(v) for v in _sample_rows(1)[0].tolist())
+    script = (
+        "import sys\n"
+        "sys.modules['xgboost'] = None  # any import of it fails\n"
+        "from churn_pipeline import inference\n"
+        f"model = inference.model_fn({str(model_dir)!r})\n"
+        f"data = inference.input_fn({row!r}, 'text/csv')\n"
+        "print(inference.output_fn(inference.predict_fn(data, model))[1])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "SERVING_STEP": "features"}, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "text/csv"
