@@ -501,6 +501,16 @@ class ProjectContext:
         return list(dict.fromkeys(arns))
 
     @property
+    def stage_sagemaker_role_arns(self) -> list[str]:
+        """The SageMaker execution roles of the stage accounts, which pull the serving image
+        from the tooling account's repository (container=byoc)."""
+        arns = [
+            self.stage_role_arn(stage, self.sagemaker_role_name)
+            for stage in self.cross_account_stages
+        ]
+        return list(dict.fromkeys(arns))
+
+    @property
     def stage_model_reader_arns(self) -> list[str]:
         """Roles in stage accounts that read the approved packages: the CloudFormation role
         that creates the model from one, the SageMaker execution role, and the GitHub Actions

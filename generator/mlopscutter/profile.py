@@ -161,12 +161,10 @@ class OrgProfile:
         stages = ", ".join(self.cross_account_stages)
         unsupported = {
             "inference": ("realtime", "serverless"),
-            "container": ("provided",),
             "retrain_on_drift": ("no",),
         }
         reasons = {
             "inference": "asynchronous results and batch data would cross accounts",
-            "container": "the serving image's repository would need cross-account pulls",
             "retrain_on_drift": "the drift check would read another account's captured data",
         }
         return [

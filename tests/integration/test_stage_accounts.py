@@ -15,8 +15,9 @@ import pytest
 from cfnlint.decode import cfn_yaml, decode
 from moto import mock_aws
 
+from mlopscutter.lint import CfnLinter, lint_report
 from tests.aws_stacks import approved_package
-from tests.helpers import render_example
+from tests.helpers import example_answers, example_profile, render, render_example
 
 TOOLING, STAGING, PROD = "111122223333", "222233334444", "555566667777"
 REGION = "eu-west-1"
@@ -164,6 +165,34 @@ def test_the_tooling_key_bucket_and_registry_grant_exactly_the_stage_roles(proje
     assert grant(bucket, "StageAccountsReadModelsAndArtifacts") == (roots, readers)
     group = platform["ModelPackageGroup"]["Properties"]["ModelPackageGroupPolicy"]["Statement"]
     assert grant(group, "StageAccountsUseApprovedModels") == (roots, model_readers)
+
+
+def test_stage_accounts_pull_the_serving_image_as_their_sagemaker_role(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """With container=byoc the image stays in the tooling repository, whose policy lets exactly
+    the stage accounts' SageMaker execution roles pull it; the templates lint clean."""
+    answers = {**example_answers("acme-ml-accounts"), "container": "byoc"}
+    project = render(answers, tmp_path_factory.mktemp("byoc"), example_profile("acme-ml-accounts"))
+    platform = _template(project, "platform.yaml")
+    sagemaker_role = _template(project, "stage-account.yaml")["SageMakerExecutionRole"][
+        "Properties"
+    ]["RoleName"]
+    policy = platform["ServingRepository"]["Properties"]["RepositoryPolicyText"]
+    [statement] = policy["Statement"]
+    assert [_sub(p) for p in statement["Principal"]["AWS"]] == [
+        f"arn:aws:iam::{account}:root" for account in (STAGING, PROD)
+    ]
+    assert [_sub(a) for a in statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == [
+        f"arn:aws:iam::{account}:role/{sagemaker_role}" for account in (STAGING, PROD)
+    ]
+    assert sorted(statement["Action"]) == [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+    ]
+    report = lint_report(project, cfn_linter=CfnLinter([REGION]))
+    assert report.findings == [], "\n".join(map(str, report.findings))
 
 
 @pytest.fixture(scope="module")

@@ -94,7 +94,6 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
     [
         ({"inference": "async"}, "inference", "asynchronous results"),
         ({"inference": "batch"}, "inference", "batch data"),
-        ({"container": "byoc"}, "container", "cross-account pulls"),
         ({"retrain_on_drift": "yes"}, "retrain_on_drift", "captured data"),
     ],
 )
