@@ -14,14 +14,13 @@ from functools import cached_property
 from mlopscutter.branching import RELEASE_TAG_PATTERN, BranchPolicy, BranchRule, branch_policy
 from mlopscutter.escaping import quote, tag_value
 from mlopscutter.frameworks import FRAMEWORKS, Framework
-from mlopscutter.instance_offerings import processing_instance_type
+from mlopscutter.instance_offerings import has_ebs_volumes, processing_instance_type
 from mlopscutter.names import RULES, fit
 from mlopscutter.options import Options
 from mlopscutter.profile import STAGE_ACCOUNTS
 from mlopscutter.region_support import CONNECTION, offers
 from mlopscutter.rules import (
     ScheduledCapacity,
-    accelerated,
     deployment_timeout_seconds,
     id_list,
     scheduled_capacities,
@@ -33,12 +32,6 @@ VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name 
 # Pinned once; the generated project's build images, tool versions and GitHub Actions.
 CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 PYTHON_VERSION = "3.11"
-# Accelerated instance families whose storage is local NVMe instance store: SageMaker
-# encrypts it in hardware and refuses a KMS key for it (VolumeKmsKeyId, the endpoint config's
-# KmsKeyId). CPU families say so in their name (see _has_ebs_volumes).
-INSTANCE_STORE_FAMILIES = frozenset(
-    {"g4dn", "g5", "g6", "g6e", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "trn1", "trn1n", "inf2"}
-)
 # CloudWatch Logs retention of every log group the project creates.
 LOG_RETENTION_DAYS = 90
 # A feature drifts when its population stability index against the training data reaches
@@ -384,7 +377,7 @@ class ProjectContext:
     def training_volume_encryption(self) -> bool:
         """Whether training and processing volumes take the project key (not on instance
         store, which SageMaker encrypts itself)."""
-        return _has_ebs_volumes(self.options.training_instance_type)
+        return has_ebs_volumes(self.options.training_instance_type)
 
     @property
     def log_retention_days(self) -> int:
@@ -746,7 +739,7 @@ class ProjectContext:
         if self.serverless or self.batch:
             return []
         types = {stage.instance_type for stage in self.stages}
-        return sorted(t for t in types if not _has_ebs_volumes(t))
+        return sorted(t for t in types if not has_ebs_volumes(t))
 
     @property
     def serverless(self) -> bool:
@@ -1294,17 +1287,6 @@ class ProjectContext:
     @staticmethod
     def _node_id(rule: BranchRule) -> str:
         return "push_" + "".join(c if c.isalnum() else "_" for c in rule.pattern)
-
-
-def _has_ebs_volumes(instance_type: str) -> bool:
-    """Whether the type's storage is EBS (which takes the project key), not instance store.
-    CPU families name their instance-store variants with a "d" after the generation (m5d,
-    m6id, r7gd, c5dn); accelerated families are listed."""
-    family = instance_type.split(".")[1]
-    if family in INSTANCE_STORE_FAMILIES:
-        return False
-    variant = re.fullmatch(r"[a-z]+\d+([a-z-]*)", family)
-    return accelerated(family) or variant is None or "d" not in variant[1]
 
 
 def build_context(options: Options) -> ProjectContext:

@@ -40,7 +40,3 @@ FRAMEWORKS: dict[str, Framework] = {
     # G5 and later families) for its images from 1.2-2 on.
     "xgboost": Framework("xgboost", "XGBoost", "xgboost", "3.0-5", _NO_FRAMEWORK_IMAGES, True),
 }
-
-
-def framework(option: str) -> Framework:
-    return FRAMEWORKS[option]

@@ -14,6 +14,7 @@ run time: the hooks import it.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -31,6 +32,41 @@ PROCESSING_PREFERENCE = (
     "ml.c5.xlarge",
     "ml.t3.large",
 )
+
+
+# Instance families are told apart by name: accelerated ones start with their accelerator's
+# letters and a generation digit (g4dn, g6f, p5en, dl1, inf2, trn1); Graviton families (c6g,
+# m7g) carry their "g" after the digit.
+_ACCELERATED = re.compile(r"(?:g|p|dl|inf|trn)\d")
+_NEURON = re.compile(r"(?:inf|trn)\d")
+# Accelerated instance families whose storage is local NVMe instance store: SageMaker
+# encrypts it in hardware and refuses a KMS key for it (VolumeKmsKeyId, the endpoint config's
+# KmsKeyId). CPU families say so in their name (see has_ebs_volumes).
+INSTANCE_STORE_FAMILIES = frozenset(
+    {"g4dn", "g5", "g6", "g6e", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "trn1", "trn1n", "inf2"}
+)
+
+
+def accelerated(family: str) -> bool:
+    """Whether an instance family has GPUs (g*, p*), Gaudi (dl*), Inferentia (inf*) or
+    Trainium (trn*) accelerators."""
+    return _ACCELERATED.match(family) is not None
+
+
+def neuron(family: str) -> bool:
+    """Whether an instance family has Inferentia or Trainium (AWS Neuron) accelerators."""
+    return _NEURON.match(family) is not None
+
+
+def has_ebs_volumes(instance_type: str) -> bool:
+    """Whether the type's storage is EBS (which takes the project key), not instance store.
+    CPU families name their instance-store variants with a "d" after the generation (m5d,
+    m6id, r7gd, c5dn); accelerated families are listed."""
+    family = instance_type.split(".")[1]
+    if family in INSTANCE_STORE_FAMILIES:
+        return False
+    variant = re.fullmatch(r"[a-z]+\d+([a-z-]*)", family)
+    return accelerated(family) or variant is None or "d" not in variant[1]
 
 
 @cache

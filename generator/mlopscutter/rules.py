@@ -17,7 +17,9 @@ from mlopscutter.frameworks import FRAMEWORKS
 from mlopscutter.instance_offerings import (
     PROCESSING_PREFERENCE,
     Kind,
+    accelerated,
     known_families,
+    neuron,
     offered_types,
     processing_instance_type,
     training_types,
@@ -139,14 +141,6 @@ def _free_text_rule(name: str) -> Rule:
 # GPU and accelerator (Inferentia, Trainium) families. The SageMaker scikit-learn images
 # are built for CPU only (the SDK's image list has no "gpu" processor for them); the XGBoost
 # images train on GPU families too, and neither runs on Inferentia or Trainium.
-_ACCELERATED = re.compile(r"(?:g|p|dl|inf|trn)\d")  # g4dn, g6f, p5en, dl1, inf2, trn1, ...
-_NEURON = re.compile(r"(?:inf|trn)\d")
-
-
-def accelerated(family: str) -> bool:
-    """Whether an instance family has GPUs (g*, p*), Gaudi (dl*), Inferentia (inf*) or
-    Trainium (trn*) accelerators; Graviton families (c6g, m7g, ...) end in g and do not."""
-    return _ACCELERATED.match(family) is not None
 
 
 def _cpu_instance_rule(name: str, applies: Callable[[Mapping[str, Any]], bool]) -> Rule:
@@ -158,7 +152,7 @@ def _cpu_instance_rule(name: str, applies: Callable[[Mapping[str, Any]], bool]) 
             return None  # a malformed type is the "-known" rule's to report
         chosen = FRAMEWORKS.get(values.get("framework", ""), FRAMEWORKS["scikit-learn"])
         if training and chosen.gpu_training:
-            if not _NEURON.match(match["family"]):
+            if not neuron(match["family"]):
                 return None
             return (
                 f"{name}={values[name]!r} is an Inferentia or Trainium instance, which the "

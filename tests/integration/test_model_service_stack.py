@@ -22,7 +22,7 @@ import pytest
 from cfnlint.decode import cfn_yaml
 from moto import mock_aws
 
-from mlopscutter.context import _has_ebs_volumes
+from mlopscutter.instance_offerings import has_ebs_volumes
 from mlopscutter.options import default_answers, parse_options
 from mlopscutter.rules import scheduled_capacities, vcpus
 from tests.aws_stacks import approved_package, platform_stand_in
@@ -181,7 +181,7 @@ def test_the_endpoint_serves_the_package_as_the_answers_size_it(deployed: Any) -
         assert "ServerlessConfig" not in variant
     # The endpoint's storage takes the project key, except on instance store, which refuses one
     # (SageMaker encrypts it in hardware).
-    instance_store = options.inference != "serverless" and not _has_ebs_volumes(
+    instance_store = options.inference != "serverless" and not has_ebs_volumes(
         options.prod_instance_type
     )
     assert config.get("KmsKeyId", "").startswith("arn:aws:kms:") is not instance_store

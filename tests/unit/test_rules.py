@@ -722,10 +722,8 @@ def test_batch_transform_runs_on_ebs_volumes_only() -> None:
     """Batch projects always give the transform volumes the project key, which instance-store
     volumes refuse: every type a batch stage may take (offered for transform, and not a GPU or
     accelerator family, which the serving rule refuses) must have EBS volumes."""
-    from mlopscutter.context import _has_ebs_volumes
-    from mlopscutter.instance_offerings import offered_types
+    from mlopscutter.instance_offerings import accelerated, has_ebs_volumes, offered_types
     from mlopscutter.regions import COMMERCIAL_REGIONS
-    from mlopscutter.rules import accelerated
 
     cpu_types = {
         instance_type
@@ -734,22 +732,22 @@ def test_batch_transform_runs_on_ebs_volumes_only() -> None:
         if not accelerated(instance_type.split(".")[1])
     }
     assert len(cpu_types) > 50, "no CPU transform types at all"
-    assert [t for t in sorted(cpu_types) if not _has_ebs_volumes(t)] == []
+    assert [t for t in sorted(cpu_types) if not has_ebs_volumes(t)] == []
 
 
 def test_instance_store_is_told_by_the_family_name() -> None:
     """The "d" variants of CPU families (m5d, m6id, r7gd, c5dn) have instance store;
     network ("n") and Graviton ("g") variants do not."""
-    from mlopscutter.context import _has_ebs_volumes
+    from mlopscutter.instance_offerings import has_ebs_volumes
 
     local = ("ml.m5d.large", "ml.m6id.xlarge", "ml.r7gd.large", "ml.c5dn.large", "ml.g5.xlarge")
     ebs = ("ml.m5.large", "ml.c6gn.large", "ml.m7g.large", "ml.t3.medium", "ml.p3.2xlarge")
-    assert [t for t in local if _has_ebs_volumes(t)] == []
-    assert all(map(_has_ebs_volumes, ebs))
+    assert [t for t in local if has_ebs_volumes(t)] == []
+    assert all(map(has_ebs_volumes, ebs))
 
 
 def test_accelerated_families_are_told_from_graviton_ones() -> None:
-    from mlopscutter.rules import accelerated
+    from mlopscutter.instance_offerings import accelerated
 
     assert all(map(accelerated, ("g4dn", "g6f", "g7e", "p3", "p5en", "dl1", "inf2", "trn1")))
     assert not any(map(accelerated, ("m5", "c6g", "m7g", "r6gd", "c6gn", "t3", "m6id")))
