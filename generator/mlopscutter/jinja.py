@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment
+from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.ext import Extension
 
 from mlopscutter.context import ProjectContext, build_context
@@ -46,6 +47,62 @@ def github_expression(expression: str) -> str:
     return "${{ " + expression + " }}"
 
 
+# The environment settings the lexer reads (jinja2.lexer.get_lexer keys its cache on them).
+_LEXER_SETTINGS = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+)
+
+
+class CompiledTemplates(BytecodeCache):
+    """Compiled template files kept for the life of the process.
+
+    cookiecutter makes a new Jinja environment for every project it renders, and compiling the
+    template files is most of a render's time. A process that renders many projects (the
+    matrix, an update, which renders two) compiles each file once. Jinja checks every entry
+    against the checksum of the file's current source, and entries are kept apart for
+    environments whose settings change what a compiled template is.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[tuple[Any, ...], bytes] = {}
+
+    @staticmethod
+    def _key(bucket: Bucket) -> tuple[Any, ...]:
+        environment = bucket.environment
+        return (
+            bucket.key,
+            tuple(getattr(environment, name) for name in _LEXER_SETTINGS),
+            tuple(sorted(environment.extensions)),
+            environment.optimized,
+            environment.is_async,
+            type(environment.undefined).__qualname__,
+            repr(environment.finalize),
+            repr(environment.autoescape),
+        )
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(self._key(bucket))
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[self._key(bucket)] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = CompiledTemplates()
+
+
 class MlopsExtension(Extension):
     """Registers mlopscutter's filters and the ``mlops`` global on the environment."""
 
@@ -68,3 +125,5 @@ class MlopsExtension(Extension):
         # cookiecutter renders hook scripts while working in the template directory; the hook
         # shims use this to find the template's own generator code.
         environment.globals["template_root"] = os.getcwd
+        if environment.bytecode_cache is None:
+            environment.bytecode_cache = _COMPILED_TEMPLATES
