@@ -227,6 +227,32 @@ class ProjectContext:
         return self.options.endpoint_kind == "serial-pipeline"
 
     @property
+    def multi_model(self) -> bool:
+        """A multi-model endpoint serves every model version a stage has published under its
+        prefix (:meth:`multi_model_prefix`); a request names its target model."""
+        return self.options.endpoint_kind == "multi-model"
+
+    @staticmethod
+    def multi_model_prefix(stage: Stage | str) -> str:
+        """Where in the artifact bucket a stage's multi-model endpoint finds its target
+        models (``<name>.tar.gz``). ``stage`` may be a substitution such as ``${Stage}``."""
+        name = stage if isinstance(stage, str) else stage.name
+        return f"multi-model/{name}/models/"
+
+    @property
+    def multi_model_prefixes(self) -> dict[str, str]:
+        """Stage name -> its multi-model prefix (none unless endpoint_kind is multi-model)."""
+        if not self.multi_model:
+            return {}
+        return {stage.name: self.multi_model_prefix(stage) for stage in self.stages}
+
+    @property
+    def multi_model_code_prefix(self) -> str:
+        """Where in the artifact bucket the build stage puts the multi-model endpoint's
+        inference code (``<digest>/sourcedir.tar.gz``), which the container imports once."""
+        return "multi-model/code/"
+
+    @property
     def sklearn_framework_version(self) -> str:
         """The scikit-learn image the data preparation (and drift) jobs run on, whatever the
         model's framework."""
@@ -243,6 +269,7 @@ class ProjectContext:
             "release-token-secret": f"{slug}/github-release-token",
             "build-project": f"{slug}-build",
             "smoke-test-project": f"{slug}-smoke-test",
+            "publish-model-project": f"{slug}-publish-model",
             "train-project": f"{slug}-train",
             "pull-request-check-project": f"{slug}-pull-request-check",
             "release-tag-project": f"{slug}-release-tag",

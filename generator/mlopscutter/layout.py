@@ -52,6 +52,10 @@ def _batch(o: Options) -> bool:
     return o.inference == "batch"
 
 
+def _multi_model(o: Options) -> bool:
+    return o.endpoint_kind == "multi-model"
+
+
 LAYOUT: tuple[PathRule, ...] = (
     PathRule("buildspecs", _codepipeline, "CodeBuild buildspecs serve the CodePipeline provider"),
     PathRule("infra/cicd.yaml", _codepipeline, "the CodePipeline CI/CD stack"),
@@ -78,6 +82,16 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule("src/{package}/drift.py", _drift, "the drift check retraining on drift runs"),
     PathRule("tests/unit/test_drift.py", _drift, "the drift check's tests"),
     PathRule("tests/integration/test_batch.py", _batch, "batch scoring's tests"),
+    PathRule(
+        "buildspecs/publish-model.yml",
+        _multi_model,
+        "a deployment publishes its model version to the stage's multi-model endpoint",
+    ),
+    PathRule(
+        "tests/integration/test_multi_model.py",
+        _multi_model,
+        "the multi-model endpoint's tests: publishing and invoking named target models",
+    ),
     PathRule(
         "infra/stage-account.yaml",
         _cross_account,

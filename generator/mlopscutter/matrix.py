@@ -52,9 +52,10 @@ def uncovered_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, Any, str, Any
 
 
 def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """allpairspy's greedy search can miss pairs its filter made hard; add a row for each
-    missed pair that some row (or the defaults) can carry without breaking a rule, until no
-    more can be added (a row added for one pair can carry another)."""
+    """allpairspy's greedy search can miss pairs its filter made hard. For each missed pair
+    that some row (or the defaults) can carry without breaking a rule, add such a row, and let
+    it carry as many other missed pairs as it can without dropping one it already carries;
+    until no more can be added."""
     defaults = fill_derived_defaults(default_answers())
     added = True
     while added:
@@ -65,7 +66,21 @@ def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for candidate in [*rows, defaults]:
                 row = {**candidate, a: va, b: vb}
                 if _consistent(row):
-                    rows.append(row)
+                    rows.append(_carry_more(row, {a, b}, uncovered_pairs(rows)))
                     added = True
                     break
     return rows
+
+
+def _carry_more(
+    row: dict[str, Any], fixed: set[str], missed: list[tuple[str, Any, str, Any]]
+) -> dict[str, Any]:
+    """``row`` changed to also hold each pair of ``missed`` it can, keeping ``fixed`` options."""
+    for c, vc, d, vd in missed:
+        if (c in fixed and row[c] != vc) or (d in fixed and row[d] != vd):
+            continue
+        trial = {**row, c: vc, d: vd}
+        if trial != row and _consistent(trial):
+            row = trial
+            fixed |= {c, d}
+    return row

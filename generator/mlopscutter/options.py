@@ -200,10 +200,11 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "endpoint_kind",
         "choice",
         "single-model",
-        "What serves a request: one model container, or a serial inference pipeline (a "
-        "scikit-learn feature container, then the model's)",
-        choices=("single-model", "serial-pipeline"),
-        supported=("single-model", "serial-pipeline"),
+        "What serves a request: one model container; a multi-model endpoint (every approved "
+        "model version under an S3 prefix, each request naming its target model); or a "
+        "serial inference pipeline (a scikit-learn feature container, then the model's)",
+        choices=("single-model", "multi-model", "serial-pipeline"),
+        supported=("single-model", "multi-model", "serial-pipeline"),
     ),
     OptionSpec(
         "framework",

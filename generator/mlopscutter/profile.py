@@ -162,10 +162,13 @@ class OrgProfile:
         unsupported = {
             "inference": ("realtime", "serverless"),
             "retrain_on_drift": ("no",),
+            "endpoint_kind": ("single-model", "serial-pipeline"),
         }
         reasons = {
             "inference": "asynchronous results and batch data would cross accounts",
             "retrain_on_drift": "the drift check would read another account's captured data",
+            "endpoint_kind": "each deployment would publish its model version into the "
+            "tooling account's bucket from the stage's account",
         }
         return [
             OptionError(

@@ -331,6 +331,63 @@ def _check_serial_pipeline(values: Mapping[str, Any]) -> str | None:
     return None
 
 
+# Multi-model endpoints, as SageMaker documents them: real-time endpoints only, the framework
+# image's model server loading each target model on demand. One rule per option it rules on,
+# so that each is checked as soon as that option is placed.
+_MULTI_MODEL_ALTERNATIVE = "endpoint_kind='single-model'"
+
+
+def _check_multi_model_inference(values: Mapping[str, Any]) -> str | None:
+    inference = values["inference"]
+    if inference == "realtime":
+        return None
+    reason = {
+        "serverless": "serverless endpoints do not host multi-model endpoints (SageMaker's "
+        "serverless feature exclusions)",
+        "async": "an asynchronous request cannot name a target model (InvokeEndpointAsync has "
+        "no TargetModel)",
+        "batch": "batch transform runs one model and has no endpoint",
+    }[inference]
+    return (
+        f"endpoint_kind='multi-model' with inference={inference!r}: {reason}; allowed: "
+        f"inference='realtime' for a multi-model endpoint, or {_MULTI_MODEL_ALTERNATIVE}"
+    )
+
+
+def _check_multi_model_container(values: Mapping[str, Any]) -> str | None:
+    if values["container"] != "byoc":
+        return None
+    return (
+        "endpoint_kind='multi-model' with container='byoc': the project's serving app serves "
+        "the one model in /opt/ml/model and does not implement the multi-model container "
+        "contract (loading and unloading models on request); allowed: container='provided' "
+        f"for a multi-model endpoint, or {_MULTI_MODEL_ALTERNATIVE}"
+    )
+
+
+def _check_multi_model_framework(values: Mapping[str, Any]) -> str | None:
+    if values["framework"] == "scikit-learn":
+        return None
+    return (
+        f"endpoint_kind='multi-model' with framework={values['framework']!r}: the SageMaker "
+        "XGBoost image's multi-model hosting is documented for its built-in algorithm mode, "
+        "which bypasses the project's inference.py (and older images refuse script mode on a "
+        "multi-model endpoint); allowed: framework='scikit-learn' for a multi-model endpoint, "
+        f"or {_MULTI_MODEL_ALTERNATIVE}"
+    )
+
+
+def _check_multi_model_drift(values: Mapping[str, Any]) -> str | None:
+    if values["retrain_on_drift"] != "yes":
+        return None
+    return (
+        "endpoint_kind='multi-model' with retrain_on_drift='yes': the drift check reads the "
+        "requests the endpoint captures as those of one model, and a multi-model endpoint's "
+        "requests belong to many; allowed: retrain_on_drift='no' for a multi-model endpoint, "
+        f"or {_MULTI_MODEL_ALTERNATIVE}"
+    )
+
+
 def _check_batch_trigger(values: Mapping[str, Any]) -> str | None:
     if values["batch_schedule"].strip() or values["batch_on_new_data"] == "yes":
         return None
@@ -776,6 +833,34 @@ def _all_rules() -> tuple[Rule, ...]:
             "a serial inference pipeline on a real-time endpoint or batch transform",
             _check_serial_pipeline,
             answered("endpoint_kind", "serial-pipeline"),
+        ),
+        Rule(
+            "multi-model-inference",
+            ("endpoint_kind", "inference"),
+            "a multi-model endpoint is a real-time endpoint",
+            _check_multi_model_inference,
+            answered("endpoint_kind", "multi-model"),
+        ),
+        Rule(
+            "multi-model-container",
+            ("endpoint_kind", "container"),
+            "a multi-model endpoint serves from the framework image",
+            _check_multi_model_container,
+            answered("endpoint_kind", "multi-model"),
+        ),
+        Rule(
+            "multi-model-framework",
+            ("endpoint_kind", "framework"),
+            "a multi-model endpoint serves scikit-learn models",
+            _check_multi_model_framework,
+            answered("endpoint_kind", "multi-model"),
+        ),
+        Rule(
+            "multi-model-drift",
+            ("endpoint_kind", "retrain_on_drift"),
+            "drift checks read the requests of a single-model endpoint",
+            _check_multi_model_drift,
+            answered("endpoint_kind", "multi-model"),
         ),
         Rule(
             "drift-needs-data-capture",

@@ -40,6 +40,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "batch",
         "xgboost",
         "serial-pipeline",
+        "multi-model",
     ],
 )
 def test_generated_project_passes_its_own_make_test_and_lint(

@@ -36,6 +36,7 @@ SHAPES = {
     "realtime-latency": example_answers("linear"),
     # Production on instance store (no KMS key for it), staging on EBS volumes.
     "realtime-instance-store": {**example_answers("canary"), "prod_instance_type": "ml.m5d.large"},
+    "realtime-multi-model": example_answers("multi-model"),
     "serverless-provisioned": example_answers("serverless"),
     "async-scale-to-zero": example_answers("async"),
     "async-kept-warm": {
@@ -110,7 +111,14 @@ def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             StackName=f"{export_prefix}-platform",
             TemplateBody=json.dumps(platform_stand_in(export_prefix, role_name)),
         )
-        stack_parameters = {**parameters, "ModelPackageArn": package}
+        if options.endpoint_kind == "multi-model":  # the container, not the package
+            stack_parameters = {
+                **parameters,
+                "ServingImage": f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/sklearn:1.2-1",
+                "ServingCodeUri": f"s3://artifacts/multi-model/code/{'0' * 64}/sourcedir.tar.gz",
+            }
+        else:
+            stack_parameters = {**parameters, "ModelPackageArn": package}
         cloudformation.create_stack(
             StackName=f"{export_prefix}-model-prod",
             TemplateBody=template_text,
@@ -145,7 +153,23 @@ def test_the_endpoint_serves_the_package_as_the_answers_size_it(deployed: Any) -
     [variant] = config["ProductionVariants"]
     model = sagemaker.describe_model(ModelName=variant["ModelName"])
     container = (model.get("Containers") or [model["PrimaryContainer"]])[0]
-    assert container["ModelPackageName"] == deployed["parameters"]["ModelPackageArn"]
+    if options.endpoint_kind == "multi-model":
+        # Every model version published under the stage's prefix of the artifact bucket, the
+        # inference code imported from the URI the build stage uploaded it to.
+        assert "ModelPackageName" not in container
+        assert container["Mode"] == "MultiModel"
+        assert container["Image"] == deployed["parameters"]["ServingImage"]
+        prefix = re.fullmatch(r"s3://([^/]+)/multi-model/prod/models/", container["ModelDataUrl"])
+        buckets = boto3.client("s3", region_name=options.aws_region).list_buckets()["Buckets"]
+        assert prefix and prefix[1] in {b["Name"] for b in buckets}  # the artifact bucket
+        assert container["Environment"] == {
+            "SAGEMAKER_PROGRAM": "inference.py",
+            "SAGEMAKER_SUBMIT_DIRECTORY": deployed["parameters"]["ServingCodeUri"],
+            "SAGEMAKER_REGION": options.aws_region,
+            "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+        }
+    else:
+        assert container["ModelPackageName"] == deployed["parameters"]["ModelPackageArn"]
     if options.inference == "async":
         output = config["AsyncInferenceConfig"]["OutputConfig"]
         endpoint_name = deployed["parameters"]["EndpointName"]  # moto names the endpoint itself
@@ -186,10 +210,13 @@ def test_the_endpoint_serves_the_package_as_the_answers_size_it(deployed: Any) -
     )
     assert config.get("KmsKeyId", "").startswith("arn:aws:kms:") is not instance_store
     # moto's CloudFormation does not pass EnableNetworkIsolation on: read from the template.
-    # Serverless endpoints do not support network isolation.
+    # Serverless endpoints do not support network isolation, and a multi-model container
+    # downloads its inference code.
     model_properties = deployed["template"]["Resources"]["Model"]["Properties"]
     isolated = model_properties.get("EnableNetworkIsolation", False)
-    assert isolated is (options.inference != "serverless")
+    assert isolated is (
+        options.inference != "serverless" and options.endpoint_kind != "multi-model"
+    )
 
 
 def test_the_deployment_is_blue_green_with_alarm_rollback(deployed: Any) -> None:
@@ -373,9 +400,8 @@ def test_serverless_scaling_requests_are_checked_against_the_api_model() -> None
 
 
 def test_every_shape_is_tried() -> None:
-    assert {parse_options({**default_answers(), **a}).inference for a in SHAPES.values()} == {
-        "realtime",
-        "serverless",
-        "async",
-    }
+    shapes = [parse_options({**default_answers(), **a}) for a in SHAPES.values()]
+    assert {o.inference for o in shapes} == {"realtime", "serverless", "async"}
+    # A serial pipeline's stack is the single model's: it serves a (two-container) package.
+    assert {o.endpoint_kind for o in shapes} == {"single-model", "multi-model"}
     # Batch has no endpoint to shape: its stack is tried in test_batch_stack.

@@ -27,6 +27,8 @@ def test_codepipeline_github_flow() -> None:
         "src/customer_churn/drift.py",
         "tests/unit/test_drift.py",
         "tests/integration/test_batch.py",
+        "buildspecs/publish-model.yml",
+        "tests/integration/test_multi_model.py",
         "infra/stage-account.yaml",
     ]
 
@@ -45,6 +47,8 @@ def test_github_actions_gitflow() -> None:
         "src/customer_churn/drift.py",
         "tests/unit/test_drift.py",
         "tests/integration/test_batch.py",
+        "buildspecs/publish-model.yml",
+        "tests/integration/test_multi_model.py",
         "infra/stage-account.yaml",
     ]
 
@@ -53,6 +57,13 @@ def test_the_profile_lint_files_exist_only_under_an_org_profile() -> None:
     options = _options(org_profile={"name": "org", "version": "1"})
     assert ".cfnlintrc" not in pruned_paths(options)
     assert "infra/lint_rules" not in pruned_paths(options)
+
+
+def test_multi_model_publishing_exists_only_for_multi_model_endpoints() -> None:
+    multi_model = pruned_paths(_options(endpoint_kind="multi-model"))
+    assert "buildspecs/publish-model.yml" not in multi_model
+    assert "tests/integration/test_multi_model.py" not in multi_model
+    assert "buildspecs/publish-model.yml" in pruned_paths(_options())
 
 
 def test_the_drift_check_exists_only_with_drift_retraining() -> None:

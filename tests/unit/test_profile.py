@@ -95,6 +95,7 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
         ({"inference": "async"}, "inference", "asynchronous results"),
         ({"inference": "batch"}, "inference", "batch data"),
         ({"retrain_on_drift": "yes"}, "retrain_on_drift", "captured data"),
+        ({"endpoint_kind": "multi-model"}, "endpoint_kind", "publish its model version"),
     ],
 )
 def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(

@@ -453,8 +453,38 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "endpoint_kind-choice",
-        {"endpoint_kind": "multi-model"},
-        ["endpoint_kind='multi-model'", "single-model, serial-pipeline"],
+        {"endpoint_kind": "multi-container"},
+        ["endpoint_kind='multi-container'", "single-model, multi-model, serial-pipeline"],
+    ),
+    (
+        "multi-model-inference",
+        {**SERVERLESS, "endpoint_kind": "multi-model"},
+        ["endpoint_kind='multi-model'", "inference='serverless'", "feature exclusions"],
+    ),
+    (
+        "multi-model-inference",
+        {"inference": "async", "endpoint_kind": "multi-model"},
+        ["inference='async'", "InvokeEndpointAsync has no TargetModel", "inference='realtime'"],
+    ),
+    (
+        "multi-model-inference",
+        {"inference": "batch", "batch_schedule": "rate(1 day)", "endpoint_kind": "multi-model"},
+        ["inference='batch'", "batch transform runs one model", "'single-model'"],
+    ),
+    (
+        "multi-model-container",
+        {"container": "byoc", "endpoint_kind": "multi-model"},
+        ["container='byoc'", "multi-model container contract", "container='provided'"],
+    ),
+    (
+        "multi-model-framework",
+        {"framework": "xgboost", "endpoint_kind": "multi-model"},
+        ["framework='xgboost'", "algorithm mode", "framework='scikit-learn'"],
+    ),
+    (
+        "multi-model-drift",
+        {"retrain_on_drift": "yes", "endpoint_kind": "multi-model"},
+        ["retrain_on_drift='yes'", "many", "retrain_on_drift='no'"],
     ),
     (
         "framework-choice",

@@ -54,6 +54,13 @@ VARIANT_NAME = "{{ p.variant_name }}"
 VPC_SUBNETS = {{ p.vpc_subnets | tojson }}
 VPC_SECURITY_GROUPS = {{ p.vpc_security_groups | tojson }}
 {%- endif %}
+{%- if p.multi_model %}
+# The multi-model endpoints serve every target model (v<version>.tar.gz) a stage has published
+# under its prefix of the artifact bucket; the build stage puts the inference code the
+# containers import under the code prefix.
+MULTI_MODEL_PREFIXES = {{ p.multi_model_prefixes | tojson }}
+MULTI_MODEL_CODE_PREFIX = "{{ p.multi_model_code_prefix }}"
+{%- endif %}
 {%- if p.batch %}
 # Each stage's batch transform pipeline.
 BATCH_PIPELINES = {{ p.batch_pipelines | tojson }}

@@ -1,15 +1,33 @@
+{%- set p = mlops(cookiecutter) -%}
 """Deploy helper: resolve the newest Approved model package of this project's group, write the
 per-stage CloudFormation parameter files (``params``), and deploy a stage's stack through a
-change set (``stack``, used where CI is not CodePipeline's CloudFormation action)."""
+change set (``stack``, used where CI is not CodePipeline's CloudFormation action).
+{%- if p.multi_model %}
+
+The stages serve multi-model endpoints. ``params`` also uploads the inference code the
+containers import and names the package's image; ``publish`` makes the package a target model
+of one stage's endpoint by copying its artifact under the stage's prefix.
+{%- endif %}"""
 
 from __future__ import annotations
 
 import argparse
+{%- if p.multi_model %}
+import gzip
+import hashlib
+import io
+{%- endif %}
 import json
 import os
+{%- if p.multi_model %}
+import tarfile
+{%- endif %}
 import time
 from pathlib import Path
 from typing import Any
+{%- if p.multi_model %}
+from urllib.parse import urlparse
+{%- endif %}
 
 import boto3
 from botocore.exceptions import ClientError, WaiterError
@@ -45,6 +63,78 @@ def model_package_group(sts: Any) -> str:
             f"{config.MODEL_PACKAGE_GROUP}")
 
 
+{% if p.multi_model -%}
+# The file, next to the stage parameter files, naming the package `publish` deploys.
+PACKAGE_FILE = "model-package.json"
+INFERENCE_CODE = Path(__file__).resolve().with_name("inference.py")
+
+
+def serving_container(sagemaker: Any, package_arn: str) -> dict[str, Any]:
+    """The package's container: its ``Image`` and ``ModelDataUrl`` (the artifact)."""
+    described = sagemaker.describe_model_package(ModelPackageName=package_arn)
+    return dict(described["InferenceSpecification"]["Containers"][0])
+
+
+def sourcedir_archive(source: Path = INFERENCE_CODE) -> bytes:
+    """``sourcedir.tar.gz`` holding the inference code, byte for byte the same for the same
+    code (no timestamps or owners), so an unchanged handler leaves the stacks unchanged."""
+    info = tarfile.TarInfo(source.name)
+    data = source.read_bytes()
+    info.size, info.mode = len(data), 0o644
+    buffer = io.BytesIO()
+    with (gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as compressed,
+          tarfile.open(fileobj=compressed, mode="w") as archive):
+        archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def upload_serving_code(s3: Any, bucket: str, archive: bytes | None = None) -> str:
+    """Upload the inference code under a key named by its SHA-256 (the bucket's default key
+    encrypts it) and return its URI."""
+    archive = sourcedir_archive() if archive is None else archive
+    key = f"{config.MULTI_MODEL_CODE_PREFIX}{hashlib.sha256(archive).hexdigest()}/sourcedir.tar.gz"
+    s3.put_object(Bucket=bucket, Key=key, Body=archive)
+    return f"s3://{bucket}/{key}"
+
+
+def target_model(package_arn: str) -> str:
+    """A package version's name on the endpoints: ``v<version>.tar.gz``, the request's
+    TargetModel."""
+    return f"v{package_arn.rsplit('/', 1)[1]}.tar.gz"
+
+
+def publish(sagemaker: Any, s3: Any, package_arn: str, stage: str, bucket: str) -> str:
+    """Make ``package_arn`` a target model of ``stage``'s endpoint: copy its artifact to the
+    stage's prefix. A version published before is left as it is: the endpoint caches the
+    targets it has loaded, so one name must keep one artifact. Returns its URI."""
+    key = config.MULTI_MODEL_PREFIXES[stage] + target_model(package_arn)
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchKey", "NotFound"):
+            raise
+        artifact = urlparse(serving_container(sagemaker, package_arn)["ModelDataUrl"])
+        s3.copy({"Bucket": artifact.netloc, "Key": artifact.path.lstrip("/")}, bucket, key)
+    return f"s3://{bucket}/{key}"
+
+
+def write_stage_parameters(package_arn: str, config_dir: Path, out_dir: Path, *,
+                           serving_image: str, serving_code_uri: str) -> list[Path]:
+    """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with the serving
+    container, and ``out_dir/model-package.json`` naming the package for ``publish``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in sorted(config_dir.glob("*.json")):
+        document = json.loads(source.read_text())
+        document["Parameters"]["ServingImage"] = serving_image
+        document["Parameters"]["ServingCodeUri"] = serving_code_uri
+        target = out_dir / source.name
+        target.write_text(json.dumps(document, indent=2) + "\n")
+        written.append(target)
+    package = out_dir / PACKAGE_FILE
+    package.write_text(json.dumps({"ModelPackageArn": package_arn}, indent=2) + "\n")
+    return [*written, package]
+{%- else -%}
 def write_stage_parameters(package_arn: str, config_dir: Path, out_dir: Path) -> list[Path]:
     """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with the package."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -56,6 +146,7 @@ def write_stage_parameters(package_arn: str, config_dir: Path, out_dir: Path) ->
         target.write_text(json.dumps(document, indent=2) + "\n")
         written.append(target)
     return written
+{%- endif %}
 
 
 class DeploymentError(RuntimeError):
@@ -158,16 +249,42 @@ def main(argv: list[str] | None = None) -> list[Path] | str:
     stack.add_argument("--stage", required=True, choices=sorted(config.STACKS))
     stack.add_argument("--template", type=Path, default=Path("infra/model-service.yaml"))
     stack.add_argument("--params-dir", type=Path, default=Path("build/config"))
+{%- if p.multi_model %}
+    publishing = commands.add_parser(
+        "publish", help="make the package in build/config a target model of STAGE's endpoint")
+    publishing.add_argument("--stage", required=True, choices=sorted(config.STACKS))
+    publishing.add_argument("--params-dir", type=Path, default=Path("build/config"))
+{%- endif %}
     args = parser.parse_args(argv)
 
     if args.command == "params":
         sagemaker = boto3.client("sagemaker", region_name=config.region())
         package_arn = args.model_package_arn or latest_approved_model_package(
             sagemaker, model_package_group(boto3.client("sts", region_name=config.region())))
+{%- if p.multi_model %}
+        written = write_stage_parameters(
+            package_arn, args.config_dir, args.out_dir,
+            serving_image=serving_container(sagemaker, package_arn)["Image"],
+            serving_code_uri=upload_serving_code(boto3.client("s3", region_name=config.region()),
+                                                 config.artifact_bucket()),
+        )
+{%- else %}
         written = write_stage_parameters(package_arn, args.config_dir, args.out_dir)
+{%- endif %}
         _write_github_output("model-package-arn", package_arn)
         print(json.dumps({"ModelPackageArn": package_arn, "files": [str(p) for p in written]}))
         return written
+{%- if p.multi_model %}
+    if args.command == "publish":
+        check_account(boto3.client("sts", region_name=config.region()), args.stage)
+        package_arn = json.loads((args.params_dir / PACKAGE_FILE).read_text())["ModelPackageArn"]
+        uri = publish(boto3.client("sagemaker", region_name=config.region()),
+                      boto3.client("s3", region_name=config.region()), package_arn, args.stage,
+                      config.artifact_bucket())
+        print(json.dumps({"stage": args.stage, "ModelPackageArn": package_arn,
+                          "TargetModel": target_model(package_arn), "uri": uri}))
+        return uri
+{%- endif %}
     check_account(boto3.client("sts", region_name=config.region()), args.stage)
     cloudformation = boto3.client("cloudformation", region_name=config.region())
     document = json.loads((args.params_dir / f"{args.stage}.json").read_text())

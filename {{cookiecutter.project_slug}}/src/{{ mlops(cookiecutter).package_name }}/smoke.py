@@ -9,8 +9,12 @@ import time
 import uuid
 {%- endif %}
 from typing import Any
-{%- if p.asynchronous or p.batch %}
+{%- if p.asynchronous or p.batch or p.multi_model %}
 from urllib.parse import urlparse
+{%- endif %}
+{%- if p.multi_model %}
+
+from botocore.exceptions import ClientError
 {%- endif %}
 
 from . import config
@@ -20,6 +24,7 @@ class SmokeTestError(AssertionError):
     """Raised when the stage is not serving the expected model."""
 
 
+{% if not p.multi_model -%}
 def _check_model_serves(sagemaker: Any, model_name: str, expected_package_arn: str,
                         where: str) -> None:
     model = sagemaker.describe_model(ModelName=model_name)
@@ -31,6 +36,47 @@ def _check_model_serves(sagemaker: Any, model_name: str, expected_package_arn: s
         )
 
 
+{% endif -%}
+{% if p.multi_model -%}
+def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: str,
+                    expected_prefix: str) -> dict:
+    """Check the endpoint is InService, serves the multi-model prefix ``expected_prefix``
+    (``s3://bucket/prefix/``) and that ``target_model`` is published there.
+
+    Returns the live endpoint config name and model name.
+    """
+    endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
+    if endpoint["EndpointStatus"] != "InService":
+        raise SmokeTestError(f"{endpoint_name} is {endpoint['EndpointStatus']}, not InService")
+    config_name = endpoint["EndpointConfigName"]
+    endpoint_config = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
+    variants = {v["VariantName"]: v for v in endpoint_config["ProductionVariants"]}
+    if config.VARIANT_NAME not in variants:
+        raise SmokeTestError(f"{config_name} has no variant {config.VARIANT_NAME!r}")
+    model_name = variants[config.VARIANT_NAME]["ModelName"]
+    container = sagemaker.describe_model(ModelName=model_name).get("PrimaryContainer", {})
+    served = (container.get("Mode"), container.get("ModelDataUrl"))
+    if served != ("MultiModel", expected_prefix):
+        raise SmokeTestError(f"{endpoint_name} serves {served}, expected "
+                             f"('MultiModel', {expected_prefix!r})")
+    location = urlparse(expected_prefix + target_model)
+    try:
+        s3.head_object(Bucket=location.netloc, Key=location.path.lstrip("/"))
+    except ClientError as error:
+        raise SmokeTestError(f"target model {target_model} is not published under "
+                             f"{expected_prefix}: {error}") from error
+    return {"EndpointConfigName": config_name, "ModelName": model_name}
+
+
+def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]],
+           target_model: str) -> list[dict]:
+    """Send ``rows`` as CSV to the named target model and return the predictions."""
+    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+    response = runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType="text/csv",
+                                       Accept="application/json", Body=body,
+                                       TargetModel=target_model)
+    return list(json.loads(response["Body"].read())["predictions"])
+{%- else -%}
 def verify_endpoint(sagemaker: Any, endpoint_name: str, expected_package_arn: str) -> dict:
     """Check the endpoint is InService and its live config serves ``expected_package_arn``.
 
@@ -55,6 +101,7 @@ def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]]) -> list[di
     response = runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType="text/csv",
                                        Accept="application/json", Body=body)
     return list(json.loads(response["Body"].read())["predictions"])
+{%- endif %}
 {%- if p.asynchronous %}
 
 

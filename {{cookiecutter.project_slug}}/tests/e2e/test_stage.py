@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ p.package_name }} import config, preprocess, smoke
+from {{ p.package_name }} import config, {% if p.multi_model %}deploy, {% endif %}preprocess, smoke
 
 STAGE = os.environ.get("E2E_STAGE", "")
 pytestmark = pytest.mark.skipif(not STAGE, reason="E2E_STAGE is not set: no deployed stage")
@@ -48,12 +48,26 @@ def test_batch_pipeline_scores_rows(expected, aws) -> None:
 {%- else %}
 
 
+{% if p.multi_model -%}
+@pytest.fixture(scope="module")
+def target_model() -> str:
+    """The model version the build resolved, which this stage's deployment published."""
+    package = json.loads((PARAMETERS.parent / deploy.PACKAGE_FILE).read_text())
+    return deploy.target_model(package["ModelPackageArn"])
+
+
+def test_endpoint_serves_the_published_target_model(expected, aws, target_model) -> None:
+    prefix = f"s3://{config.artifact_bucket()}/{config.MULTI_MODEL_PREFIXES[STAGE]}"
+    smoke.verify_endpoint(aws.client("sagemaker"), aws.client("s3"), expected["EndpointName"],
+                          target_model, prefix)
+{%- else -%}
 def test_endpoint_serves_the_deployed_package(expected, aws) -> None:
     sagemaker = aws.client("sagemaker")
     smoke.verify_endpoint(sagemaker, expected["EndpointName"], expected["ModelPackageArn"])
+{%- endif %}
 
 
-def test_endpoint_answers_requests(expected, aws) -> None:
+def test_endpoint_answers_requests(expected, aws{% if p.multi_model %}, target_model{% endif %}) -> None:
     runtime = aws.client("sagemaker-runtime")
     features, _ = preprocess.load_dataset(None)
 {%- if p.asynchronous %}
@@ -61,6 +75,9 @@ def test_endpoint_answers_requests(expected, aws) -> None:
     predictions = smoke.invoke_async(
         runtime, s3, expected["EndpointName"], features[:5].tolist(),
         f"s3://{config.artifact_bucket()}/{config.ASYNC_PREFIX}/{expected['EndpointName']}/input")
+{%- elif p.multi_model %}
+    predictions = smoke.invoke(runtime, expected["EndpointName"], features[:5].tolist(),
+                               target_model)
 {%- else %}
     predictions = smoke.invoke(runtime, expected["EndpointName"], features[:5].tolist())
 {%- endif %}

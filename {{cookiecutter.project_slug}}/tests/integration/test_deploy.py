@@ -4,14 +4,16 @@ endpoints."""
 
 from __future__ import annotations
 
+{% if not p.multi_model -%}
 import json
+{% endif -%}
 from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from {{ p.package_name }} import config, deploy{% if not p.batch %}, smoke{% endif %}
+from {{ p.package_name }} import config, deploy{% if not p.batch and not p.multi_model %}, smoke{% endif %}
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +50,7 @@ def test_no_approved_package_is_an_error(sagemaker, package) -> None:
         deploy.latest_approved_model_package(sagemaker)
 
 
+{% if not p.multi_model -%}
 def test_writes_stage_parameter_files(package, tmp_path) -> None:
     arn = package("Approved")
     written = deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
@@ -61,8 +64,9 @@ def test_writes_stage_parameter_files(package, tmp_path) -> None:
 {%- else %}
         assert document["Parameters"]["EndpointName"] == config.ENDPOINTS[path.stem]
 {%- endif %}
+{%- endif %}
 
-{%- if not p.batch %}
+{%- if not p.batch and not p.multi_model %}
 
 
 def _serve(client, package_arn: str, endpoint_name: str) -> None:

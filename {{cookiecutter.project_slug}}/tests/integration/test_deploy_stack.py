@@ -21,6 +21,10 @@ from {{ p.package_name }} import config, deploy{% if not p.batch %}, smoke{% end
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
+{%- if p.multi_model %}
+BUCKET = "{{ p.slug }}-artifacts-test"
+IMAGE = f"683313688378.dkr.ecr.{config.REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+{%- endif %}
 # The platform stack's exports the model service imports, as a stand-in stack exporting them.
 PLATFORM = {
     "Resources": {"Marker": {"Type": "AWS::SSM::Parameter",
@@ -47,14 +51,37 @@ def aws():
                                                      TemplateBody=json.dumps(PLATFORM))
         sagemaker = boto3.client("sagemaker")
         sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
+{%- if p.multi_model %}
+        # The artifact bucket: the packages' artifacts, the inference code, the target models.
+        s3 = boto3.client("s3")
+        if config.region() == "us-east-1":
+            s3.create_bucket(Bucket=BUCKET)
+        else:
+            s3.create_bucket(Bucket=BUCKET,
+                             CreateBucketConfiguration={"LocationConstraint": config.region()})
+        s3.put_object(Bucket=BUCKET, Key="models/model.tar.gz", Body=b"a model artifact")
+{%- endif %}
         yield sagemaker
+{%- if p.multi_model %}
+
+
+def _register(sagemaker, register_package) -> str:
+    return register_package(sagemaker, image=IMAGE, model_data=f"s3://{BUCKET}/models/model.tar.gz")
+{%- endif %}
 
 
 @pytest.mark.parametrize("stage", sorted(config.STACKS))
 def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tmp_path,
                                                        stage) -> None:
+{%- if p.multi_model %}
+    package_arn = _register(aws, register_package)
+    code_uri = deploy.upload_serving_code(boto3.client("s3"), BUCKET)
+    deploy.write_stage_parameters(package_arn, PROJECT_ROOT / "infra" / "config", tmp_path,
+                                  serving_image=IMAGE, serving_code_uri=code_uri)
+{%- else %}
     package_arn = register_package(aws)
     deploy.write_stage_parameters(package_arn, PROJECT_ROOT / "infra" / "config", tmp_path)
+{%- endif %}
     document = json.loads((tmp_path / f"{stage}.json").read_text())
     template = (PROJECT_ROOT / "infra" / "model-service.yaml").read_text()
     cloudformation = boto3.client("cloudformation")
@@ -75,7 +102,18 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
     assert not aws.list_endpoints()["Endpoints"]
 {%- else %}
     endpoint_name = resources["Endpoint"].split("/")[-1]
+{%- if p.multi_model %}
+    # `make deploy`: the stack, then the package published as a target model of the stage.
+    s3 = boto3.client("s3")
+    deploy.publish(aws, s3, package_arn, stage, BUCKET)
+    live = smoke.verify_endpoint(aws, s3, endpoint_name, deploy.target_model(package_arn),
+                                 f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES[stage]}")
+    container = aws.describe_model(ModelName=live["ModelName"])["PrimaryContainer"]
+    assert container["Image"] == IMAGE
+    assert container["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == code_uri
+{%- else %}
     live = smoke.verify_endpoint(aws, endpoint_name, package_arn)
+{%- endif %}
     assert live["ModelName"] == resources["Model"].split("/")[-1]
 {%- if p.vpc_subnets %}
     model = aws.describe_model(ModelName=live["ModelName"])
@@ -127,13 +165,25 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
 
 def test_params_command_pins_the_package_it_is_given(aws, register_package, tmp_path,
                                                       monkeypatch) -> None:
+{%- if p.multi_model %}
+    pinned = _register(aws, register_package)
+    _register(aws, register_package)  # a newer approval must not replace the pinned package
+    monkeypatch.setenv("ARTIFACT_BUCKET", BUCKET)
+{%- else %}
     pinned = register_package(aws)
     register_package(aws)  # a newer approval must not replace the pinned package
+{%- endif %}
     monkeypatch.setenv("MODEL_PACKAGE_ARN", pinned)
     output = tmp_path / "github-output"
     monkeypatch.setenv("GITHUB_OUTPUT", str(output))
     written = deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
                            "--out-dir", str(tmp_path / "config")])
+{%- if p.multi_model %}
+    assert json.loads((tmp_path / "config" / deploy.PACKAGE_FILE).read_text()) == {
+        "ModelPackageArn": pinned}
+    assert len(written) == len(config.STACKS) + 1
+{%- else %}
     assert {json.loads(p.read_text())["Parameters"]["ModelPackageArn"] for p in written} == {
         pinned}
+{%- endif %}
     assert output.read_text() == f"model-package-arn={pinned}\n"

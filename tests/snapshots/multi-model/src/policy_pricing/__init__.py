@@ -1,0 +1,1 @@
+"""policy-pricing: training, evaluation, inference and delivery code."""
