@@ -28,6 +28,10 @@ $(VENV)/.installed: pyproject.toml
 	# checkov pins an old boto3: it gets an environment of its own
 	$(PYTHON) -m venv .venv-checkov
 	.venv-checkov/bin/python -m pip install --quiet checkov==3.3.30
+	# Apache Airflow at the version Amazon MWAA runs (mlopscutter.context.AIRFLOW_VERSION),
+	# with the Amazon provider: the generated DAG's import test; heavy, so an environment too
+	$(PYTHON) -m venv .venv-airflow
+	.venv-airflow/bin/python -m pip install --quiet apache-airflow==2.11.0 apache-airflow-providers-amazon==9.8.0
 	touch $@
 
 install: $(VENV)/.installed
@@ -77,4 +81,4 @@ bench: install
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .venv-checkov $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) .venv-checkov .venv-airflow $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache build dist

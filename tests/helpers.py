@@ -90,9 +90,20 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return tree
 
 
+# Airflow's own templates, which the training DAG's job definitions (airflow_jobs.py) carry for
+# Airflow to render in each run.
+AIRFLOW_TEMPLATES = (
+    "{{ ts_nodash }}",
+    "{{ dag_run.conf.get('triggered_by', 'manual') if dag_run.conf else 'manual' }}",
+)
+
+
 def template_syntax_left(text: str, answers: Mapping[str, Any] | None = None) -> list[str]:
-    """Jinja syntax left in rendered text. GitHub Actions' ``${{ }}`` is not Jinja, and the
-    user's own free text (in any of its escaped forms) may legitimately contain ``{%``."""
+    """Jinja syntax left in rendered text. GitHub Actions' ``${{ }}`` and the Airflow templates
+    above are not ours, and the user's own free text (in any of its escaped forms) may
+    legitimately contain ``{%``."""
+    for template in AIRFLOW_TEMPLATES:
+        text = text.replace(template, "")
     for value in (answers or {}).values():
         if isinstance(value, str) and value:
             for form in (quote(value), markdown_text(value), tag_value(value), value):

@@ -32,6 +32,8 @@ VARIANT_NAME = "AllTraffic"  # blue/green updates require the same variant name 
 # Pinned once; the generated project's build images, tool versions and GitHub Actions.
 CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 PYTHON_VERSION = "3.11"
+# The newest Apache Airflow 2 release Amazon MWAA runs (CreateEnvironment's AirflowVersion).
+AIRFLOW_VERSION = "2.11.0"
 # CloudWatch Logs retention of every log group the project creates.
 LOG_RETENTION_DAYS = 90
 # A feature drifts when its population stability index against the training data reaches
@@ -326,6 +328,8 @@ class ProjectContext:
             if self.batch
             else [stage.endpoint_name for stage in self.stages],
             "sagemaker-model-package-group": [self.model_package_group],
+            "mwaa-environment": [self.mwaa_environment_name],
+            "airflow-dag-id": [self.dag_id],
             "sagemaker-pipeline": [
                 self.sagemaker_pipeline_name,
                 self.drift_pipeline_name,
@@ -614,6 +618,55 @@ class ProjectContext:
     @property
     def sagemaker_pipeline_name(self) -> str:
         return f"{self.name_base}-training"
+
+    @property
+    def airflow(self) -> bool:
+        """An Airflow DAG on Amazon MWAA runs the training steps instead of a SageMaker
+        pipeline."""
+        return self.options.orchestrator == "airflow"
+
+    @property
+    def dag_id(self) -> str:
+        """The training DAG's id: the name the SageMaker pipeline would have."""
+        return fit(self.sagemaker_pipeline_name, RULES["airflow-dag-id"].max_length)
+
+    @property
+    def dag_module(self) -> str:
+        """The DAG's file name under dags/ (without .py), its job definitions' with .json."""
+        return f"{self.package_name}_training"
+
+    @property
+    def mwaa_environment_name(self) -> str:
+        return fit(f"{self.name_base}-airflow", RULES["mwaa-environment"].max_length)
+
+    @property
+    def mwaa_stack_name(self) -> str:
+        return f"{self.name_base}-airflow"
+
+    @property
+    def mwaa_dags_prefix(self) -> str:
+        """Where in the artifact bucket (the environment's source bucket) the DAGs live."""
+        return "mwaa/dags"
+
+    @property
+    def airflow_job_base(self) -> str:
+        """What the DAG's SageMaker job names start with: <base>-<step>-<run timestamp> keeps
+        within SageMaker's 63 characters."""
+        return fit(self.name_base, 63 - len("-evaluate-") - len("20250101T000000"))
+
+    @property
+    def mwaa_rest_api_role_arn(self) -> str:
+        """What airflow:InvokeRestApi is granted on: the environment's Airflow User role (for
+        CloudFormation's !Sub)."""
+        return (
+            "arn:${AWS::Partition}:airflow:${AWS::Region}:${AWS::AccountId}:role/"
+            f"{self.mwaa_environment_name}/User"
+        )
+
+    @property
+    def airflow_version(self) -> str:
+        """The Apache Airflow version of the MWAA environment (and of the DAG's test)."""
+        return AIRFLOW_VERSION
 
     @property
     def drift_pipeline_name(self) -> str:
@@ -1273,7 +1326,11 @@ class ProjectContext:
             ],
             FlowNode("smoke", "smoke test"),
             FlowNode("approval", "manual approval", ("{", "}")),
-            FlowNode("train", "SageMaker training pipeline", ("[[", "]]")),
+            FlowNode(
+                "train",
+                "Airflow training DAG (MWAA)" if self.airflow else "SageMaker training pipeline",
+                ("[[", "]]"),
+            ),
             FlowNode("registry", "model registry", ("[(", ")]")),
         ]
         if self.has_schedule:

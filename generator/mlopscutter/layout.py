@@ -56,6 +56,14 @@ def _multi_model(o: Options) -> bool:
     return o.endpoint_kind == "multi-model"
 
 
+def _airflow(o: Options) -> bool:
+    return o.orchestrator == "airflow"
+
+
+def _sagemaker_pipelines(o: Options) -> bool:
+    return o.orchestrator == "sagemaker-pipelines"
+
+
 LAYOUT: tuple[PathRule, ...] = (
     PathRule("buildspecs", _codepipeline, "CodeBuild buildspecs serve the CodePipeline provider"),
     PathRule("infra/cicd.yaml", _codepipeline, "the CodePipeline CI/CD stack"),
@@ -91,6 +99,18 @@ LAYOUT: tuple[PathRule, ...] = (
         "tests/integration/test_multi_model.py",
         _multi_model,
         "the multi-model endpoint's tests: publishing and invoking named target models",
+    ),
+    PathRule("dags", _airflow, "the training DAG Amazon MWAA runs"),
+    PathRule("infra/mwaa.yaml", _airflow, "the Amazon MWAA environment that runs the DAG"),
+    PathRule("src/{package}/airflow_jobs.py", _airflow, "the DAG's SageMaker job definitions"),
+    PathRule("src/{package}/repack.py", _airflow, "the DAG's step that adds the inference code"),
+    PathRule("tests/unit/test_airflow_jobs.py", _airflow, "the DAG's job definitions' tests"),
+    PathRule("src/{package}/pipeline.py", _sagemaker_pipelines, "the SageMaker pipeline"),
+    PathRule("src/{package}/run_pipeline.py", _sagemaker_pipelines, "the SageMaker pipeline"),
+    PathRule(
+        "tests/integration/test_pipeline_definition.py",
+        _sagemaker_pipelines,
+        "the SageMaker pipeline's tests",
     ),
     PathRule(
         "infra/stage-account.yaml",

@@ -460,6 +460,15 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         samples=("", "sg-0a1b2c3d4e5f67890"),
     ),
     OptionSpec(
+        "orchestrator",
+        "choice",
+        "sagemaker-pipelines",
+        "What runs the training steps: a SageMaker pipeline, or an Airflow DAG on Amazon MWAA "
+        "(in the project's VPC subnets) using the Amazon provider's SageMaker operators",
+        choices=("sagemaker-pipelines", "airflow"),
+        supported=("sagemaker-pipelines", "airflow"),
+    ),
+    OptionSpec(
         "training_spot",
         "choice",
         "no",
@@ -594,6 +603,7 @@ class Options:
     batch_on_new_data: str
     vpc_subnet_ids: str
     vpc_security_group_ids: str
+    orchestrator: str
     training_spot: str
     training_max_runtime_minutes: int
     training_max_wait_minutes: int

@@ -388,6 +388,39 @@ def _check_multi_model_drift(values: Mapping[str, Any]) -> str | None:
     )
 
 
+# Airflow on Amazon MWAA: the environment runs in the project's VPC, and the DAG runs the
+# training steps the SageMaker pipeline runs, except those listed below.
+def _check_airflow_network(values: Mapping[str, Any]) -> str | None:
+    subnets, groups = id_list(values["vpc_subnet_ids"]), id_list(values["vpc_security_group_ids"])
+    if len(subnets) >= 2 and groups:
+        return None
+    return (
+        f"orchestrator='airflow' with vpc_subnet_ids={values['vpc_subnet_ids']!r} and "
+        f"vpc_security_group_ids={values['vpc_security_group_ids']!r}: an Amazon MWAA "
+        "environment runs in two private subnets of different Availability Zones, with at "
+        "least one security group; allowed: two or more subnets and one or more security "
+        "groups, or orchestrator='sagemaker-pipelines'"
+    )
+
+
+def _airflow_refuses(option: str, value: str, reason: str, allowed: str) -> Rule:
+    def check(values: Mapping[str, Any]) -> str | None:
+        if values[option] != value:
+            return None
+        return (
+            f"orchestrator='airflow' with {option}={value!r}: {reason}; allowed: {allowed}, "
+            "or orchestrator='sagemaker-pipelines'"
+        )
+
+    return Rule(
+        f"airflow-{option.replace('_', '-')}",
+        ("orchestrator", option),
+        f"the training DAG supports {option}",
+        check,
+        answered("orchestrator", "airflow"),
+    )
+
+
 def _check_batch_trigger(values: Mapping[str, Any]) -> str | None:
     if values["batch_schedule"].strip() or values["batch_on_new_data"] == "yes":
         return None
@@ -861,6 +894,32 @@ def _all_rules() -> tuple[Rule, ...]:
             "drift checks read the requests of a single-model endpoint",
             _check_multi_model_drift,
             answered("endpoint_kind", "multi-model"),
+        ),
+        Rule(
+            "airflow-network",
+            ("orchestrator", "vpc_subnet_ids", "vpc_security_group_ids"),
+            "an MWAA environment has two subnets and a security group",
+            _check_airflow_network,
+            answered("orchestrator", "airflow"),
+        ),
+        _airflow_refuses(
+            "retrain_on_drift",
+            "yes",
+            "the drift baseline the check compares with is a step of the SageMaker pipeline, "
+            "which the training DAG does not run yet",
+            "retrain_on_drift='no'",
+        ),
+        _airflow_refuses(
+            "endpoint_kind",
+            "serial-pipeline",
+            "the training DAG registers one serving container, and a serial pipeline needs two",
+            "endpoint_kind='single-model' or 'multi-model'",
+        ),
+        _airflow_refuses(
+            "container",
+            "byoc",
+            "the training DAG registers the framework's serving image, not the project's own",
+            "container='provided'",
         ),
         Rule(
             "drift-needs-data-capture",

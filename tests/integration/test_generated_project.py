@@ -41,6 +41,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "xgboost",
         "serial-pipeline",
         "multi-model",
+        "airflow",
     ],
 )
 def test_generated_project_passes_its_own_make_test_and_lint(

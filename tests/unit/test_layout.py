@@ -29,6 +29,11 @@ def test_codepipeline_github_flow() -> None:
         "tests/integration/test_batch.py",
         "buildspecs/publish-model.yml",
         "tests/integration/test_multi_model.py",
+        "dags",
+        "infra/mwaa.yaml",
+        "src/customer_churn/airflow_jobs.py",
+        "src/customer_churn/repack.py",
+        "tests/unit/test_airflow_jobs.py",
         "infra/stage-account.yaml",
     ]
 
@@ -49,6 +54,11 @@ def test_github_actions_gitflow() -> None:
         "tests/integration/test_batch.py",
         "buildspecs/publish-model.yml",
         "tests/integration/test_multi_model.py",
+        "dags",
+        "infra/mwaa.yaml",
+        "src/customer_churn/airflow_jobs.py",
+        "src/customer_churn/repack.py",
+        "tests/unit/test_airflow_jobs.py",
         "infra/stage-account.yaml",
     ]
 
@@ -57,6 +67,23 @@ def test_the_profile_lint_files_exist_only_under_an_org_profile() -> None:
     options = _options(org_profile={"name": "org", "version": "1"})
     assert ".cfnlintrc" not in pruned_paths(options)
     assert "infra/lint_rules" not in pruned_paths(options)
+
+
+def test_the_dag_replaces_the_sagemaker_pipeline_under_airflow() -> None:
+    airflow = pruned_paths(
+        _options(
+            orchestrator="airflow",
+            vpc_subnet_ids="subnet-0a1b2c3d,subnet-0123456789abcdef0",
+            vpc_security_group_ids="sg-0a1b2c3d4e5f67890",
+        )
+    )
+    assert {"dags", "infra/mwaa.yaml", "src/customer_churn/airflow_jobs.py"}.isdisjoint(airflow)
+    assert {
+        "src/customer_churn/pipeline.py",
+        "src/customer_churn/run_pipeline.py",
+        "tests/integration/test_pipeline_definition.py",
+    } <= set(airflow)
+    assert "src/customer_churn/pipeline.py" not in pruned_paths(_options())
 
 
 def test_multi_model_publishing_exists_only_for_multi_model_endpoints() -> None:

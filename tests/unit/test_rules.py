@@ -19,6 +19,12 @@ ASYNC_TO_ZERO = {
     "autoscaling_min_capacity": 0,
 }
 
+AIRFLOW_NETWORK = {
+    "orchestrator": "airflow",
+    "vpc_subnet_ids": "subnet-0a1b2c3d,subnet-0123456789abcdef0",
+    "vpc_security_group_ids": "sg-0a1b2c3d4e5f67890",
+}
+
 BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("unknown-option", {"colour": "blue"}, ["colour", "unknown option", "project_name"]),
     ("integer", {"wait_minutes": "ten"}, ["wait_minutes", "'ten'", "whole number"]),
@@ -485,6 +491,36 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "multi-model-drift",
         {"retrain_on_drift": "yes", "endpoint_kind": "multi-model"},
         ["retrain_on_drift='yes'", "many", "retrain_on_drift='no'"],
+    ),
+    (
+        "airflow-network",
+        {"orchestrator": "airflow", "vpc_subnet_ids": "subnet-0a1b2c3d"},
+        ["orchestrator='airflow'", "vpc_subnet_ids='subnet-0a1b2c3d'", "two private subnets"],
+    ),
+    (
+        "airflow-network",
+        {"orchestrator": "airflow"},
+        ["vpc_security_group_ids=''", "at least one security group", "'sagemaker-pipelines'"],
+    ),
+    (
+        "airflow-retrain-on-drift",
+        {**AIRFLOW_NETWORK, "retrain_on_drift": "yes"},
+        ["orchestrator='airflow' with retrain_on_drift='yes'", "drift baseline"],
+    ),
+    (
+        "airflow-endpoint-kind",
+        {**AIRFLOW_NETWORK, "endpoint_kind": "serial-pipeline"},
+        ["endpoint_kind='serial-pipeline'", "one serving container", "'multi-model'"],
+    ),
+    (
+        "airflow-container",
+        {**AIRFLOW_NETWORK, "container": "byoc"},
+        ["container='byoc'", "framework's serving image", "container='provided'"],
+    ),
+    (
+        "orchestrator-choice",
+        {"orchestrator": "step-functions"},
+        ["orchestrator='step-functions'", "sagemaker-pipelines, airflow"],
     ),
     (
         "framework-choice",

@@ -54,6 +54,18 @@ VARIANT_NAME = "{{ p.variant_name }}"
 VPC_SUBNETS = {{ p.vpc_subnets | tojson }}
 VPC_SECURITY_GROUPS = {{ p.vpc_security_groups | tojson }}
 {%- endif %}
+{%- if p.airflow %}
+# The training DAG on Amazon MWAA: its id and file (dags/<module>.py, its job definitions in
+# dags/<module>.json), the environment, where in the artifact bucket the environment reads
+# DAGs, what its SageMaker jobs are named after, and the topic a failed run is reported to.
+DAG_ID = "{{ p.dag_id }}"
+DAG_MODULE = "{{ p.dag_module }}"
+MWAA_ENVIRONMENT = "{{ p.mwaa_environment_name }}"
+MWAA_DAGS_PREFIX = "{{ p.mwaa_dags_prefix }}"
+JOB_BASE = "{{ p.airflow_job_base }}"
+ALERTS_TOPIC = "{{ p.names["alerts-topic"] }}"
+PROCESSING_INSTANCE_TYPE = "{{ p.processing_instance_type }}"
+{%- endif %}
 {%- if p.multi_model %}
 # The multi-model endpoints serve every target model (v<version>.tar.gz) a stage has published
 # under its prefix of the artifact bucket; the build stage puts the inference code the

@@ -35,7 +35,12 @@ def load_model(model_dir: Path):
     if archive.is_file():
         model_dir = Path(tempfile.mkdtemp())
         with tarfile.open(archive) as tar:
-            tar.extractall(model_dir, filter="data")
+            # The "data" filter refuses links and paths out of model_dir; a framework image
+            # whose Python predates it (before 3.8.17 / 3.9.17) extracts as before.
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(model_dir, filter="data")
+            else:
+                tar.extractall(model_dir)
     return ServedPipeline(joblib.load(model_dir / FEATURES_FILE), _load(model_dir / MODEL_FILE))
 
 

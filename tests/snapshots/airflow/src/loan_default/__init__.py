@@ -1,0 +1,1 @@
+"""loan-default: training, evaluation, inference and delivery code."""
