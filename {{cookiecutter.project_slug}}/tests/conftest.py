@@ -45,6 +45,20 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
+def make_bucket():
+    """Creates a bucket in (moto's) S3 in the project's Region: ``make_bucket(s3, name)``
+    returns the name."""
+
+    def make(s3, name: str) -> str:
+        location = ({} if config.region() == "us-east-1"
+                    else {"CreateBucketConfiguration": {"LocationConstraint": config.region()}})
+        s3.create_bucket(Bucket=name, **location)
+        return name
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def register_package():
     """Registers a model package in (moto's) registry the way the training pipeline does:
     ``register_package(sagemaker, status="Approved", group=..., image=..., model_data=...,

@@ -37,14 +37,9 @@ def _check_model_serves(sagemaker: Any, model_name: str, expected_package_arn: s
 
 
 {% endif -%}
-{% if p.multi_model -%}
-def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: str,
-                    expected_prefix: str) -> dict:
-    """Check the endpoint is InService, serves the multi-model prefix ``expected_prefix``
-    (``s3://bucket/prefix/``) and that ``target_model`` is published there.
-
-    Returns the live endpoint config name and model name.
-    """
+def live_model(sagemaker: Any, endpoint_name: str) -> dict:
+    """The endpoint's live config and the model of its variant; raises
+    :class:`SmokeTestError` unless the endpoint is InService with that variant."""
     endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
     if endpoint["EndpointStatus"] != "InService":
         raise SmokeTestError(f"{endpoint_name} is {endpoint['EndpointStatus']}, not InService")
@@ -53,8 +48,20 @@ def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: s
     variants = {v["VariantName"]: v for v in endpoint_config["ProductionVariants"]}
     if config.VARIANT_NAME not in variants:
         raise SmokeTestError(f"{config_name} has no variant {config.VARIANT_NAME!r}")
-    model_name = variants[config.VARIANT_NAME]["ModelName"]
-    container = sagemaker.describe_model(ModelName=model_name).get("PrimaryContainer", {})
+    return {"EndpointConfigName": config_name,
+            "ModelName": variants[config.VARIANT_NAME]["ModelName"]}
+
+
+{% if p.multi_model -%}
+def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: str,
+                    expected_prefix: str) -> dict:
+    """Check the endpoint is InService, serves the multi-model prefix ``expected_prefix``
+    (``s3://bucket/prefix/``) and that ``target_model`` is published there.
+
+    Returns the live endpoint config name and model name.
+    """
+    live = live_model(sagemaker, endpoint_name)
+    container = sagemaker.describe_model(ModelName=live["ModelName"]).get("PrimaryContainer", {})
     served = (container.get("Mode"), container.get("ModelDataUrl"))
     if served != ("MultiModel", expected_prefix):
         raise SmokeTestError(f"{endpoint_name} serves {served}, expected "
@@ -65,7 +72,7 @@ def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: s
     except ClientError as error:
         raise SmokeTestError(f"target model {target_model} is not published under "
                              f"{expected_prefix}: {error}") from error
-    return {"EndpointConfigName": config_name, "ModelName": model_name}
+    return live
 
 
 def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]],
@@ -82,17 +89,9 @@ def verify_endpoint(sagemaker: Any, endpoint_name: str, expected_package_arn: st
 
     Returns the live endpoint config name and model name.
     """
-    endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
-    if endpoint["EndpointStatus"] != "InService":
-        raise SmokeTestError(f"{endpoint_name} is {endpoint['EndpointStatus']}, not InService")
-    config_name = endpoint["EndpointConfigName"]
-    endpoint_config = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
-    variants = {v["VariantName"]: v for v in endpoint_config["ProductionVariants"]}
-    if config.VARIANT_NAME not in variants:
-        raise SmokeTestError(f"{config_name} has no variant {config.VARIANT_NAME!r}")
-    model_name = variants[config.VARIANT_NAME]["ModelName"]
-    _check_model_serves(sagemaker, model_name, expected_package_arn, endpoint_name)
-    return {"EndpointConfigName": config_name, "ModelName": model_name}
+    live = live_model(sagemaker, endpoint_name)
+    _check_model_serves(sagemaker, live["ModelName"], expected_package_arn, endpoint_name)
+    return live
 
 
 def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]]) -> list[dict]:

@@ -103,12 +103,10 @@ def sdk_definition(stage: str) -> dict:
 
 
 @pytest.fixture
-def aws():
+def aws(make_bucket):
     with mock_aws():
         s3 = boto3.client("s3", region_name=config.region())
-        location = ({} if config.region() == "us-east-1"
-                    else {"CreateBucketConfiguration": {"LocationConstraint": config.region()}})
-        s3.create_bucket(Bucket=BUCKET, **location)
+        make_bucket(s3, BUCKET)
         sagemaker = boto3.client("sagemaker", region_name=config.region())
         sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
         yield sagemaker, s3

@@ -150,14 +150,9 @@ def _queue_async_results(*results: dict) -> None:
 
 
 @pytest.fixture
-def async_io(sagemaker):
+def async_io(sagemaker, make_bucket):
     s3 = boto3.client("s3", region_name=config.region())
-    bucket = "{{ p.slug }}-artifacts-test"
-    if config.region() == "us-east-1":
-        s3.create_bucket(Bucket=bucket)
-    else:
-        s3.create_bucket(Bucket=bucket,
-                         CreateBucketConfiguration={"LocationConstraint": config.region()})
+    bucket = make_bucket(s3, "{{ p.slug }}-artifacts-test")
     runtime = boto3.client("sagemaker-runtime", region_name=config.region())
     return runtime, s3, f"s3://{bucket}/{config.ASYNC_PREFIX}/staging/input"
 

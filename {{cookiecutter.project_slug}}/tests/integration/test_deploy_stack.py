@@ -45,7 +45,7 @@ PLATFORM = {
 
 
 @pytest.fixture
-def aws():
+def aws({% if p.multi_model %}make_bucket{% endif %}):
     with mock_aws():
         boto3.client("cloudformation").create_stack(StackName=config.PLATFORM_STACK,
                                                      TemplateBody=json.dumps(PLATFORM))
@@ -54,11 +54,7 @@ def aws():
 {%- if p.multi_model %}
         # The artifact bucket: the packages' artifacts, the inference code, the target models.
         s3 = boto3.client("s3")
-        if config.region() == "us-east-1":
-            s3.create_bucket(Bucket=BUCKET)
-        else:
-            s3.create_bucket(Bucket=BUCKET,
-                             CreateBucketConfiguration={"LocationConstraint": config.region()})
+        make_bucket(s3, BUCKET)
         s3.put_object(Bucket=BUCKET, Key="models/model.tar.gz", Body=b"a model artifact")
 {%- endif %}
         yield sagemaker

@@ -47,16 +47,12 @@ def artifacts(tmp_path_factory) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def aws(monkeypatch, artifacts, register_package):
+def aws(monkeypatch, artifacts, register_package, make_bucket):
     """moto with the artifact bucket, the model registry and two Approved versions."""
     with mock_aws():
         monkeypatch.setenv("ARTIFACT_BUCKET", BUCKET)
         s3 = boto3.client("s3", region_name=config.region())
-        if config.region() == "us-east-1":
-            s3.create_bucket(Bucket=BUCKET)
-        else:
-            s3.create_bucket(Bucket=BUCKET,
-                             CreateBucketConfiguration={"LocationConstraint": config.region()})
+        make_bucket(s3, BUCKET)
         sagemaker = boto3.client("sagemaker", region_name=config.region())
         sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
         packages = {}

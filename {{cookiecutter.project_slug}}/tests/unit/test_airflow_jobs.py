@@ -169,14 +169,10 @@ def test_trigger_asks_for_a_run_with_its_reason() -> None:
 
 
 @pytest.fixture
-def s3():
+def s3(make_bucket):
     with mock_aws():
         client = boto3.client("s3", region_name=config.REGION)
-        if config.REGION == "us-east-1":
-            client.create_bucket(Bucket=BUCKET)
-        else:
-            client.create_bucket(Bucket=BUCKET,
-                                 CreateBucketConfiguration={"LocationConstraint": config.REGION})
+        make_bucket(client, BUCKET)
         yield client
 
 

@@ -81,18 +81,13 @@ def test_capture_records_of_every_encoding_are_read() -> None:
 
 
 @pytest.fixture
-def aws(training, register_package):
+def aws(training, register_package, make_bucket):
     """The production endpoint serving an approved package whose baseline is the training
     split; the artifact bucket holds the baseline and the captured requests."""
     with mock_aws():
         region = config.region()
         s3 = boto3.client("s3", region_name=region)
-        bucket = "demand-forecast-artifacts-test"
-        if region == "us-east-1":
-            s3.create_bucket(Bucket=bucket)
-        else:
-            s3.create_bucket(Bucket=bucket,
-                             CreateBucketConfiguration={"LocationConstraint": region})
+        bucket = make_bucket(s3, "demand-forecast-artifacts-test")
         s3.put_object(Bucket=bucket, Key="baselines/baseline.json",
                       Body=json.dumps(drift.baseline(training)))
         sagemaker = boto3.client("sagemaker", region_name=region)

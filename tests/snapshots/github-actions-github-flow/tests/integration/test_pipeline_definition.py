@@ -18,14 +18,9 @@ BUCKET = "churn-scoring-artifacts-test"
 
 
 @pytest.fixture
-def aws():
+def aws(make_bucket):
     with mock_aws():
-        s3 = boto3.client("s3", region_name=config.region())
-        if config.region() == "us-east-1":
-            s3.create_bucket(Bucket=BUCKET)
-        else:
-            s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={
-                "LocationConstraint": config.region()})
+        make_bucket(boto3.client("s3", region_name=config.region()), BUCKET)
         yield
 
 

@@ -15,13 +15,9 @@ class SmokeTestError(AssertionError):
     """Raised when the stage is not serving the expected model."""
 
 
-def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: str,
-                    expected_prefix: str) -> dict:
-    """Check the endpoint is InService, serves the multi-model prefix ``expected_prefix``
-    (``s3://bucket/prefix/``) and that ``target_model`` is published there.
-
-    Returns the live endpoint config name and model name.
-    """
+def live_model(sagemaker: Any, endpoint_name: str) -> dict:
+    """The endpoint's live config and the model of its variant; raises
+    :class:`SmokeTestError` unless the endpoint is InService with that variant."""
     endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
     if endpoint["EndpointStatus"] != "InService":
         raise SmokeTestError(f"{endpoint_name} is {endpoint['EndpointStatus']}, not InService")
@@ -30,8 +26,19 @@ def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: s
     variants = {v["VariantName"]: v for v in endpoint_config["ProductionVariants"]}
     if config.VARIANT_NAME not in variants:
         raise SmokeTestError(f"{config_name} has no variant {config.VARIANT_NAME!r}")
-    model_name = variants[config.VARIANT_NAME]["ModelName"]
-    container = sagemaker.describe_model(ModelName=model_name).get("PrimaryContainer", {})
+    return {"EndpointConfigName": config_name,
+            "ModelName": variants[config.VARIANT_NAME]["ModelName"]}
+
+
+def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: str,
+                    expected_prefix: str) -> dict:
+    """Check the endpoint is InService, serves the multi-model prefix ``expected_prefix``
+    (``s3://bucket/prefix/``) and that ``target_model`` is published there.
+
+    Returns the live endpoint config name and model name.
+    """
+    live = live_model(sagemaker, endpoint_name)
+    container = sagemaker.describe_model(ModelName=live["ModelName"]).get("PrimaryContainer", {})
     served = (container.get("Mode"), container.get("ModelDataUrl"))
     if served != ("MultiModel", expected_prefix):
         raise SmokeTestError(f"{endpoint_name} serves {served}, expected "
@@ -42,7 +49,7 @@ def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: s
     except ClientError as error:
         raise SmokeTestError(f"target model {target_model} is not published under "
                              f"{expected_prefix}: {error}") from error
-    return {"EndpointConfigName": config_name, "ModelName": model_name}
+    return live
 
 
 def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]],

@@ -42,7 +42,7 @@ PLATFORM = {
 
 
 @pytest.fixture
-def aws():
+def aws(make_bucket):
     with mock_aws():
         boto3.client("cloudformation").create_stack(StackName=config.PLATFORM_STACK,
                                                      TemplateBody=json.dumps(PLATFORM))
@@ -50,11 +50,7 @@ def aws():
         sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
         # The artifact bucket: the packages' artifacts, the inference code, the target models.
         s3 = boto3.client("s3")
-        if config.region() == "us-east-1":
-            s3.create_bucket(Bucket=BUCKET)
-        else:
-            s3.create_bucket(Bucket=BUCKET,
-                             CreateBucketConfiguration={"LocationConstraint": config.region()})
+        make_bucket(s3, BUCKET)
         s3.put_object(Bucket=BUCKET, Key="models/model.tar.gz", Body=b"a model artifact")
         yield sagemaker
 

@@ -23,11 +23,9 @@ def _check_model_serves(sagemaker: Any, model_name: str, expected_package_arn: s
         )
 
 
-def verify_endpoint(sagemaker: Any, endpoint_name: str, expected_package_arn: str) -> dict:
-    """Check the endpoint is InService and its live config serves ``expected_package_arn``.
-
-    Returns the live endpoint config name and model name.
-    """
+def live_model(sagemaker: Any, endpoint_name: str) -> dict:
+    """The endpoint's live config and the model of its variant; raises
+    :class:`SmokeTestError` unless the endpoint is InService with that variant."""
     endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
     if endpoint["EndpointStatus"] != "InService":
         raise SmokeTestError(f"{endpoint_name} is {endpoint['EndpointStatus']}, not InService")
@@ -36,9 +34,18 @@ def verify_endpoint(sagemaker: Any, endpoint_name: str, expected_package_arn: st
     variants = {v["VariantName"]: v for v in endpoint_config["ProductionVariants"]}
     if config.VARIANT_NAME not in variants:
         raise SmokeTestError(f"{config_name} has no variant {config.VARIANT_NAME!r}")
-    model_name = variants[config.VARIANT_NAME]["ModelName"]
-    _check_model_serves(sagemaker, model_name, expected_package_arn, endpoint_name)
-    return {"EndpointConfigName": config_name, "ModelName": model_name}
+    return {"EndpointConfigName": config_name,
+            "ModelName": variants[config.VARIANT_NAME]["ModelName"]}
+
+
+def verify_endpoint(sagemaker: Any, endpoint_name: str, expected_package_arn: str) -> dict:
+    """Check the endpoint is InService and its live config serves ``expected_package_arn``.
+
+    Returns the live endpoint config name and model name.
+    """
+    live = live_model(sagemaker, endpoint_name)
+    _check_model_serves(sagemaker, live["ModelName"], expected_package_arn, endpoint_name)
+    return live
 
 
 def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]]) -> list[dict]:
