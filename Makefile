@@ -43,7 +43,7 @@ ADVERSARIAL_1000 := tests/integration/test_adversarial.py::test_a_thousand_adver
 test: install
 	@log=$$(mktemp); \
 	$(BIN)/python -m pytest -p no:cacheprovider $(ADVERSARIAL_1000) > "$$log" 2>&1 & alongside=$$!; \
-	$(BIN)/python -m pytest --deselect $(ADVERSARIAL_1000); rest=$$?; \
+	$(BIN)/python -m pytest --durations=15 --deselect $(ADVERSARIAL_1000); rest=$$?; \
 	wait $$alongside; adversarial=$$?; \
 	echo "---- $(ADVERSARIAL_1000), run alongside ----"; cat "$$log"; rm -f "$$log"; \
 	test $$rest -eq 0 -a $$adversarial -eq 0
