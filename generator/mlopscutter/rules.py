@@ -354,40 +354,6 @@ def _check_multi_model_inference(values: Mapping[str, Any]) -> str | None:
     )
 
 
-def _check_multi_model_container(values: Mapping[str, Any]) -> str | None:
-    if values["container"] != "byoc":
-        return None
-    return (
-        "endpoint_kind='multi-model' with container='byoc': the project's serving app serves "
-        "the one model in /opt/ml/model and does not implement the multi-model container "
-        "contract (loading and unloading models on request); allowed: container='provided' "
-        f"for a multi-model endpoint, or {_MULTI_MODEL_ALTERNATIVE}"
-    )
-
-
-def _check_multi_model_framework(values: Mapping[str, Any]) -> str | None:
-    if values["framework"] == "scikit-learn":
-        return None
-    return (
-        f"endpoint_kind='multi-model' with framework={values['framework']!r}: the SageMaker "
-        "XGBoost image's multi-model hosting is documented for its built-in algorithm mode, "
-        "which bypasses the project's inference.py (and older images refuse script mode on a "
-        "multi-model endpoint); allowed: framework='scikit-learn' for a multi-model endpoint, "
-        f"or {_MULTI_MODEL_ALTERNATIVE}"
-    )
-
-
-def _check_multi_model_drift(values: Mapping[str, Any]) -> str | None:
-    if values["retrain_on_drift"] != "yes":
-        return None
-    return (
-        "endpoint_kind='multi-model' with retrain_on_drift='yes': the drift check reads the "
-        "requests the endpoint captures as those of one model, and a multi-model endpoint's "
-        "requests belong to many; allowed: retrain_on_drift='no' for a multi-model endpoint, "
-        f"or {_MULTI_MODEL_ALTERNATIVE}"
-    )
-
-
 # Airflow on Amazon MWAA: the environment runs in the project's VPC, and the DAG runs the
 # training steps the SageMaker pipeline runs, except those listed below.
 def _check_airflow_network(values: Mapping[str, Any]) -> str | None:
@@ -403,21 +369,60 @@ def _check_airflow_network(values: Mapping[str, Any]) -> str | None:
     )
 
 
-def _airflow_refuses(option: str, value: str, reason: str, allowed: str) -> Rule:
+def _refuses(
+    rule_id: str,
+    kind: tuple[str, str],
+    option: str,
+    refused: Iterable[str],
+    reason: str,
+    allowed: str,
+    alternative: str,
+) -> Rule:
+    """A rule refusing, under the answer ``kind`` (option, value), the values ``refused`` of
+    ``option``, for ``reason``; the message offers ``allowed`` or ``alternative``."""
+    refused = tuple(refused)
+    kind_option, kind_value = kind
+
     def check(values: Mapping[str, Any]) -> str | None:
-        if values[option] != value:
+        if values[option] not in refused:
             return None
         return (
-            f"orchestrator='airflow' with {option}={value!r}: {reason}; allowed: {allowed}, "
-            "or orchestrator='sagemaker-pipelines'"
+            f"{kind_option}={kind_value!r} with {option}={values[option]!r}: {reason}; "
+            f"allowed: {allowed}, or {alternative}"
         )
 
     return Rule(
-        f"airflow-{option.replace('_', '-')}",
-        ("orchestrator", option),
-        f"the training DAG supports {option}",
+        rule_id,
+        (kind_option, option),
+        f"{kind_option} {kind_value} refuses {option} {', '.join(refused)}",
         check,
-        answered("orchestrator", "airflow"),
+        answered(kind_option, kind_value),
+    )
+
+
+def _airflow_refuses(option: str, value: str, reason: str, allowed: str) -> Rule:
+    return _refuses(
+        f"airflow-{option.replace('_', '-')}",
+        ("orchestrator", "airflow"),
+        option,
+        (value,),
+        reason,
+        allowed,
+        "orchestrator='sagemaker-pipelines'",
+    )
+
+
+def _multi_model_refuses(
+    rule_id: str, option: str, refused: Iterable[str], reason: str, allowed: str
+) -> Rule:
+    return _refuses(
+        rule_id,
+        ("endpoint_kind", "multi-model"),
+        option,
+        refused,
+        reason,
+        f"{allowed} for a multi-model endpoint",
+        _MULTI_MODEL_ALTERNATIVE,
     )
 
 
@@ -874,26 +879,31 @@ def _all_rules() -> tuple[Rule, ...]:
             _check_multi_model_inference,
             answered("endpoint_kind", "multi-model"),
         ),
-        Rule(
+        _multi_model_refuses(
             "multi-model-container",
-            ("endpoint_kind", "container"),
-            "a multi-model endpoint serves from the framework image",
-            _check_multi_model_container,
-            answered("endpoint_kind", "multi-model"),
+            "container",
+            ("byoc",),
+            "the project's serving app serves the one model in /opt/ml/model and does not "
+            "implement the multi-model container contract (loading and unloading models on "
+            "request)",
+            "container='provided'",
         ),
-        Rule(
+        _multi_model_refuses(
             "multi-model-framework",
-            ("endpoint_kind", "framework"),
-            "a multi-model endpoint serves scikit-learn models",
-            _check_multi_model_framework,
-            answered("endpoint_kind", "multi-model"),
+            "framework",
+            (name for name in FRAMEWORKS if name != "scikit-learn"),
+            "the SageMaker XGBoost image's multi-model hosting is documented for its built-in "
+            "algorithm mode, which bypasses the project's inference.py (and older images refuse "
+            "script mode on a multi-model endpoint)",
+            "framework='scikit-learn'",
         ),
-        Rule(
+        _multi_model_refuses(
             "multi-model-drift",
-            ("endpoint_kind", "retrain_on_drift"),
-            "drift checks read the requests of a single-model endpoint",
-            _check_multi_model_drift,
-            answered("endpoint_kind", "multi-model"),
+            "retrain_on_drift",
+            ("yes",),
+            "the drift check reads the requests the endpoint captures as those of one model, "
+            "and a multi-model endpoint's requests belong to many",
+            "retrain_on_drift='no'",
         ),
         Rule(
             "airflow-network",
