@@ -640,6 +640,17 @@ class ProjectContext:
         return fit(f"{self.name_base}-airflow", RULES["mwaa-environment"].max_length)
 
     @property
+    def mwaa_subnets(self) -> list[str]:
+        """The MWAA environment's subnets: the first two (it takes two, in different
+        Availability Zones)."""
+        return self.vpc_subnets[:2]
+
+    @property
+    def mwaa_security_groups(self) -> list[str]:
+        """The MWAA environment's security groups (at most five)."""
+        return self.vpc_security_groups[:5]
+
+    @property
     def mwaa_stack_name(self) -> str:
         return f"{self.name_base}-airflow"
 
@@ -902,6 +913,16 @@ class ProjectContext:
         if self.batch:
             alarms.append("BatchLaunchFailuresAlarm")
         return alarms
+
+    @property
+    def failure_rules(self) -> list[str]:
+        """Logical ids of the retraining stack's rules that report a failed run to the alerts
+        topic: the training pipeline's (the Airflow DAG reports its own) and the batch
+        scoring's."""
+        rules = [] if self.airflow else ["TrainingFailedRule"]
+        if self.batch:
+            rules.append("BatchFailedRule")
+        return rules
 
     @property
     def batch_launcher_log_group(self) -> str:
