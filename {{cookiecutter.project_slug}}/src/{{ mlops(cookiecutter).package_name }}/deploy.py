@@ -118,35 +118,27 @@ def publish(sagemaker: Any, s3: Any, package_arn: str, stage: str, bucket: str) 
     return f"s3://{bucket}/{key}"
 
 
-def write_stage_parameters(package_arn: str, config_dir: Path, out_dir: Path, *,
-                           serving_image: str, serving_code_uri: str) -> list[Path]:
-    """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with the serving
-    container, and ``out_dir/model-package.json`` naming the package for ``publish``."""
+def write_package_file(package_arn: str, out_dir: Path) -> Path:
+    """``out_dir/model-package.json``: the package ``publish`` makes a target model."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for source in sorted(config_dir.glob("*.json")):
-        document = json.loads(source.read_text())
-        document["Parameters"]["ServingImage"] = serving_image
-        document["Parameters"]["ServingCodeUri"] = serving_code_uri
-        target = out_dir / source.name
-        target.write_text(json.dumps(document, indent=2) + "\n")
-        written.append(target)
     package = out_dir / PACKAGE_FILE
     package.write_text(json.dumps({"ModelPackageArn": package_arn}, indent=2) + "\n")
-    return [*written, package]
-{%- else -%}
-def write_stage_parameters(package_arn: str, config_dir: Path, out_dir: Path) -> list[Path]:
-    """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with the package."""
+    return package
+
+
+{% endif -%}
+def write_stage_parameters(config_dir: Path, out_dir: Path, **parameters: str) -> list[Path]:
+    """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with
+    ``parameters`` added (the {% if p.multi_model %}serving container{% else %}model package{% endif %} the build resolved)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sorted(config_dir.glob("*.json")):
         document = json.loads(source.read_text())
-        document["Parameters"]["ModelPackageArn"] = package_arn
+        document["Parameters"].update(parameters)
         target = out_dir / source.name
         target.write_text(json.dumps(document, indent=2) + "\n")
         written.append(target)
     return written
-{%- endif %}
 
 
 class DeploymentError(RuntimeError):
@@ -262,14 +254,14 @@ def main(argv: list[str] | None = None) -> list[Path] | str:
         package_arn = args.model_package_arn or latest_approved_model_package(
             sagemaker, model_package_group(boto3.client("sts", region_name=config.region())))
 {%- if p.multi_model %}
-        written = write_stage_parameters(
-            package_arn, args.config_dir, args.out_dir,
-            serving_image=serving_container(sagemaker, package_arn)["Image"],
-            serving_code_uri=upload_serving_code(boto3.client("s3", region_name=config.region()),
-                                                 config.artifact_bucket()),
-        )
+        written = [*write_stage_parameters(
+            args.config_dir, args.out_dir,
+            ServingImage=serving_container(sagemaker, package_arn)["Image"],
+            ServingCodeUri=upload_serving_code(boto3.client("s3", region_name=config.region()),
+                                               config.artifact_bucket()),
+        ), write_package_file(package_arn, args.out_dir)]
 {%- else %}
-        written = write_stage_parameters(package_arn, args.config_dir, args.out_dir)
+        written = write_stage_parameters(args.config_dir, args.out_dir, ModelPackageArn=package_arn)
 {%- endif %}
         _write_github_output("model-package-arn", package_arn)
         print(json.dumps({"ModelPackageArn": package_arn, "files": [str(p) for p in written]}))

@@ -72,11 +72,12 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
 {%- if p.multi_model %}
     package_arn = _register(aws, register_package)
     code_uri = deploy.upload_serving_code(boto3.client("s3"), BUCKET)
-    deploy.write_stage_parameters(package_arn, PROJECT_ROOT / "infra" / "config", tmp_path,
-                                  serving_image=IMAGE, serving_code_uri=code_uri)
+    deploy.write_stage_parameters(PROJECT_ROOT / "infra" / "config", tmp_path,
+                                  ServingImage=IMAGE, ServingCodeUri=code_uri)
 {%- else %}
     package_arn = register_package(aws)
-    deploy.write_stage_parameters(package_arn, PROJECT_ROOT / "infra" / "config", tmp_path)
+    deploy.write_stage_parameters(PROJECT_ROOT / "infra" / "config", tmp_path,
+                                  ModelPackageArn=package_arn)
 {%- endif %}
     document = json.loads((tmp_path / f"{stage}.json").read_text())
     template = (PROJECT_ROOT / "infra" / "model-service.yaml").read_text()

@@ -53,7 +53,8 @@ def aws():
 def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tmp_path,
                                                        stage) -> None:
     package_arn = register_package(aws)
-    deploy.write_stage_parameters(package_arn, PROJECT_ROOT / "infra" / "config", tmp_path)
+    deploy.write_stage_parameters(PROJECT_ROOT / "infra" / "config", tmp_path,
+                                  ModelPackageArn=package_arn)
     document = json.loads((tmp_path / f"{stage}.json").read_text())
     template = (PROJECT_ROOT / "infra" / "model-service.yaml").read_text()
     cloudformation = boto3.client("cloudformation")

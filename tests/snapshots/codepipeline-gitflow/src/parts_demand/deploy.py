@@ -45,13 +45,14 @@ def model_package_group(sts: Any) -> str:
             f"{config.MODEL_PACKAGE_GROUP}")
 
 
-def write_stage_parameters(package_arn: str, config_dir: Path, out_dir: Path) -> list[Path]:
-    """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with the package."""
+def write_stage_parameters(config_dir: Path, out_dir: Path, **parameters: str) -> list[Path]:
+    """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with
+    ``parameters`` added (the model package the build resolved)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sorted(config_dir.glob("*.json")):
         document = json.loads(source.read_text())
-        document["Parameters"]["ModelPackageArn"] = package_arn
+        document["Parameters"].update(parameters)
         target = out_dir / source.name
         target.write_text(json.dumps(document, indent=2) + "\n")
         written.append(target)
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> list[Path] | str:
         sagemaker = boto3.client("sagemaker", region_name=config.region())
         package_arn = args.model_package_arn or latest_approved_model_package(
             sagemaker, model_package_group(boto3.client("sts", region_name=config.region())))
-        written = write_stage_parameters(package_arn, args.config_dir, args.out_dir)
+        written = write_stage_parameters(args.config_dir, args.out_dir, ModelPackageArn=package_arn)
         _write_github_output("model-package-arn", package_arn)
         print(json.dumps({"ModelPackageArn": package_arn, "files": [str(p) for p in written]}))
         return written
