@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from mlopscutter.context import AIRFLOW_TEMPLATES
 from mlopscutter.escaping import markdown_text, quote, tag_value
 from mlopscutter.main import render_project
 from mlopscutter.profile import OrgProfile, load_profile
@@ -90,19 +91,11 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return tree
 
 
-# Airflow's own templates, which the training DAG's job definitions (airflow_jobs.py) carry for
-# Airflow to render in each run.
-AIRFLOW_TEMPLATES = (
-    "{{ ts_nodash }}",
-    "{{ dag_run.conf.get('triggered_by', 'manual') if dag_run.conf else 'manual' }}",
-)
-
-
 def template_syntax_left(text: str, answers: Mapping[str, Any] | None = None) -> list[str]:
     """Jinja syntax left in rendered text. GitHub Actions' ``${{ }}`` and the Airflow templates
-    above are not ours, and the user's own free text (in any of its escaped forms) may
-    legitimately contain ``{%``."""
-    for template in AIRFLOW_TEMPLATES:
+    the training DAG's job definitions carry are not ours, and the user's own free text (in
+    any of its escaped forms) may legitimately contain ``{%``."""
+    for template in AIRFLOW_TEMPLATES.values():
         text = text.replace(template, "")
     for value in (answers or {}).values():
         if isinstance(value, str) and value:

@@ -34,6 +34,14 @@ CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 PYTHON_VERSION = "3.11"
 # The newest Apache Airflow 2 release Amazon MWAA runs (CreateEnvironment's AirflowVersion).
 AIRFLOW_VERSION = "2.11.0"
+# Airflow's own templates, which the training DAG's job definitions carry for Airflow to render
+# in each run: the run's timestamp, and what triggered it.
+AIRFLOW_TEMPLATES = {
+    "run": "{{ ts_nodash }}",
+    "triggered_by": (
+        "{{ dag_run.conf.get('triggered_by', 'manual') if dag_run.conf else 'manual' }}"
+    ),
+}
 # CloudWatch Logs retention of every log group the project creates.
 LOG_RETENTION_DAYS = 90
 # A feature drifts when its population stability index against the training data reaches
@@ -673,6 +681,10 @@ class ProjectContext:
             "arn:${AWS::Partition}:airflow:${AWS::Region}:${AWS::AccountId}:role/"
             f"{self.mwaa_environment_name}/User"
         )
+
+    @property
+    def airflow_templates(self) -> dict[str, str]:
+        return AIRFLOW_TEMPLATES
 
     @property
     def airflow_version(self) -> str:

@@ -7,7 +7,7 @@ code), CreateTrainingJob and CreateModelPackage.
 images for the Region with the SageMaker SDK, uploads the scripts, writes these definitions
 next to the DAG (``dags/{{ p.dag_module }}.json``), uploads both to the environment's DAG
 folder and, with ``--start``, asks Airflow for a run. Each run fills in its own timestamp
-(``{% raw %}{{ ts_nodash }}{% endraw %}``, rendered by Airflow in the operators' templated fields), which
+(``{{ p.airflow_templates.run }}``, rendered by Airflow in the operators' templated fields), which
 names its jobs and its folder in the artifact bucket.
 """
 
@@ -25,8 +25,8 @@ from . import config
 SCRIPTS = Path(__file__).resolve().parent
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 # Rendered by Airflow in each run: the run's logical date, e.g. 20251124T060000.
-RUN = "{% raw %}{{ ts_nodash }}{% endraw %}"
-TRIGGERED_BY = "{% raw %}{{ dag_run.conf.get('triggered_by', 'manual') if dag_run.conf else 'manual' }}{% endraw %}"
+RUN = "{{ p.airflow_templates.run }}"
+TRIGGERED_BY = "{{ p.airflow_templates.triggered_by }}"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 CODE_DIR = "/opt/ml/processing/input/code"
 SERVING_ENVIRONMENT = {
