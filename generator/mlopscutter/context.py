@@ -644,8 +644,20 @@ class ProjectContext:
         return f"{self.package_name}_training"
 
     @property
+    def mwaa_created(self) -> bool:
+        """Whether infra/mwaa.yaml creates the MWAA environment (no existing one is named)."""
+        return not self.options.mwaa_environment.strip()
+
+    @property
     def mwaa_environment_name(self) -> str:
+        if not self.mwaa_created:
+            return self.options.mwaa_environment.strip()
         return fit(f"{self.name_base}-airflow", RULES["mwaa-environment"].max_length)
+
+    @property
+    def mwaa_execution_role_name(self) -> str:
+        """The existing environment's execution role, which infra/mwaa.yaml extends."""
+        return self.options.mwaa_execution_role.strip()
 
     @property
     def mwaa_subnets(self) -> list[str]:

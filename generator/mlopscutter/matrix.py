@@ -14,17 +14,43 @@ from typing import Any
 from allpairspy import AllPairs
 
 from mlopscutter.options import OPTION_SPECS, default_answers, fill_derived_defaults
-from mlopscutter.rules import RULES
+from mlopscutter.rules import RULES, Rule
+
+
+def _broken_rules(partial: Mapping[str, Any]) -> list[Rule]:
+    """The rules ``partial`` breaks among those whose options it all places."""
+    values = fill_derived_defaults({**default_answers(), **partial})
+    return [
+        rule
+        for rule in RULES
+        if set(rule.options) <= set(partial)
+        and rule.applies(values)
+        and rule.check(values) is not None
+    ]
 
 
 def _consistent(partial: Mapping[str, Any]) -> bool:
-    values = fill_derived_defaults({**default_answers(), **partial})
-    for rule in RULES:
-        if not set(rule.options) <= set(partial):
-            continue
-        if rule.applies(values) and rule.check(values) is not None:
-            return False
-    return True
+    return not _broken_rules(partial)
+
+
+def _repaired(row: dict[str, Any], fixed: set[str]) -> dict[str, Any] | None:
+    """``row`` made consistent by putting the other options of the rules it breaks back to
+    their defaults (never those in ``fixed``), or None when that does not do."""
+    defaults = fill_derived_defaults(default_answers())
+    for _ in range(len(RULES)):
+        broken = _broken_rules(row)
+        if not broken:
+            return row
+        resets = {
+            name: defaults[name]
+            for rule in broken
+            for name in rule.options
+            if name not in fixed and row[name] != defaults[name]
+        }
+        if not resets:
+            return None
+        row = {**row, **resets}
+    return None
 
 
 def pairwise_answers() -> list[dict[str, Any]]:
@@ -57,18 +83,24 @@ def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     it carry as many other missed pairs as it can without dropping one it already carries;
     until no more can be added."""
     defaults = fill_derived_defaults(default_answers())
+    hopeless: set[tuple[str, Any, str, Any]] = set()
     added = True
     while added:
         added = False
         for a, va, b, vb in uncovered_pairs(rows):
-            if any(row[a] == va and row[b] == vb for row in rows):
+            if (a, va, b, vb) in hopeless or any(row[a] == va and row[b] == vb for row in rows):
                 continue
-            for candidate in [*rows, defaults]:
-                row = {**candidate, a: va, b: vb}
-                if _consistent(row):
-                    rows.append(_carry_more(row, {a, b}, uncovered_pairs(rows)))
-                    added = True
-                    break
+            candidates = [{**candidate, a: va, b: vb} for candidate in [*rows, defaults]]
+            row = next((c for c in candidates if _consistent(c)), None)
+            if row is None:
+                # Failing that, a row with the pair, repaired.
+                repaired = (_repaired(c, {a, b}) for c in candidates)
+                row = next((r for r in repaired if r is not None), None)
+            if row is None:
+                hopeless.add((a, va, b, vb))
+            else:
+                rows.append(_carry_more(row, {a, b}, uncovered_pairs(rows)))
+                added = True
     return rows
 
 

@@ -469,6 +469,29 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         supported=("sagemaker-pipelines", "airflow"),
     ),
     OptionSpec(
+        "mwaa_environment",
+        "text",
+        "",
+        "An existing Amazon MWAA environment (its name) to run the training DAG in; empty to "
+        "create one in infra/mwaa.yaml",
+        applies=answered("orchestrator", "airflow"),
+        applies_text="orchestrator is airflow",
+        samples=("", "shared-airflow"),
+    ),
+    OptionSpec(
+        "mwaa_execution_role",
+        "text",
+        "",
+        "That environment's execution role (its name), to which infra/mwaa.yaml attaches what "
+        "the DAG's SageMaker jobs need",
+        applies=lambda values: (
+            values.get("orchestrator") == "airflow"
+            and bool(str(values.get("mwaa_environment", "")).strip())
+        ),
+        applies_text="mwaa_environment is set",
+        samples=("shared-airflow-execution",),
+    ),
+    OptionSpec(
         "training_spot",
         "choice",
         "no",
@@ -604,6 +627,8 @@ class Options:
     vpc_subnet_ids: str
     vpc_security_group_ids: str
     orchestrator: str
+    mwaa_environment: str
+    mwaa_execution_role: str
     training_spot: str
     training_max_runtime_minutes: int
     training_max_wait_minutes: int

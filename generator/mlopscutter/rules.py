@@ -6,6 +6,7 @@ option; cross-option rules check combinations. :func:`check_rules` runs all that
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +25,7 @@ from mlopscutter.instance_offerings import (
     processing_instance_type,
     training_types,
 )
+from mlopscutter.names import RULES as NAME_RULES
 from mlopscutter.options import (
     OPTION_SPECS,
     OptionSpec,
@@ -365,7 +367,35 @@ def _check_airflow_network(values: Mapping[str, Any]) -> str | None:
         f"vpc_security_group_ids={values['vpc_security_group_ids']!r}: an Amazon MWAA "
         "environment runs in two private subnets of different Availability Zones, with at "
         "least one security group; allowed: two or more subnets and one or more security "
-        "groups, or orchestrator='sagemaker-pipelines'"
+        "groups, an existing environment (mwaa_environment), or "
+        "orchestrator='sagemaker-pipelines'"
+    )
+
+
+def _check_mwaa_environment(values: Mapping[str, Any]) -> str | None:
+    name = values["mwaa_environment"].strip()
+    if not name:
+        return None
+    rule = NAME_RULES["mwaa-environment"]
+    if len(name) <= rule.max_length and re.fullmatch(rule.pattern, name):
+        return None
+    return (
+        f"mwaa_environment={values['mwaa_environment']!r} is not an Amazon MWAA environment "
+        f"name; allowed: a letter, then letters, digits, '-' and '_', at most "
+        f"{rule.max_length} characters, or empty to create one"
+    )
+
+
+def _check_mwaa_execution_role(values: Mapping[str, Any]) -> str | None:
+    role = values["mwaa_execution_role"].strip()
+    rule = NAME_RULES["iam-role"]
+    if role and len(role) <= rule.max_length and re.fullmatch(rule.pattern, role):
+        return None
+    return (
+        f"mwaa_execution_role={values['mwaa_execution_role']!r} with "
+        f"mwaa_environment={values['mwaa_environment']!r}: the project attaches the DAG's "
+        "permissions to the existing environment's execution role, named here; allowed: an IAM "
+        f"role name (letters, digits and +=,.@_-, at most {rule.max_length} characters)"
     )
 
 
@@ -698,11 +728,17 @@ def _check_autoscaling_schedule(values: Mapping[str, Any]) -> str | None:
     )
 
 
-def _check_timezone(values: Mapping[str, Any]) -> str | None:
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    """The IANA names of the time zone database (read from disk once: it walks the tree)."""
     import zoneinfo
 
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _check_timezone(values: Mapping[str, Any]) -> str | None:
     zone = values["autoscaling_timezone"]
-    if zone in zoneinfo.available_timezones():
+    if zone in _time_zones():
         return None
     return (
         f"autoscaling_timezone={zone!r} is not an IANA time zone; allowed: a name of the time "
@@ -907,10 +943,28 @@ def _all_rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "airflow-network",
-            ("orchestrator", "vpc_subnet_ids", "vpc_security_group_ids"),
+            ("orchestrator", "mwaa_environment", "vpc_subnet_ids", "vpc_security_group_ids"),
             "an MWAA environment has two subnets and a security group",
             _check_airflow_network,
+            lambda values: (
+                values["orchestrator"] == "airflow" and not values["mwaa_environment"].strip()
+            ),
+        ),
+        Rule(
+            "mwaa-environment-name",
+            ("orchestrator", "mwaa_environment"),
+            "an existing MWAA environment is named by its name",
+            _check_mwaa_environment,
             answered("orchestrator", "airflow"),
+        ),
+        Rule(
+            "mwaa-execution-role",
+            ("orchestrator", "mwaa_environment", "mwaa_execution_role"),
+            "an existing MWAA environment comes with its execution role's name",
+            _check_mwaa_execution_role,
+            lambda values: (
+                values["orchestrator"] == "airflow" and bool(values["mwaa_environment"].strip())
+            ),
         ),
         _airflow_refuses(
             "retrain_on_drift",

@@ -78,17 +78,21 @@ print(json.dumps(report, default=str))
 """
 
 
-@pytest.fixture(scope="module")
-def inspected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+# An environment the project creates (in its VPC), and an existing one (jobs outside a VPC).
+@pytest.fixture(scope="module", params=["airflow", "airflow-existing-mwaa"])
+def inspected(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     assert AIRFLOW_PYTHON.exists(), "Airflow's virtual environment is missing; run `make install`"
-    project = render(example_answers("airflow"), tmp_path_factory.mktemp("airflow"))
+    answers = example_answers(request.param)
+    project = render(answers, tmp_path_factory.mktemp(request.param))
     package = project.name.replace("-", "_")
     environment = {
         "PATH": os.environ["PATH"],
         "PYTHONPATH": str(project / "src"),
         "AIRFLOW_HOME": str(tmp_path_factory.mktemp("airflow-home")),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": str(answers["aws_region"]),
     }
     subprocess.run(
         [
@@ -111,6 +115,8 @@ def inspected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     assert result.returncode == 0, result.stderr[-4000:]
     report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    report["slug"] = answers["project_slug"]
+    report["vpc"] = bool(answers.get("vpc_subnet_ids"))
     return report
 
 
@@ -120,11 +126,11 @@ def test_airflow_is_the_version_mwaa_runs(inspected: dict[str, Any]) -> None:
 
 def test_the_dag_imports_without_errors(inspected: dict[str, Any]) -> None:
     assert inspected["import_errors"] == {}
-    assert list(inspected["dags"]) == ["loan-default-training"]
+    assert list(inspected["dags"]) == [f"{inspected['slug']}-training"]
 
 
 def test_the_dag_runs_the_training_steps_in_order(inspected: dict[str, Any]) -> None:
-    dag = inspected["dags"]["loan-default-training"]
+    dag = inspected["dags"][f"{inspected['slug']}-training"]
     chain = [
         "prepare_data",
         "train_model",
@@ -157,13 +163,15 @@ def _check(operation: str, request: dict[str, Any]) -> None:
 
 
 def test_airflow_renders_requests_the_sagemaker_api_accepts(inspected: dict[str, Any]) -> None:
-    rendered = inspected["dags"]["loan-default-training"]["rendered"]
+    rendered = inspected["dags"][f"{inspected['slug']}-training"]["rendered"]
     for task in ("prepare_data", "evaluate_model", "package_model"):
         request = rendered[f"{task}.config"]
         _check("CreateProcessingJob", request)
         assert request["ProcessingJobName"].endswith(f"-{RUN}")
     _check("CreateTrainingJob", rendered["train_model.config"])
-    assert rendered["train_model.config"]["TrainingJobName"] == f"loan-default-train-{RUN}"
+    training = rendered["train_model.config"]
+    assert training["TrainingJobName"] == f"{inspected['slug']}-train-{RUN}"
+    assert ("VpcConfig" in training) is inspected["vpc"]
     registration = rendered["register_model.extras"]
     _check("CreateModelPackage", registration)
     assert registration["CustomerMetadataProperties"] == {"TriggeredBy": "schedule"}

@@ -42,6 +42,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "serial-pipeline",
         "multi-model",
         "airflow",
+        "airflow-existing-mwaa",
     ],
 )
 def test_generated_project_passes_its_own_make_test_and_lint(

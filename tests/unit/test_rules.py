@@ -503,6 +503,29 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["vpc_security_group_ids=''", "at least one security group", "'sagemaker-pipelines'"],
     ),
     (
+        "mwaa-environment-name",
+        {
+            "orchestrator": "airflow",
+            "mwaa_environment": "9-lives",
+            "mwaa_execution_role": "airflow-execution",
+        },
+        ["mwaa_environment='9-lives'", "a letter, then letters", "empty to create one"],
+    ),
+    (
+        "mwaa-execution-role",
+        {"orchestrator": "airflow", "mwaa_environment": "shared-airflow"},
+        ["mwaa_execution_role=''", "mwaa_environment='shared-airflow'", "an IAM role name"],
+    ),
+    (
+        "mwaa-execution-role",
+        {
+            "orchestrator": "airflow",
+            "mwaa_environment": "shared-airflow",
+            "mwaa_execution_role": "role/with/slashes",
+        },
+        ["mwaa_execution_role='role/with/slashes'", "at most 64 characters"],
+    ),
+    (
         "airflow-retrain-on-drift",
         {**AIRFLOW_NETWORK, "retrain_on_drift": "yes"},
         ["orchestrator='airflow' with retrain_on_drift='yes'", "drift baseline"],
@@ -827,3 +850,21 @@ def test_a_batch_stage_needs_a_type_offered_for_transform() -> None:
     [error] = [e for e in errors if e.rule_id == "staging_instance_type-offered"]
     assert "not offered for SageMaker batch transform in aws_region='us-east-1'" in error.message
     assert "ml.c6i.large" in error.message and "g6f" not in error.message
+
+
+def test_an_existing_mwaa_environment_brings_its_own_network() -> None:
+    """airflow-network is about the environment the project creates; naming an existing one
+    (with its execution role) needs no subnets, and the names are kept as given."""
+    options = parse_options(
+        {
+            **default_answers(),
+            "orchestrator": "airflow",
+            "mwaa_environment": "shared-airflow",
+            "mwaa_execution_role": "shared-airflow-execution",
+        }
+    )
+    assert (options.mwaa_environment, options.mwaa_execution_role) == (
+        "shared-airflow",
+        "shared-airflow-execution",
+    )
+    assert options.vpc_subnet_ids == ""

@@ -29,6 +29,9 @@ RUN = "{{ p.airflow_templates.run }}"
 TRIGGERED_BY = "{{ p.airflow_templates.triggered_by }}"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 CODE_DIR = "/opt/ml/processing/input/code"
+{%- if p.vpc_subnets %}
+VPC = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+{%- endif %}
 SERVING_ENVIRONMENT = {
     # The packaging step puts inference.py under code/ in the model artifact, where the
     # framework image looks for it (the endpoints are network-isolated: nothing is downloaded).
@@ -73,8 +76,7 @@ def _processing_job(step: str, *, image: str, script_uri: str, inputs: list[dict
         "ProcessingResources": {"ClusterConfig": {
             "InstanceCount": 1, "InstanceType": config.PROCESSING_INSTANCE_TYPE,
             "VolumeSizeInGB": 30, "VolumeKmsKeyId": kms_key}},
-        "NetworkConfig": {"EnableInterContainerTrafficEncryption": True, "VpcConfig": {
-            "Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}},
+        "NetworkConfig": {"EnableInterContainerTrafficEncryption": True{% if p.vpc_subnets %}, "VpcConfig": VPC{% endif %}},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
         "Tags": _tags(),
     }
@@ -113,8 +115,9 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
         "ResourceConfig": {"InstanceType": config.TRAINING_INSTANCE_TYPE, "InstanceCount": 1,
                            "VolumeSizeInGB": 30},
         "StoppingCondition": {"MaxRuntimeInSeconds": config.TRAINING_MAX_RUNTIME_SECONDS},
-        "VpcConfig": {"Subnets": config.VPC_SUBNETS,
-                      "SecurityGroupIds": config.VPC_SECURITY_GROUPS},
+{%- if p.vpc_subnets %}
+        "VpcConfig": VPC,
+{%- endif %}
         "EnableInterContainerTrafficEncryption": True,
         "Tags": _tags(),
     }
@@ -216,14 +219,22 @@ def write_definitions(document: dict[str, Any], dags: Path = DAGS) -> Path:
     return path
 
 
-def publish_dag(s3: Any, bucket: str, dags: Path = DAGS) -> list[str]:
+def dag_folder(mwaa: Any) -> tuple[str, str]:
+    """The environment's source bucket and DAG folder, as MWAA reports them."""
+    environment = mwaa.get_environment(Name=config.MWAA_ENVIRONMENT)["Environment"]
+    bucket = environment["SourceBucketArn"].rsplit(":", 1)[1]
+    return bucket, environment["DagS3Path"].strip("/")
+
+
+def publish_dag(s3: Any, mwaa: Any, dags: Path = DAGS) -> list[str]:
     """Upload the DAG and its job definitions to the environment's DAG folder."""
-    keys = []
+    bucket, folder = dag_folder(mwaa)
+    uris = []
     for suffix in (".py", ".json"):
-        key = f"{config.MWAA_DAGS_PREFIX}/{config.DAG_MODULE}{suffix}"
+        key = f"{folder}/{config.DAG_MODULE}{suffix}"
         s3.upload_file(str(dags / f"{config.DAG_MODULE}{suffix}"), bucket, key)
-        keys.append(key)
-    return keys
+        uris.append(f"s3://{bucket}/{key}")
+    return uris
 
 
 def trigger(mwaa: Any, triggered_by: str) -> dict[str, Any]:
@@ -251,9 +262,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         alerts_topic_arn=f"arn:aws:sns:{region}:{account}:{config.ALERTS_TOPIC}",
         data_uri=config.training_data_uri())
     write_definitions(document)
-    result: dict[str, Any] = {"uploaded": publish_dag(s3, bucket)}
+    mwaa = boto3.client("mwaa", region_name=region)
+    result: dict[str, Any] = {"uploaded": publish_dag(s3, mwaa)}
     if args.start:
-        result["dagRun"] = trigger(boto3.client("mwaa", region_name=region), args.triggered_by)
+        result["dagRun"] = trigger(mwaa, args.triggered_by)
     print(json.dumps(result))
     return result
 

@@ -56,12 +56,14 @@ VPC_SECURITY_GROUPS = {{ p.vpc_security_groups | tojson }}
 {%- endif %}
 {%- if p.airflow %}
 # The training DAG on Amazon MWAA: its id and file (dags/<module>.py, its job definitions in
-# dags/<module>.json), the environment, where in the artifact bucket the environment reads
-# DAGs, what its SageMaker jobs are named after, and the topic a failed run is reported to.
+# dags/<module>.json), the environment ({{ "infra/mwaa.yaml creates it" if p.mwaa_created else "an existing one" }}; MWAA says where it reads
+# DAGs), what its SageMaker jobs are named after, and the topic a failed run is reported to.
 DAG_ID = "{{ p.dag_id }}"
 DAG_MODULE = "{{ p.dag_module }}"
 MWAA_ENVIRONMENT = "{{ p.mwaa_environment_name }}"
+{%- if p.mwaa_created %}
 MWAA_DAGS_PREFIX = "{{ p.mwaa_dags_prefix }}"
+{%- endif %}
 JOB_BASE = "{{ p.airflow_job_base }}"
 ALERTS_TOPIC = "{{ p.names["alerts-topic"] }}"
 PROCESSING_INSTANCE_TYPE = "{{ p.processing_instance_type }}"

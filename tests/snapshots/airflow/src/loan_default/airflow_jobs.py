@@ -28,6 +28,7 @@ RUN = "{{ ts_nodash }}"
 TRIGGERED_BY = "{{ dag_run.conf.get('triggered_by', 'manual') if dag_run.conf else 'manual' }}"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 CODE_DIR = "/opt/ml/processing/input/code"
+VPC = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
 SERVING_ENVIRONMENT = {
     # The packaging step puts inference.py under code/ in the model artifact, where the
     # framework image looks for it (the endpoints are network-isolated: nothing is downloaded).
@@ -72,8 +73,7 @@ def _processing_job(step: str, *, image: str, script_uri: str, inputs: list[dict
         "ProcessingResources": {"ClusterConfig": {
             "InstanceCount": 1, "InstanceType": config.PROCESSING_INSTANCE_TYPE,
             "VolumeSizeInGB": 30, "VolumeKmsKeyId": kms_key}},
-        "NetworkConfig": {"EnableInterContainerTrafficEncryption": True, "VpcConfig": {
-            "Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}},
+        "NetworkConfig": {"EnableInterContainerTrafficEncryption": True, "VpcConfig": VPC},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
         "Tags": _tags(),
     }
@@ -112,8 +112,7 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
         "ResourceConfig": {"InstanceType": config.TRAINING_INSTANCE_TYPE, "InstanceCount": 1,
                            "VolumeSizeInGB": 30},
         "StoppingCondition": {"MaxRuntimeInSeconds": config.TRAINING_MAX_RUNTIME_SECONDS},
-        "VpcConfig": {"Subnets": config.VPC_SUBNETS,
-                      "SecurityGroupIds": config.VPC_SECURITY_GROUPS},
+        "VpcConfig": VPC,
         "EnableInterContainerTrafficEncryption": True,
         "Tags": _tags(),
     }
@@ -215,14 +214,22 @@ def write_definitions(document: dict[str, Any], dags: Path = DAGS) -> Path:
     return path
 
 
-def publish_dag(s3: Any, bucket: str, dags: Path = DAGS) -> list[str]:
+def dag_folder(mwaa: Any) -> tuple[str, str]:
+    """The environment's source bucket and DAG folder, as MWAA reports them."""
+    environment = mwaa.get_environment(Name=config.MWAA_ENVIRONMENT)["Environment"]
+    bucket = environment["SourceBucketArn"].rsplit(":", 1)[1]
+    return bucket, environment["DagS3Path"].strip("/")
+
+
+def publish_dag(s3: Any, mwaa: Any, dags: Path = DAGS) -> list[str]:
     """Upload the DAG and its job definitions to the environment's DAG folder."""
-    keys = []
+    bucket, folder = dag_folder(mwaa)
+    uris = []
     for suffix in (".py", ".json"):
-        key = f"{config.MWAA_DAGS_PREFIX}/{config.DAG_MODULE}{suffix}"
+        key = f"{folder}/{config.DAG_MODULE}{suffix}"
         s3.upload_file(str(dags / f"{config.DAG_MODULE}{suffix}"), bucket, key)
-        keys.append(key)
-    return keys
+        uris.append(f"s3://{bucket}/{key}")
+    return uris
 
 
 def trigger(mwaa: Any, triggered_by: str) -> dict[str, Any]:
@@ -250,9 +257,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         alerts_topic_arn=f"arn:aws:sns:{region}:{account}:{config.ALERTS_TOPIC}",
         data_uri=config.training_data_uri())
     write_definitions(document)
-    result: dict[str, Any] = {"uploaded": publish_dag(s3, bucket)}
+    mwaa = boto3.client("mwaa", region_name=region)
+    result: dict[str, Any] = {"uploaded": publish_dag(s3, mwaa)}
     if args.start:
-        result["dagRun"] = trigger(boto3.client("mwaa", region_name=region), args.triggered_by)
+        result["dagRun"] = trigger(mwaa, args.triggered_by)
     print(json.dumps(result))
     return result
 

@@ -52,8 +52,8 @@ VARIANT_NAME = "AllTraffic"
 VPC_SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
 VPC_SECURITY_GROUPS = ["sg-0a1b2c3d4e5f67890"]
 # The training DAG on Amazon MWAA: its id and file (dags/<module>.py, its job definitions in
-# dags/<module>.json), the environment, where in the artifact bucket the environment reads
-# DAGs, what its SageMaker jobs are named after, and the topic a failed run is reported to.
+# dags/<module>.json), the environment (infra/mwaa.yaml creates it; MWAA says where it reads
+# DAGs), what its SageMaker jobs are named after, and the topic a failed run is reported to.
 DAG_ID = "loan-default-training"
 DAG_MODULE = "loan_default_training"
 MWAA_ENVIRONMENT = "loan-default-airflow"

@@ -33,6 +33,7 @@ CODE = {name: f"s3://{BUCKET}/{config.DAG_ID}/code/{name}.py"
         for name in ("preprocess", "evaluate", "repack", "inference")}
 CODE["sourcedir"] = f"s3://{BUCKET}/{config.DAG_ID}/code/sourcedir.tar.gz"
 RUN = "20251124T060000"
+DAG_FOLDER = config.MWAA_DAGS_PREFIX
 BOTOCORE = botocore.session.get_session()
 
 
@@ -110,14 +111,15 @@ def test_each_step_reads_what_the_step_before_wrote() -> None:
 def test_every_job_runs_in_the_vpc_encrypted_with_the_project_key() -> None:
     jobs = _definitions()
     key = jobs["prepare"]["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"]
+    vpc = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
     for step in ("prepare", "evaluate", "package"):
         job = jobs[step]
-        assert job["NetworkConfig"]["VpcConfig"] == {
-            "Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+        assert job["NetworkConfig"]["VpcConfig"] == vpc
         assert job["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True
         assert job["ProcessingOutputConfig"]["KmsKeyId"] == key
     training = jobs["train"]
-    assert training["VpcConfig"]["Subnets"] == config.VPC_SUBNETS
+    assert training["VpcConfig"] == vpc
+    assert training["EnableInterContainerTrafficEncryption"] is True
     assert training["OutputDataConfig"]["KmsKeyId"] == key
     assert ("VolumeKmsKeyId" in training["ResourceConfig"]) is config.ENCRYPT_TRAINING_VOLUMES
     assert training.get("EnableManagedSpotTraining", False) is config.TRAINING_SPOT
@@ -129,12 +131,14 @@ def test_every_job_runs_in_the_vpc_encrypted_with_the_project_key() -> None:
 
 def test_the_mwaa_role_may_run_exactly_the_dags_jobs() -> None:
     template = cfn_yaml.load(str(PROJECT_ROOT / "infra" / "mwaa.yaml"))
-    [policy] = template["Resources"]["ExecutionRole"]["Properties"]["Policies"]
-    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    resources = template["Resources"]
+    [policy] = resources["ExecutionRole"]["Properties"]["Policies"]
+    document = policy["PolicyDocument"]
+    statements = {s["Sid"]: s for s in document["Statement"]}
     arns = [r["Fn::Sub"] for r in statements["RunTrainingJobs"]["Resource"]]
     assert {arn.rsplit(":", 1)[1] for arn in arns} == {
         f"processing-job/{config.JOB_BASE}-*", f"training-job/{config.JOB_BASE}-*"}
-    environment = template["Resources"]["Environment"]["Properties"]
+    environment = resources["Environment"]["Properties"]
     assert environment["Name"] == config.MWAA_ENVIRONMENT
     assert environment["DagS3Path"] == config.MWAA_DAGS_PREFIX
     assert environment["NetworkConfiguration"]["SubnetIds"] == config.VPC_SUBNETS[:2]
@@ -187,11 +191,22 @@ def test_uploads_the_scripts_and_the_dag(s3, tmp_path) -> None:
                                                    f"{config.DAG_MODULE}.py").read_text())
     written = airflow_jobs.write_definitions(_definitions(), dags)
     assert json.loads(written.read_text())["dag_id"] == config.DAG_ID
-    keys = airflow_jobs.publish_dag(s3, BUCKET, dags)
-    assert keys == [f"{config.MWAA_DAGS_PREFIX}/{config.DAG_MODULE}.py",
-                    f"{config.MWAA_DAGS_PREFIX}/{config.DAG_MODULE}.json"]
-    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=config.MWAA_DAGS_PREFIX)["Contents"]
+    # MWAA is not in moto: the environment's answer comes from botocore's Stubber, which
+    # checks the request and the response against the API model.
+    mwaa = boto3.client("mwaa", region_name=config.REGION)
+    with Stubber(mwaa) as stub:
+        stub.add_response(
+            "get_environment",
+            {"Environment": {"Name": config.MWAA_ENVIRONMENT,
+                             "SourceBucketArn": f"arn:aws:s3:::{BUCKET}",
+                             "DagS3Path": f"{DAG_FOLDER}/"}},
+            {"Name": config.MWAA_ENVIRONMENT})
+        uris = airflow_jobs.publish_dag(s3, mwaa, dags)
+    keys = [f"{DAG_FOLDER}/{config.DAG_MODULE}.py", f"{DAG_FOLDER}/{config.DAG_MODULE}.json"]
+    assert uris == [f"s3://{BUCKET}/{key}" for key in keys]
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=DAG_FOLDER)["Contents"]
     assert sorted(item["Key"] for item in listed) == sorted(keys)
+    assert s3.get_object(Bucket=BUCKET, Key=keys[1])["Body"].read() == written.read_bytes()
 
 
 def test_the_packaged_model_carries_the_inference_code(tmp_path) -> None:

@@ -1,0 +1,1 @@
+"""churn-score: training, evaluation, inference and delivery code."""
