@@ -559,6 +559,12 @@ class ProjectContext:
         return list(dict.fromkeys(arns))
 
     @property
+    def stage_bucket_needed(self) -> bool:
+        """A stage account keeps a bucket of its own: its asynchronous endpoint's requests and
+        results stay in that account."""
+        return self.asynchronous
+
+    @property
     def cross_account_stage_names(self) -> list[str]:
         return [stage.name for stage in self.cross_account_stages]
 

@@ -246,3 +246,98 @@ def test_github_stage_accounts_have_no_deployer_and_the_registry_grants_their_ro
         f"arn:aws:iam::{STAGING}:role/{PREFIX}-sagemaker-execution",
         f"arn:aws:iam::{PROD}:role/{PREFIX}-sagemaker-execution",
     ]
+
+
+def test_an_asynchronous_endpoint_keeps_its_requests_in_its_stage_account(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """With inference=async each stage account gets a bucket of its own, exported under the
+    artifact bucket's names: the endpoint created from the unchanged model service template
+    writes its results there and reports to that account's topics; the staging deployer may
+    exchange smoke-test requests there only. The templates lint clean, checkov included."""
+    answers = {
+        **example_answers("acme-ml-accounts"),
+        "inference": "async",
+        "autoscaling_min_capacity": 2,
+    }
+    project = render(answers, tmp_path_factory.mktemp("async"), example_profile("acme-ml-accounts"))
+    report = lint_report(project, cfn_linter=CfnLinter([REGION]))
+    assert report.skipped == [], "a linter is missing; run `make install`"
+    assert report.findings == [], "\n".join(map(str, report.findings))
+
+    template = cfn_yaml.loads((project / "infra" / "stage-account.yaml").read_text())
+    del template["Resources"]["ProjectKey"]["Properties"]["Tags"]
+    smoke = template["Resources"]["SmokeTestPolicy"]["Properties"]["PolicyDocument"]
+    statements = {s["Sid"]: s for s in smoke["Statement"]}
+    assert statements["ExchangeAsyncRequests"]["Resource"]["Fn::Sub"] == [
+        "${BucketArn}/async-inference/" + f"{PREFIX}-staging/input/*",
+        {"BucketArn": {"Fn::GetAtt": ["StageBucket", "Arn"]}},
+    ]
+    assert (
+        "sagemaker:InvokeEndpointAsync" in statements["InspectAndInvokeStagingEndpoint"]["Action"]
+    )
+    # Only the staging deployer runs the smoke test (moto's CloudFormation skips role policies).
+    assert template["Resources"]["SmokeTestPolicy"]["Condition"] == "SmokeTested"
+    assert template["Conditions"]["SmokeTested"] == {"Fn::Equals": [{"Ref": "Stage"}, "staging"]}
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        cloudformation.create_stack(
+            StackName=f"{PREFIX}-platform",
+            TemplateBody=json.dumps(template),
+            Parameters=[
+                {"ParameterKey": "Stage", "ParameterValue": "prod"},
+                {"ParameterKey": "ToolingArtifactBucket", "ParameterValue": "tooling-artifacts"},
+                {
+                    "ParameterKey": "ToolingKeyArn",
+                    "ParameterValue": f"arn:aws:kms:{REGION}:{TOOLING}:key/"
+                    "11111111-2222-3333-4444-555555555555",
+                },
+            ],
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+        exports = {e["Name"]: e["Value"] for e in cloudformation.list_exports()["Exports"]}
+        bucket = exports[f"{PREFIX}-ArtifactBucket"]
+        assert exports[f"{PREFIX}-ArtifactBucketArn"] == f"arn:aws:s3:::{bucket}"
+        s3 = boto3.client("s3", region_name=REGION)
+        [rule] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+            "Rules"
+        ]
+        encryption = rule["ApplyServerSideEncryptionByDefault"]
+        assert encryption["SSEAlgorithm"] == "aws:kms"
+        assert encryption["KMSMasterKeyID"] == exports[f"{PREFIX}-ProjectKeyArn"]
+        outputs = {
+            o["OutputKey"]: o["OutputValue"]
+            for o in cloudformation.describe_stacks(StackName=f"{PREFIX}-platform")["Stacks"][0][
+                "Outputs"
+            ]
+        }
+        assert outputs["ArtifactBucketName"] == bucket  # what config.stage_bucket() reads
+
+        sagemaker = boto3.client("sagemaker", region_name=REGION)
+        package = approved_package(sagemaker, "acme-pricing-model", REGION)
+        parameters = json.loads((project / "infra" / "config" / "prod.json").read_text())
+        cloudformation.create_stack(
+            StackName=f"{PREFIX}-model-prod",
+            TemplateBody=(project / "infra" / "model-service.yaml").read_text(),
+            Parameters=[
+                {"ParameterKey": k, "ParameterValue": v}
+                for k, v in {**parameters["Parameters"], "ModelPackageArn": package}.items()
+            ],
+        )
+        endpoint = parameters["Parameters"]["EndpointName"]
+        [config] = sagemaker.list_endpoint_configs()["EndpointConfigs"]
+        described = sagemaker.describe_endpoint_config(
+            EndpointConfigName=config["EndpointConfigName"]
+        )
+        output = described["AsyncInferenceConfig"]["OutputConfig"]
+        assert output["S3OutputPath"] == f"s3://{bucket}/async-inference/{endpoint}/output"
+        assert output["S3FailurePath"] == f"s3://{bucket}/async-inference/{endpoint}/failures"
+        assert output["KmsKeyId"] == exports[f"{PREFIX}-ProjectKeyArn"]
+        topics = sorted(
+            t["TopicArn"] for t in boto3.client("sns", region_name=REGION).list_topics()["Topics"]
+        )
+        assert output["NotificationConfig"] == {
+            "SuccessTopic": topics[1],
+            "ErrorTopic": topics[0],
+        }
+        assert topics[1].endswith(f"{endpoint}-async-success")

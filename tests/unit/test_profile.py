@@ -92,8 +92,7 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
 @pytest.mark.parametrize(
     ("answers", "option", "fragment"),
     [
-        ({"inference": "async"}, "inference", "asynchronous results"),
-        ({"inference": "batch"}, "inference", "batch data"),
+        ({"inference": "batch"}, "inference", "batch transform runs and their data"),
         ({"retrain_on_drift": "yes"}, "retrain_on_drift", "captured data"),
         ({"endpoint_kind": "multi-model"}, "endpoint_kind", "publish its model version"),
     ],
@@ -108,6 +107,16 @@ def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
     assert error.message.startswith(f"{option}={answers[option]!r} with the org profile org@1")
     assert "staging, prod in another account than tooling" in error.message
     assert fragment in error.message
+
+
+def test_asynchronous_endpoints_deploy_into_stage_accounts() -> None:
+    """Each stage account keeps its asynchronous requests and results in a bucket of its own."""
+    options = _parse(profile(accounts=ACCOUNTS), inference="async")
+    assert options.inference == "async"
+    assert options.profile is not None and options.profile.cross_account_stages == (
+        "staging",
+        "prod",
+    )
 
 
 def test_the_kms_key_must_be_in_the_projects_region() -> None:
