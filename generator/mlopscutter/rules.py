@@ -979,12 +979,6 @@ def _all_rules() -> tuple[Rule, ...]:
             "the training DAG registers one serving container, and a serial pipeline needs two",
             "endpoint_kind='single-model' or 'multi-model'",
         ),
-        _airflow_refuses(
-            "container",
-            "byoc",
-            "the training DAG registers the framework's serving image, not the project's own",
-            "container='provided'",
-        ),
         Rule(
             "drift-needs-data-capture",
             ("retrain_on_drift", "inference"),

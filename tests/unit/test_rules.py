@@ -536,11 +536,6 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["endpoint_kind='serial-pipeline'", "one serving container", "'multi-model'"],
     ),
     (
-        "airflow-container",
-        {**AIRFLOW_NETWORK, "container": "byoc"},
-        ["container='byoc'", "framework's serving image", "container='provided'"],
-    ),
-    (
         "orchestrator-choice",
         {"orchestrator": "step-functions"},
         ["orchestrator='step-functions'", "sagemaker-pipelines, airflow"],

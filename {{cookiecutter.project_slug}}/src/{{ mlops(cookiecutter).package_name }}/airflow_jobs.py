@@ -32,6 +32,7 @@ CODE_DIR = "/opt/ml/processing/input/code"
 {%- if p.vpc_subnets %}
 VPC = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
 {%- endif %}
+{%- if not p.byoc %}
 SERVING_ENVIRONMENT = {
     # The packaging step puts inference.py under code/ in the model artifact, where the
     # framework image looks for it (the endpoints are network-isolated: nothing is downloaded).
@@ -39,6 +40,7 @@ SERVING_ENVIRONMENT = {
     "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
     "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
 }
+{%- endif %}
 
 
 def job_name(step: str) -> str:
@@ -155,10 +157,16 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
             "ModelPackageDescription": f"{config.DAG_ID} run {RUN}",
             "ModelApprovalStatus": "PendingManualApproval",
             "InferenceSpecification": {
+{%- if p.byoc %}
+                # The project's own serving image (serve.py) loads the model from the artifact.
+                "Containers": [{"Image": images["serving"],
+                                "ModelDataUrl": f"{packaged}/model.tar.gz"}],
+{%- else %}
                 "Containers": [{"Image": images["serving"],
                                 "ModelDataUrl": f"{packaged}/model.tar.gz",
                                 "Environment": {**SERVING_ENVIRONMENT,
                                                 "SAGEMAKER_REGION": config.region()}}],
+{%- endif %}
                 "SupportedContentTypes": ["text/csv", "application/json"],
                 "SupportedResponseMIMETypes": ["application/json"],
                 **({"SupportedRealtimeInferenceInstanceTypes": config.INFERENCE_INSTANCE_TYPES}
@@ -258,7 +266,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
     document = definitions(
         bucket=bucket, role_arn=config.sagemaker_role_arn(), kms_key=config.kms_key_arn(),
+{%- if p.byoc %}
+        # Served by the image `make image` pushed for this commit.
+        images={**resolve_images(region), "serving": config.serving_image_uri()},
+        code=upload_code(s3, bucket),
+{%- else %}
         images=resolve_images(region), code=upload_code(s3, bucket),
+{%- endif %}
         alerts_topic_arn=f"arn:aws:sns:{region}:{account}:{config.ALERTS_TOPIC}",
         data_uri=config.training_data_uri())
     write_definitions(document)

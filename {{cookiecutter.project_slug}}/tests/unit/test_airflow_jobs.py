@@ -108,6 +108,11 @@ def test_each_step_reads_what_the_step_before_wrote() -> None:
     [container] = jobs["register"]["InferenceSpecification"]["Containers"]
     assert container["ModelDataUrl"] == f"{outputs('package')['packaged']}/model.tar.gz"
     assert container["Image"] == IMAGES["serving"]
+{%- if p.byoc %}
+    assert "Environment" not in container  # the project's image needs no framework settings
+{%- else %}
+    assert container["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
+{%- endif %}
     assert jobs["register"]["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"] == report
     assert jobs["register"]["ModelPackageGroupName"] == config.MODEL_PACKAGE_GROUP
     assert jobs["register"]["ModelApprovalStatus"] == "PendingManualApproval"

@@ -28,13 +28,6 @@ RUN = "{{ ts_nodash }}"
 TRIGGERED_BY = "{{ dag_run.conf.get('triggered_by', 'manual') if dag_run.conf else 'manual' }}"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 CODE_DIR = "/opt/ml/processing/input/code"
-SERVING_ENVIRONMENT = {
-    # The packaging step puts inference.py under code/ in the model artifact, where the
-    # framework image looks for it (the endpoints are network-isolated: nothing is downloaded).
-    "SAGEMAKER_PROGRAM": "inference.py",
-    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-    "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
-}
 
 
 def job_name(step: str) -> str:
@@ -148,10 +141,9 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
             "ModelPackageDescription": f"{config.DAG_ID} run {RUN}",
             "ModelApprovalStatus": "PendingManualApproval",
             "InferenceSpecification": {
+                # The project's own serving image (serve.py) loads the model from the artifact.
                 "Containers": [{"Image": images["serving"],
-                                "ModelDataUrl": f"{packaged}/model.tar.gz",
-                                "Environment": {**SERVING_ENVIRONMENT,
-                                                "SAGEMAKER_REGION": config.region()}}],
+                                "ModelDataUrl": f"{packaged}/model.tar.gz"}],
                 "SupportedContentTypes": ["text/csv", "application/json"],
                 "SupportedResponseMIMETypes": ["application/json"],
                 **({"SupportedRealtimeInferenceInstanceTypes": config.INFERENCE_INSTANCE_TYPES}
@@ -251,7 +243,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     account = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
     document = definitions(
         bucket=bucket, role_arn=config.sagemaker_role_arn(), kms_key=config.kms_key_arn(),
-        images=resolve_images(region), code=upload_code(s3, bucket),
+        # Served by the image `make image` pushed for this commit.
+        images={**resolve_images(region), "serving": config.serving_image_uri()},
+        code=upload_code(s3, bucket),
         alerts_topic_arn=f"arn:aws:sns:{region}:{account}:{config.ALERTS_TOPIC}",
         data_uri=config.training_data_uri())
     write_definitions(document)

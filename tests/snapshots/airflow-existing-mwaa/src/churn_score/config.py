@@ -129,6 +129,17 @@ def kms_key_arn() -> str:
     return os.environ.get("KMS_KEY_ARN") or platform_output("ProjectKeyArn")
 
 
+def serving_image_uri() -> str:
+    """The serving image the model package registers: SERVING_IMAGE_URI, else the platform's
+    repository at IMAGE_TAG (the commit `make image` pushed)."""
+    if os.environ.get("SERVING_IMAGE_URI"):
+        return os.environ["SERVING_IMAGE_URI"]
+    tag = os.environ.get("IMAGE_TAG")
+    if not tag:
+        raise RuntimeError("set IMAGE_TAG to the commit whose image `make image` pushed")
+    return f"{platform_output('ServingRepositoryUri')}:{tag}"
+
+
 def cloudformation_role_arn() -> str:
     """The role CloudFormation deploys the model service with."""
     return platform_output("CloudFormationDeployRoleArn")

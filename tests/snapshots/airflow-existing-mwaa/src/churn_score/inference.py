@@ -1,4 +1,5 @@
-"""Inference handler for the SageMaker scikit-learn serving container.
+"""Inference handler for the SageMaker scikit-learn serving container (and the project's
+own serving image, whose app calls it the same way).
 
 Accepts ``text/csv`` (one row of features per line) or ``application/json``
 (``{"instances": [[...], ...]}``) and answers JSON: the positive-class probability and the
