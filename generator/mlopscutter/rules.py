@@ -973,12 +973,6 @@ def _all_rules() -> tuple[Rule, ...]:
             "which the training DAG does not run yet",
             "retrain_on_drift='no'",
         ),
-        _airflow_refuses(
-            "endpoint_kind",
-            "serial-pipeline",
-            "the training DAG registers one serving container, and a serial pipeline needs two",
-            "endpoint_kind='single-model' or 'multi-model'",
-        ),
         Rule(
             "drift-needs-data-capture",
             ("retrain_on_drift", "inference"),

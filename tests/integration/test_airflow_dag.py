@@ -35,7 +35,7 @@ airflow_jobs.write_definitions(airflow_jobs.definitions(
     bucket=bucket, role_arn="arn:aws:iam::123456789012:role/" + config.SAGEMAKER_ROLE_NAME,
     kms_key="arn:aws:kms:" + config.REGION + ":123456789012:key/" + KEY_ID,
     images={{kind: registry + "/sagemaker-scikit-learn:1.2-1-cpu-py3"
-            for kind in ("processing", "training", "evaluation", "serving")}},
+            for kind in ("processing", "training", "evaluation", "serving", "features")}},
     code={{name: "s3://" + bucket + "/code/" + name
           for name in ("preprocess", "evaluate", "repack", "inference", "sourcedir")}},
     alerts_topic_arn="arn:aws:sns:" + config.REGION + ":123456789012:" + config.ALERTS_TOPIC,

@@ -531,11 +531,6 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["orchestrator='airflow' with retrain_on_drift='yes'", "drift baseline"],
     ),
     (
-        "airflow-endpoint-kind",
-        {**AIRFLOW_NETWORK, "endpoint_kind": "serial-pipeline"},
-        ["endpoint_kind='serial-pipeline'", "one serving container", "'multi-model'"],
-    ),
-    (
         "orchestrator-choice",
         {"orchestrator": "step-functions"},
         ["orchestrator='step-functions'", "sagemaker-pipelines, airflow"],

@@ -88,7 +88,8 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
                 code: dict[str, str], alerts_topic_arn: str,
                 data_uri: str | None = None) -> dict[str, Any]:
     """Everything the DAG runs, for one project: ``images`` names the ``processing``,
-    ``training``, ``evaluation`` and ``serving`` images; ``code`` the S3 URIs of the uploaded
+    ``training``, ``evaluation`` and ``serving`` images{% if p.serial_pipeline %} (and ``features``, the feature
+    transform's){% endif %}; ``code`` the S3 URIs of the uploaded
     scripts (``preprocess``, ``evaluate``, ``repack``, ``inference``) and of the training
     ``sourcedir`` archive."""
     run = f"s3://{bucket}/{config.DAG_ID}/{RUN}"
@@ -161,6 +162,16 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
                 # The project's own serving image (serve.py) loads the model from the artifact.
                 "Containers": [{"Image": images["serving"],
                                 "ModelDataUrl": f"{packaged}/model.tar.gz"}],
+{%- elif p.serial_pipeline %}
+                # The serial inference pipeline: the feature transform on the scikit-learn
+                # image, then the model; both load the packaged artifact and its inference.py.
+                "Containers": [{"Image": images[image],
+                                "ModelDataUrl": f"{packaged}/model.tar.gz",
+                                "Environment": {**SERVING_ENVIRONMENT,
+                                                "SAGEMAKER_REGION": config.region(),
+                                                "SERVING_STEP": step}}
+                               for image, step in (("features", "features"),
+                                                   ("serving", "model"))],
 {%- else %}
                 "Containers": [{"Image": images["serving"],
                                 "ModelDataUrl": f"{packaged}/model.tar.gz",
@@ -200,6 +211,10 @@ def resolve_images(region: str) -> dict[str, str]:
         "evaluation": image(config.FRAMEWORK, config.FRAMEWORK_VERSION,
                             config.PROCESSING_INSTANCE_TYPE, "training"),
         "serving": image(config.FRAMEWORK, config.FRAMEWORK_VERSION, serving_type, "inference"),
+{%- if p.serial_pipeline %}
+        # The serial pipeline's first container: the feature transform.
+        "features": image("sklearn", config.SKLEARN_FRAMEWORK_VERSION, serving_type, "inference"),
+{%- endif %}
     }
 
 

@@ -29,6 +29,9 @@ IMAGES = {
     "training": f"{REGISTRY}/sagemaker-{config.FRAMEWORK}:{config.FRAMEWORK_VERSION}-cpu-py3",
     "evaluation": f"{REGISTRY}/sagemaker-{config.FRAMEWORK}:{config.FRAMEWORK_VERSION}-cpu-py3",
     "serving": f"{REGISTRY}/sagemaker-{config.FRAMEWORK}:{config.FRAMEWORK_VERSION}-cpu-py3",
+{%- if p.serial_pipeline %}
+    "features": f"{REGISTRY}/sagemaker-scikit-learn:{config.SKLEARN_FRAMEWORK_VERSION}-cpu-py3",
+{%- endif %}
 }
 CODE = {name: f"s3://{BUCKET}/{config.DAG_ID}/code/{name}.py"
         for name in ("preprocess", "evaluate", "repack", "inference")}
@@ -105,7 +108,16 @@ def test_each_step_reads_what_the_step_before_wrote() -> None:
                               "minimum": config.MIN_ROC_AUC}
     assert inputs("package") == {"code": CODE["repack"], "model": model,
                                  "serving-code": CODE["inference"]}
+{%- if p.serial_pipeline %}
+    # Features first, then the model: both from the packaged artifact, told apart by their step.
+    features, container = jobs["register"]["InferenceSpecification"]["Containers"]
+    assert features["Image"] == IMAGES["features"]
+    assert features["ModelDataUrl"] == container["ModelDataUrl"]
+    assert features["Environment"]["SERVING_STEP"] == "features"
+    assert container["Environment"]["SERVING_STEP"] == "model"
+{%- else %}
     [container] = jobs["register"]["InferenceSpecification"]["Containers"]
+{%- endif %}
     assert container["ModelDataUrl"] == f"{outputs('package')['packaged']}/model.tar.gz"
     assert container["Image"] == IMAGES["serving"]
 {%- if p.byoc %}
@@ -175,6 +187,7 @@ def test_the_mwaa_role_may_run_exactly_the_dags_jobs() -> None:
     reports = statements["ReadEvaluationReports"]["Resource"]["Fn::Sub"][0]
     assert reports == "${BucketArn}/" + f"{config.DAG_ID}/*"
 {%- endif %}
+{%- if p.retraining_triggers %}
 
 
 def test_the_retraining_guard_asks_the_rest_api_what_mwaa_accepts() -> None:
@@ -190,6 +203,7 @@ def test_the_retraining_guard_asks_the_rest_api_what_mwaa_accepts() -> None:
         assert request["Name"] == config.MWAA_ENVIRONMENT
         assert request["Path"] == f"/dags/{config.DAG_ID}/dagRuns"
     assert states["StartTraining"]["Parameters"]["Method"] == "POST"
+{%- endif %}
 
 
 def test_trigger_asks_for_a_run_with_its_reason() -> None:
@@ -242,24 +256,35 @@ def test_uploads_the_scripts_and_the_dag(s3, tmp_path) -> None:
     assert s3.get_object(Bucket=BUCKET, Key=keys[1])["Body"].read() == written.read_bytes()
 
 
-def test_the_packaged_model_carries_the_inference_code(tmp_path) -> None:
+def test_the_packaged_model_carries_the_inference_code(tmp_path{% if p.serial_pipeline %}, monkeypatch{% endif %}) -> None:
     data = preprocess.main(["--input-dir", str(tmp_path / "none"),
                             "--output-dir", str(tmp_path / "data")])
     model_dir = tmp_path / "model"
     train.train(data["train"].parent, model_dir, n_estimators=5, max_depth=2)
     archive = tmp_path / "model.tar.gz"
+    trained = sorted(path.name for path in model_dir.iterdir())
     with tarfile.open(archive, "w:gz") as tar:
-        tar.add(model_dir / train.MODEL_FILE, arcname=train.MODEL_FILE)
+        for name in trained:
+            tar.add(model_dir / name, arcname=name)
     packaged = repack.main(["--model", str(archive), "--inference-code", inference.__file__,
                             "--output-dir", str(tmp_path / "packaged")])
     with tarfile.open(packaged) as tar:
-        assert sorted(tar.getnames()) == sorted([train.MODEL_FILE, "code", "code/inference.py"])
+        assert sorted(tar.getnames()) == sorted([*trained, "code", "code/inference.py"])
         tar.extractall(tmp_path / "served", filter="data")
+    rows, _ = preprocess.load_dataset(None)
+    body = "\n".join(",".join(map(str, row)) for row in rows[:3])
+{%- if p.serial_pipeline %}
+    # What the two containers do: each loads the artifact as its step, the model scores
+    # what the features container answers.
+    for step in ("features", "model"):
+        monkeypatch.setattr(inference, "STEP", step)
+        served = inference.model_fn(str(tmp_path / "served"))
+        body, _ = inference.output_fn(inference.predict_fn(inference.input_fn(body), served))
+{%- else %}
     # What the serving image does: load the model from the directory, answer a request.
     model = inference.model_fn(str(tmp_path / "served"))
-    rows, _ = preprocess.load_dataset(None)
-    body, _ = inference.output_fn(inference.predict_fn(inference.input_fn(
-        "\n".join(",".join(map(str, row)) for row in rows[:3])), model))
+    body, _ = inference.output_fn(inference.predict_fn(inference.input_fn(body), model))
+{%- endif %}
     assert len(json.loads(body)["predictions"]) == 3
     assert (tmp_path / "served" / "code" / "inference.py").read_bytes() == Path(
         inference.__file__).read_bytes()

@@ -216,18 +216,20 @@ def test_the_packaged_model_carries_the_inference_code(tmp_path) -> None:
     model_dir = tmp_path / "model"
     train.train(data["train"].parent, model_dir, n_estimators=5, max_depth=2)
     archive = tmp_path / "model.tar.gz"
+    trained = sorted(path.name for path in model_dir.iterdir())
     with tarfile.open(archive, "w:gz") as tar:
-        tar.add(model_dir / train.MODEL_FILE, arcname=train.MODEL_FILE)
+        for name in trained:
+            tar.add(model_dir / name, arcname=name)
     packaged = repack.main(["--model", str(archive), "--inference-code", inference.__file__,
                             "--output-dir", str(tmp_path / "packaged")])
     with tarfile.open(packaged) as tar:
-        assert sorted(tar.getnames()) == sorted([train.MODEL_FILE, "code", "code/inference.py"])
+        assert sorted(tar.getnames()) == sorted([*trained, "code", "code/inference.py"])
         tar.extractall(tmp_path / "served", filter="data")
+    rows, _ = preprocess.load_dataset(None)
+    body = "\n".join(",".join(map(str, row)) for row in rows[:3])
     # What the serving image does: load the model from the directory, answer a request.
     model = inference.model_fn(str(tmp_path / "served"))
-    rows, _ = preprocess.load_dataset(None)
-    body, _ = inference.output_fn(inference.predict_fn(inference.input_fn(
-        "\n".join(",".join(map(str, row)) for row in rows[:3])), model))
+    body, _ = inference.output_fn(inference.predict_fn(inference.input_fn(body), model))
     assert len(json.loads(body)["predictions"]) == 3
     assert (tmp_path / "served" / "code" / "inference.py").read_bytes() == Path(
         inference.__file__).read_bytes()

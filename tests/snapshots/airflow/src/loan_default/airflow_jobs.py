@@ -83,7 +83,8 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
                 code: dict[str, str], alerts_topic_arn: str,
                 data_uri: str | None = None) -> dict[str, Any]:
     """Everything the DAG runs, for one project: ``images`` names the ``processing``,
-    ``training``, ``evaluation`` and ``serving`` images; ``code`` the S3 URIs of the uploaded
+    ``training``, ``evaluation`` and ``serving`` images (and ``features``, the feature
+    transform's); ``code`` the S3 URIs of the uploaded
     scripts (``preprocess``, ``evaluate``, ``repack``, ``inference``) and of the training
     ``sourcedir`` archive."""
     run = f"s3://{bucket}/{config.DAG_ID}/{RUN}"
@@ -150,10 +151,15 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
             "ModelPackageDescription": f"{config.DAG_ID} run {RUN}",
             "ModelApprovalStatus": "PendingManualApproval",
             "InferenceSpecification": {
-                "Containers": [{"Image": images["serving"],
+                # The serial inference pipeline: the feature transform on the scikit-learn
+                # image, then the model; both load the packaged artifact and its inference.py.
+                "Containers": [{"Image": images[image],
                                 "ModelDataUrl": f"{packaged}/model.tar.gz",
                                 "Environment": {**SERVING_ENVIRONMENT,
-                                                "SAGEMAKER_REGION": config.region()}}],
+                                                "SAGEMAKER_REGION": config.region(),
+                                                "SERVING_STEP": step}}
+                               for image, step in (("features", "features"),
+                                                   ("serving", "model"))],
                 "SupportedContentTypes": ["text/csv", "application/json"],
                 "SupportedResponseMIMETypes": ["application/json"],
                 **({"SupportedRealtimeInferenceInstanceTypes": config.INFERENCE_INSTANCE_TYPES}
@@ -187,6 +193,8 @@ def resolve_images(region: str) -> dict[str, str]:
         "evaluation": image(config.FRAMEWORK, config.FRAMEWORK_VERSION,
                             config.PROCESSING_INSTANCE_TYPE, "training"),
         "serving": image(config.FRAMEWORK, config.FRAMEWORK_VERSION, serving_type, "inference"),
+        # The serial pipeline's first container: the feature transform.
+        "features": image("sklearn", config.SKLEARN_FRAMEWORK_VERSION, serving_type, "inference"),
     }
 
 

@@ -14,10 +14,22 @@ import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 MODEL_FILE = "model.joblib"
+FEATURES_FILE = "features.joblib"
+
+
+class ServedPipeline:
+    """The serial inference pipeline as one scorer: the feature transform, then the model."""
+
+    def __init__(self, features, model) -> None:
+        self.features, self.model = features, model
+
+    def predict_proba(self, rows: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(self.features.transform(rows))
 
 
 def load_model(model_dir: Path):
-    """The model from ``model_dir``: a ``model.tar.gz`` (as training writes it) or the file."""
+    """The model from ``model_dir``: a ``model.tar.gz`` (as training writes it) or the file.
+    Its feature transform comes in front of it, as the endpoint serves it."""
     archive = model_dir / "model.tar.gz"
     if archive.is_file():
         model_dir = Path(tempfile.mkdtemp())
@@ -28,7 +40,7 @@ def load_model(model_dir: Path):
                 tar.extractall(model_dir, filter="data")
             else:
                 tar.extractall(model_dir)
-    return _load(model_dir / MODEL_FILE)
+    return ServedPipeline(joblib.load(model_dir / FEATURES_FILE), _load(model_dir / MODEL_FILE))
 
 
 def _load(path: Path):

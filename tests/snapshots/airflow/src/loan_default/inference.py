@@ -3,18 +3,27 @@
 Accepts ``text/csv`` (one row of features per line) or ``application/json``
 (``{"instances": [[...], ...]}``) and answers JSON: the positive-class probability and the
 predicted label for each row.
+
+In the serial inference pipeline this module serves both containers, told apart by
+``SERVING_STEP``: the first (``features``, on the scikit-learn image) turns each raw row into
+the model's features, missing values included, and answers CSV; the second (``model``) scores
+those rows as above.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import joblib
 import numpy as np
 
 MODEL_FILE = "model.joblib"
+FEATURES_FILE = "features.joblib"
+# Which container of the serial pipeline this is: "features" or "model".
+STEP = os.environ.get("SERVING_STEP", "model")
 CSV = "text/csv"
 JSON = "application/json"
 
@@ -24,6 +33,8 @@ class UnsupportedContentTypeError(ValueError):
 
 
 def model_fn(model_dir: str):
+    if STEP == "features":
+        return joblib.load(Path(model_dir) / FEATURES_FILE)
     return joblib.load(Path(model_dir) / MODEL_FILE)
 
 
@@ -32,7 +43,8 @@ def input_fn(request_body: str | bytes, content_type: str = CSV) -> np.ndarray:
         request_body = request_body.decode("utf-8")
     media_type = content_type.split(";")[0].strip()
     if media_type == CSV:
-        return np.loadtxt(io.StringIO(request_body), delimiter=",", ndmin=2)
+        # An empty field is a missing value (NaN), which the features step fills in.
+        return np.genfromtxt(io.StringIO(request_body), delimiter=",", ndmin=2)
     if media_type == JSON:
         instances = json.loads(request_body)["instances"]
         return np.asarray(instances, dtype=float).reshape(len(instances), -1)
@@ -40,6 +52,8 @@ def input_fn(request_body: str | bytes, content_type: str = CSV) -> np.ndarray:
 
 
 def predict_fn(data: np.ndarray, model) -> np.ndarray:
+    if STEP == "features":
+        return model.transform(data)
     return model.predict_proba(data)[:, 1]
 
 
@@ -50,6 +64,10 @@ def check_accept(accept: str) -> None:
 
 
 def output_fn(prediction: np.ndarray, accept: str = JSON) -> tuple[str, str]:
+    if STEP == "features":  # for the model container, whatever the caller accepts
+        out = io.StringIO()
+        np.savetxt(out, prediction, delimiter=",", fmt="%.17g")
+        return out.getvalue(), CSV
     check_accept(accept)
     body = {"predictions": [{"score": float(score), "label": int(score >= 0.5)}
                             for score in prediction]}

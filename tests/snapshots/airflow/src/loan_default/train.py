@@ -15,11 +15,15 @@ from pathlib import Path
 import joblib
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 MODEL_FILE = "model.joblib"
 CHECKPOINT_FILE = "checkpoint.joblib"
+# The serial inference pipeline's first container turns raw rows into the model's features
+# with this transform (fitted on the training split), saved next to the model.
+FEATURES_FILE = "features.joblib"
 CHECKPOINT_STEP = 20
 
 
@@ -34,7 +38,6 @@ def read_csv_dir(directory: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def build_model(n_estimators: int, max_depth: int, learning_rate: float) -> Pipeline:
     return make_pipeline(
-        StandardScaler(),
         GradientBoostingClassifier(
             n_estimators=n_estimators, max_depth=max_depth, learning_rate=learning_rate,
             random_state=0,
@@ -52,16 +55,24 @@ def load(path: Path) -> Pipeline:
     return joblib.load(path)
 
 
+def build_features() -> Pipeline:
+    """Raw rows -> the model's features: a missing value takes the feature's training median,
+    then every feature is standardised. The pipeline's first container applies it."""
+    return make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+
+
 def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: int = 3,
           learning_rate: float = 0.1, checkpoint_dir: Path | None = None,
           stop_after: int | None = None) -> Path:
-    """Fit on ``train_dir`` and write ``model_dir/MODEL_FILE``; returns its path.
+    """Fit on ``train_dir`` and write ``model_dir/MODEL_FILE`` (and ``FEATURES_FILE``); returns its path.
 
     With ``checkpoint_dir``, resume from its checkpoint (if any) and save one after every
     ``CHECKPOINT_STEP`` stages. ``stop_after`` ends the run after that many stages, as a spot
     interruption would (the checkpoint is written; the model is not).
     """
     features, labels = read_csv_dir(train_dir)
+    featurizer = build_features().fit(features)
+    features = featurizer.transform(features)
     if checkpoint_dir is None:
         model = build_model(n_estimators, max_depth, learning_rate).fit(features, labels)
     else:
@@ -70,6 +81,8 @@ def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: 
                                       stop_after)
         if model is None:
             return checkpoint_dir / CHECKPOINT_FILE
+    model_dir.mkdir(parents=True, exist_ok=True)
+    joblib.dump(featurizer, model_dir / FEATURES_FILE)
     return save(model, model_dir / MODEL_FILE)
 
 

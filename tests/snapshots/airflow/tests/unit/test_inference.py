@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import joblib
 import numpy as np
 import pytest
 
@@ -60,3 +61,40 @@ def test_unsupported_content_type_is_rejected(content_type) -> None:
 def test_unsupported_accept_is_rejected() -> None:
     with pytest.raises(inference.UnsupportedContentTypeError):
         inference.output_fn(np.array([0.2]), "text/html")
+
+
+def _serve(step: str, model_dir, body: bytes, content_type: str, monkeypatch) -> tuple[str, str]:
+    """One container of the serial pipeline handling one request."""
+    monkeypatch.setattr(inference, "STEP", step)
+    model = inference.model_fn(str(model_dir))
+    data = inference.input_fn(body, content_type)
+    return inference.output_fn(inference.predict_fn(data, model), "application/json")
+
+
+def test_the_pipeline_fills_in_missing_values_then_scores(model_dir, monkeypatch) -> None:
+    """Raw rows, one with an empty field, go through the features container; the model
+    container scores the CSV it answers, as the trained transform and model would."""
+    rows = _sample_rows(3)
+    lines = [",".join(repr(v) for v in row) for row in rows.tolist()]
+    lines[1] = "," + lines[1].split(",", 1)[1]  # the first feature is missing
+    features_body, content_type = _serve("features", model_dir, "\n".join(lines).encode(),
+                                         "text/csv", monkeypatch)
+    assert content_type == "text/csv"
+    features = np.loadtxt(features_body.splitlines(), delimiter=",", ndmin=2)
+    assert features.shape == rows.shape and not np.isnan(features).any()
+    scored, _ = _serve("model", model_dir, features_body.encode(), content_type, monkeypatch)
+
+    holed = rows.copy()
+    holed[1, 0] = np.nan
+    transform = joblib.load(model_dir / inference.FEATURES_FILE)
+    expected = train.load(model_dir / train.MODEL_FILE).predict_proba(transform.transform(holed))
+    scores = [p["score"] for p in json.loads(scored)["predictions"]]
+    assert scores == pytest.approx(expected[:, 1].tolist(), rel=1e-9)
+
+
+def test_the_features_step_answers_json_requests_too(model_dir, monkeypatch) -> None:
+    rows = _sample_rows(2).tolist()
+    rows[0][3] = None
+    body, content_type = _serve("features", model_dir, json.dumps({"instances": rows}).encode(),
+                                "application/json", monkeypatch)
+    assert content_type == "text/csv" and len(body.splitlines()) == 2

@@ -39,7 +39,7 @@ def test_train_then_evaluate_passes_the_pipeline_gate(tmp_path) -> None:
                              "--model-dir", str(tmp_path / "model"), "--n-estimators", "50"])
     # SageMaker packs the model directory into model.tar.gz, which evaluation unpacks.
     written_files = sorted(model_path.parent.iterdir())
-    assert [f.name for f in written_files] == [train.MODEL_FILE]
+    assert [f.name for f in written_files] == sorted([train.MODEL_FILE, train.FEATURES_FILE])
     with tarfile.open(tmp_path / "model" / "model.tar.gz", "w:gz") as tar:
         for path in written_files:
             tar.add(path, arcname=path.name)
