@@ -88,6 +88,7 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule("src/{package}/serve.py", _byoc, "the serving image's HTTP app"),
     PathRule("tests/unit/test_serve.py", _byoc, "the serving app's tests"),
     PathRule("src/{package}/drift.py", _drift, "the drift check retraining on drift runs"),
+    PathRule("src/{package}/drift_pipeline.py", _drift, "the pipeline that runs the drift check"),
     PathRule("tests/unit/test_drift.py", _drift, "the drift check's tests"),
     PathRule("tests/integration/test_batch.py", _batch, "batch scoring's tests"),
     PathRule(

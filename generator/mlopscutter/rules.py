@@ -356,8 +356,7 @@ def _check_multi_model_inference(values: Mapping[str, Any]) -> str | None:
     )
 
 
-# Airflow on Amazon MWAA: the environment runs in the project's VPC, and the DAG runs the
-# training steps the SageMaker pipeline runs, except those listed below.
+# Airflow on Amazon MWAA: an environment the project creates runs in the project's VPC.
 def _check_airflow_network(values: Mapping[str, Any]) -> str | None:
     subnets, groups = id_list(values["vpc_subnet_ids"]), id_list(values["vpc_security_group_ids"])
     if len(subnets) >= 2 and groups:
@@ -427,18 +426,6 @@ def _refuses(
         f"{kind_option} {kind_value} refuses {option} {', '.join(refused)}",
         check,
         answered(kind_option, kind_value),
-    )
-
-
-def _airflow_refuses(option: str, value: str, reason: str, allowed: str) -> Rule:
-    return _refuses(
-        f"airflow-{option.replace('_', '-')}",
-        ("orchestrator", "airflow"),
-        option,
-        (value,),
-        reason,
-        allowed,
-        "orchestrator='sagemaker-pipelines'",
     )
 
 
@@ -965,13 +952,6 @@ def _all_rules() -> tuple[Rule, ...]:
             lambda values: (
                 values["orchestrator"] == "airflow" and bool(values["mwaa_environment"].strip())
             ),
-        ),
-        _airflow_refuses(
-            "retrain_on_drift",
-            "yes",
-            "the drift baseline the check compares with is a step of the SageMaker pipeline, "
-            "which the training DAG does not run yet",
-            "retrain_on_drift='no'",
         ),
         Rule(
             "drift-needs-data-capture",

@@ -37,7 +37,7 @@ airflow_jobs.write_definitions(airflow_jobs.definitions(
     images={{kind: registry + "/sagemaker-scikit-learn:1.2-1-cpu-py3"
             for kind in ("processing", "training", "evaluation", "serving", "features")}},
     code={{name: "s3://" + bucket + "/code/" + name
-          for name in ("preprocess", "evaluate", "repack", "inference", "sourcedir")}},
+          for name in ("preprocess", "evaluate", "repack", "inference", "sourcedir", "drift")}},
     alerts_topic_arn="arn:aws:sns:" + config.REGION + ":123456789012:" + config.ALERTS_TOPIC,
     data_uri="s3://loan-default-data/incoming/"), dags=__import__("pathlib").Path(sys.argv[1]))
 """
@@ -117,6 +117,7 @@ def inspected(
     report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     report["slug"] = answers["project_slug"]
     report["vpc"] = bool(answers.get("vpc_subnet_ids"))
+    report["drift"] = answers.get("retrain_on_drift") == "yes"
     return report
 
 
@@ -133,6 +134,7 @@ def test_the_dag_runs_the_training_steps_in_order(inspected: dict[str, Any]) -> 
     dag = inspected["dags"][f"{inspected['slug']}-training"]
     chain = [
         "prepare_data",
+        *(["drift_baseline"] if inspected["drift"] else []),
         "train_model",
         "evaluate_model",
         "check_metric",
@@ -145,6 +147,8 @@ def test_the_dag_runs_the_training_steps_in_order(inspected: dict[str, Any]) -> 
     bases = {task: spec["bases"] for task, spec in dag["tasks"].items()}
     for task in ("prepare_data", "evaluate_model", "package_model"):
         assert "SageMakerProcessingOperator" in bases[task]
+    if inspected["drift"]:
+        assert "SageMakerProcessingOperator" in bases["drift_baseline"]
     assert "SageMakerTrainingOperator" in bases["train_model"]
     assert "SageMakerRegisterModelVersionOperator" in bases["register_model"]
     assert dag["tasks"]["check_metric"]["operator"] == "PythonOperator"
@@ -164,7 +168,10 @@ def _check(operation: str, request: dict[str, Any]) -> None:
 
 def test_airflow_renders_requests_the_sagemaker_api_accepts(inspected: dict[str, Any]) -> None:
     rendered = inspected["dags"][f"{inspected['slug']}-training"]["rendered"]
-    for task in ("prepare_data", "evaluate_model", "package_model"):
+    processing = ["prepare_data", "evaluate_model", "package_model"]
+    if inspected["drift"]:
+        processing.append("drift_baseline")
+    for task in processing:
         request = rendered[f"{task}.config"]
         _check("CreateProcessingJob", request)
         assert request["ProcessingJobName"].endswith(f"-{RUN}")
@@ -176,3 +183,6 @@ def test_airflow_renders_requests_the_sagemaker_api_accepts(inspected: dict[str,
     _check("CreateModelPackage", registration)
     assert registration["CustomerMetadataProperties"] == {"TriggeredBy": "schedule"}
     assert f"/{RUN}/packaged/model.tar.gz" in json.dumps(registration)
+    if inspected["drift"]:
+        baseline = registration["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]
+        assert baseline["S3Uri"].endswith(f"/{RUN}/baseline/baseline.json")

@@ -25,6 +25,7 @@ def test_codepipeline_github_flow() -> None:
         "src/customer_churn/serve.py",
         "tests/unit/test_serve.py",
         "src/customer_churn/drift.py",
+        "src/customer_churn/drift_pipeline.py",
         "tests/unit/test_drift.py",
         "tests/integration/test_batch.py",
         "buildspecs/publish-model.yml",
@@ -50,6 +51,7 @@ def test_github_actions_gitflow() -> None:
         "src/customer_churn/serve.py",
         "tests/unit/test_serve.py",
         "src/customer_churn/drift.py",
+        "src/customer_churn/drift_pipeline.py",
         "tests/unit/test_drift.py",
         "tests/integration/test_batch.py",
         "buildspecs/publish-model.yml",
@@ -96,6 +98,7 @@ def test_multi_model_publishing_exists_only_for_multi_model_endpoints() -> None:
 def test_the_drift_check_exists_only_with_drift_retraining() -> None:
     drifting = pruned_paths(_options(retrain_on_drift="yes", project_slug="demand-forecast"))
     assert "src/demand_forecast/drift.py" not in drifting
+    assert "src/demand_forecast/drift_pipeline.py" not in drifting
     assert "tests/unit/test_drift.py" not in drifting
     assert "src/customer_churn/drift.py" in pruned_paths(_options())
 

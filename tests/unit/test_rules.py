@@ -526,11 +526,6 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["mwaa_execution_role='role/with/slashes'", "at most 64 characters"],
     ),
     (
-        "airflow-retrain-on-drift",
-        {**AIRFLOW_NETWORK, "retrain_on_drift": "yes"},
-        ["orchestrator='airflow' with retrain_on_drift='yes'", "drift baseline"],
-    ),
-    (
         "orchestrator-choice",
         {"orchestrator": "step-functions"},
         ["orchestrator='step-functions'", "sagemaker-pipelines, airflow"],

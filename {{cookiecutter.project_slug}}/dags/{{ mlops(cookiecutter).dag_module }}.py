@@ -1,5 +1,5 @@
 {%- set p = mlops(cookiecutter) -%}
-"""{{ p.slug }} training on Amazon MWAA: prepare the data -> train -> evaluate -> check the
+"""{{ p.slug }} training on Amazon MWAA: prepare the data -> {% if p.retrains_on_drift %}bin it for the drift check -> {% endif %}train -> evaluate -> check the
 metric -> package the model with its inference code -> register a model package (pending
 manual approval), each step a SageMaker job started by the Amazon provider's operators.
 
@@ -76,6 +76,10 @@ with DAG(
     tags=["{{ p.slug }}", "training"],
 ) as dag:
     prepare = SageMakerProcessingOperator(task_id="prepare_data", config=JOBS["prepare"])
+{%- if p.retrains_on_drift %}
+    # The training split, binned: the drift check's baseline, registered with the model.
+    baseline = SageMakerProcessingOperator(task_id="drift_baseline", config=JOBS["baseline"])
+{%- endif %}
     train = SageMakerTrainingOperator(task_id="train_model", config=JOBS["train"])
     evaluate = SageMakerProcessingOperator(task_id="evaluate_model", config=JOBS["evaluate"])
     gate = PythonOperator(
@@ -92,4 +96,4 @@ with DAG(
         extras=JOBS["register"],
     )
 
-    prepare >> train >> evaluate >> gate >> package >> register
+    prepare >> {% if p.retrains_on_drift %}baseline >> {% endif %}train >> evaluate >> gate >> package >> register

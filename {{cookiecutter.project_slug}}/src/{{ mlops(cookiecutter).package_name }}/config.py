@@ -26,6 +26,8 @@ FRAMEWORK = "{{ p.framework.sdk_name }}"
 FRAMEWORK_VERSION = "{{ p.framework.version }}"
 SKLEARN_FRAMEWORK_VERSION = "{{ p.sklearn_framework_version }}"
 TRAINING_INSTANCE_TYPE = "{{ cookiecutter.training_instance_type }}"
+# Data preparation, evaluation and the drift jobs: a general-purpose type the Region offers.
+PROCESSING_INSTANCE_TYPE = "{{ p.processing_instance_type }}"
 # Managed spot training resumes from checkpoints after an interruption; the wait (capacity
 # included) covers the runtime.
 TRAINING_SPOT = {{ p.spot_training }}
@@ -66,7 +68,6 @@ MWAA_DAGS_PREFIX = "{{ p.mwaa_dags_prefix }}"
 {%- endif %}
 JOB_BASE = "{{ p.airflow_job_base }}"
 ALERTS_TOPIC = "{{ p.names["alerts-topic"] }}"
-PROCESSING_INSTANCE_TYPE = "{{ p.processing_instance_type }}"
 {%- endif %}
 {%- if p.multi_model %}
 # The multi-model endpoints serve every target model (v<version>.tar.gz) a stage has published

@@ -3,8 +3,9 @@
 metric -> register a model package in this project's group (or fail the execution).
 {%- if p.retrains_on_drift %}
 
-The training split's drift baseline is registered with the model package; a second pipeline
-checks the production endpoint's captured requests against the served model's baseline.
+The training split's drift baseline is registered with the model package; the drift-check
+pipeline (drift_pipeline.py) checks the production endpoint's captured requests against the
+served model's baseline.
 {%- endif %}"""
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo
 from sagemaker.workflow.fail_step import FailStep
 from sagemaker.workflow.functions import Join, JsonGet
 from sagemaker.workflow.model_step import ModelStep
-from sagemaker.workflow.parameters import ParameterFloat, {% if p.retrains_on_drift %}ParameterInteger, {% endif %}ParameterString
+from sagemaker.workflow.parameters import ParameterFloat, ParameterString
 from sagemaker.workflow.pipeline import Pipeline
 from sagemaker.workflow.pipeline_context import PipelineSession
 from sagemaker.workflow.properties import PropertyFile
@@ -57,7 +58,6 @@ from sagemaker.xgboost.model import XGBoostModel
 from . import config
 
 SCRIPTS = Path(__file__).resolve().parent
-PROCESSING_INSTANCE_TYPE = "{{ p.processing_instance_type }}"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 {%- if p.vpc_subnets %}
 # Every job runs in the project's subnets and encrypts traffic between its instances.
@@ -101,8 +101,9 @@ def get_pipeline(
     def job(purpose: str) -> dict:
         """What every processing job shares: its role, size, name, keys and network."""
         return {
-            "role": role_arn, "instance_type": PROCESSING_INSTANCE_TYPE, "instance_count": 1,
-            "base_job_name": f"{config.PROJECT_SLUG}-{purpose}", "sagemaker_session": session,
+            "role": role_arn, "instance_type": config.PROCESSING_INSTANCE_TYPE,
+            "instance_count": 1, "base_job_name": f"{config.PROJECT_SLUG}-{purpose}",
+            "sagemaker_session": session,
             "output_kms_key": kms_key, "volume_kms_key": kms_key,
 {%- if p.vpc_subnets %}
             "network_config": NETWORK,
@@ -271,50 +272,3 @@ def get_pipeline(
         steps=[prepare, {% if p.retrains_on_drift %}drift_baseline, {% endif %}train, evaluate, gate],
         sagemaker_session=session,
     )
-{%- if p.retrains_on_drift %}
-
-
-def get_drift_pipeline(
-    *,
-    role_arn: str,
-    bucket: str,
-    region: str | None = None,
-    pipeline_name: str = config.DRIFT_PIPELINE_NAME,
-    kms_key: str | None = None,
-    session: PipelineSession | None = None,
-) -> Pipeline:
-    """The drift check: one processing job running ``drift.py check`` on the production
-    endpoint's captured requests. EventBridge starts it on the drift-check schedule."""
-    region = region or config.region()
-    session = session or PipelineSession(
-        boto_session=boto3.Session(region_name=region), default_bucket=bucket
-    )
-    endpoint = ParameterString("EndpointName", default_value=config.ENDPOINTS[config.DRIFT_STAGE])
-    hours = ParameterInteger("LookbackHours", default_value=config.DRIFT_LOOKBACK_HOURS)
-    processor = SKLearnProcessor(
-        framework_version=config.SKLEARN_FRAMEWORK_VERSION, role=role_arn,
-        instance_type=PROCESSING_INSTANCE_TYPE, instance_count=1,
-        base_job_name=f"{config.PROJECT_SLUG}-drift-check", sagemaker_session=session,
-        output_kms_key=kms_key, volume_kms_key=kms_key,
-{%- if p.vpc_subnets %}
-        network_config=NETWORK,
-{%- endif %}
-    )
-    check = ProcessingStep(
-        name="CheckDrift",
-        step_args=processor.run(
-            code=str(SCRIPTS / "drift.py"),
-            arguments=[
-                "check", "--endpoint-name", endpoint,
-                "--capture-uri", f"s3://{bucket}/{config.DATA_CAPTURE_PREFIX}",
-                "--namespace", config.DRIFT_METRIC_NAMESPACE,
-                "--threshold", str(config.DRIFT_PSI_THRESHOLD),
-                "--hours", hours.to_string(), "--region", region,
-            ],
-            outputs=[ProcessingOutput(output_name="report", source="/opt/ml/processing/report",
-                                      destination=f"s3://{bucket}/{pipeline_name}/reports")],
-        ),
-    )
-    return Pipeline(name=pipeline_name, parameters=[endpoint, hours], steps=[check],
-                    sagemaker_session=session)
-{%- endif %}

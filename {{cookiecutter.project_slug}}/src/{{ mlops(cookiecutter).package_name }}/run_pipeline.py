@@ -12,7 +12,10 @@ import argparse
 import json
 
 from . import config
-from .pipeline import {% if p.retrains_on_drift %}get_drift_pipeline, {% endif %}get_pipeline
+{%- if p.retrains_on_drift %}
+from .drift_pipeline import get_drift_pipeline
+{%- endif %}
+from .pipeline import get_pipeline
 
 
 def main(argv: list[str] | None = None) -> dict[str, str]:

@@ -12,7 +12,7 @@ from moto import mock_aws
 from sagemaker import image_uris
 
 from {{ p.package_name }} import config, run_pipeline
-from {{ p.package_name }}.pipeline import METRIC_PATH, {% if p.retrains_on_drift %}get_drift_pipeline, {% endif %}get_pipeline
+from {{ p.package_name }}.pipeline import METRIC_PATH, get_pipeline
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/{{ p.sagemaker_role_name }}"
 BUCKET = "{{ p.slug }}-artifacts-test"
@@ -152,22 +152,6 @@ def test_the_drift_baseline_is_made_from_the_training_split(definition) -> None:
     assert "PrepareData" in json.dumps(train_split) and "train" in json.dumps(train_split)
     assert step["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
 
-
-def test_the_drift_check_pipeline_watches_the_production_endpoint(aws) -> None:
-    built = json.loads(get_drift_pipeline(role_arn=ROLE_ARN, bucket=BUCKET,
-                                          kms_key=KMS_KEY).definition())
-    parameters = {p["Name"]: p for p in built["Parameters"]}
-    assert parameters["EndpointName"]["DefaultValue"] == config.ENDPOINTS[config.DRIFT_STAGE]
-    assert parameters["LookbackHours"]["DefaultValue"] == config.DRIFT_LOOKBACK_HOURS
-    [step] = built["Steps"]
-    arguments = step["Arguments"]["AppSpecification"]["ContainerArguments"]
-    assert arguments[0] == "check"
-    options = dict(zip(arguments[1::2], arguments[2::2]))
-    assert options["--endpoint-name"] == {"Get": "Parameters.EndpointName"}
-    assert options["--capture-uri"] == f"s3://{BUCKET}/{config.DATA_CAPTURE_PREFIX}"
-    assert options["--namespace"] == config.DRIFT_METRIC_NAMESPACE
-    assert float(options["--threshold"]) == config.DRIFT_PSI_THRESHOLD
-    assert step["Arguments"]["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
 {%- endif %}
 
 

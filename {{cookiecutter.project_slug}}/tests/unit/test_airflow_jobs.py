@@ -34,7 +34,7 @@ IMAGES = {
 {%- endif %}
 }
 CODE = {name: f"s3://{BUCKET}/{config.DAG_ID}/code/{name}.py"
-        for name in ("preprocess", "evaluate", "repack", "inference")}
+        for name in ("preprocess", "evaluate", "repack", "inference"{% if p.retrains_on_drift %}, "drift"{% endif %})}
 CODE["sourcedir"] = f"s3://{BUCKET}/{config.DAG_ID}/code/sourcedir.tar.gz"
 RUN = "20251124T060000"
 {%- if p.mwaa_created %}
@@ -69,15 +69,16 @@ def _check_request(operation: str, request: dict, service: str = "sagemaker") ->
 @pytest.mark.parametrize("data_uri", [None, "s3://{{ p.slug }}-data/incoming/"])
 def test_every_request_is_one_the_sagemaker_api_accepts(data_uri) -> None:
     jobs = _rendered(_definitions(data_uri))
-    for step in ("prepare", "evaluate", "package"):
+    processing = ("prepare", {% if p.retrains_on_drift %}"baseline", {% endif %}"evaluate", "package")
+    for step in processing:
         _check_request("CreateProcessingJob", jobs[step])
     _check_request("CreateTrainingJob", jobs["train"])
     _check_request("CreateModelPackage", jobs["register"])
-    names = [jobs[s]["ProcessingJobName"] for s in ("prepare", "evaluate", "package")]
+    names = [jobs[s]["ProcessingJobName"] for s in processing]
     names.append(jobs["train"]["TrainingJobName"])
     for name in names:  # SageMaker's job name pattern and length
         assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", name), name
-    assert len(set(names)) == 4
+    assert len(set(names)) == len(processing) + 1
     inputs = {i["InputName"] for i in jobs["prepare"]["ProcessingInputs"]}
     assert inputs == ({"code", "input"} if data_uri else {"code"})
     assert jobs["register"]["CustomerMetadataProperties"] == {"TriggeredBy": "schedule"}
@@ -98,6 +99,14 @@ def test_each_step_reads_what_the_step_before_wrote() -> None:
     assert all(uri.startswith(f"s3://{BUCKET}/{config.DAG_ID}/{RUN}/") for uri in prepared.values())
     [channel] = jobs["train"]["InputDataConfig"]
     assert channel["DataSource"]["S3DataSource"]["S3Uri"] == prepared["train"]
+{%- if p.retrains_on_drift %}
+    # The drift baseline bins the training split, and the model package carries it.
+    assert inputs("baseline") == {"code": CODE["drift"], "train": prepared["train"]}
+    assert jobs["baseline"]["AppSpecification"]["ContainerArguments"] == ["baseline"]
+    baseline = jobs["register"]["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]
+    assert baseline == {"ContentType": "application/json",
+                        "S3Uri": f"{outputs('baseline')['baseline']}/baseline.json"}
+{%- endif %}
     # SageMaker writes the model to <S3OutputPath>/<job name>/output/model.tar.gz.
     model = (f"{jobs['train']['OutputDataConfig']['S3OutputPath']}/"
              f"{jobs['train']['TrainingJobName']}/output/model.tar.gz")
@@ -136,7 +145,7 @@ def test_every_job_runs_{{ "in_the_vpc_" if p.vpc_subnets }}encrypted_with_the_p
 {%- if p.vpc_subnets %}
     vpc = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
 {%- endif %}
-    for step in ("prepare", "evaluate", "package"):
+    for step in ("prepare", {% if p.retrains_on_drift %}"baseline", {% endif %}"evaluate", "package"):
         job = jobs[step]
 {%- if p.vpc_subnets %}
         assert job["NetworkConfig"]["VpcConfig"] == vpc

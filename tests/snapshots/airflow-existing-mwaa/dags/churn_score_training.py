@@ -1,4 +1,4 @@
-"""churn-score training on Amazon MWAA: prepare the data -> train -> evaluate -> check the
+"""churn-score training on Amazon MWAA: prepare the data -> bin it for the drift check -> train -> evaluate -> check the
 metric -> package the model with its inference code -> register a model package (pending
 manual approval), each step a SageMaker job started by the Amazon provider's operators.
 
@@ -75,6 +75,8 @@ with DAG(
     tags=["churn-score", "training"],
 ) as dag:
     prepare = SageMakerProcessingOperator(task_id="prepare_data", config=JOBS["prepare"])
+    # The training split, binned: the drift check's baseline, registered with the model.
+    baseline = SageMakerProcessingOperator(task_id="drift_baseline", config=JOBS["baseline"])
     train = SageMakerTrainingOperator(task_id="train_model", config=JOBS["train"])
     evaluate = SageMakerProcessingOperator(task_id="evaluate_model", config=JOBS["evaluate"])
     gate = PythonOperator(
@@ -91,4 +93,4 @@ with DAG(
         extras=JOBS["register"],
     )
 
-    prepare >> train >> evaluate >> gate >> package >> register
+    prepare >> baseline >> train >> evaluate >> gate >> package >> register

@@ -25,6 +25,8 @@ FRAMEWORK = "sklearn"
 FRAMEWORK_VERSION = "1.2-1"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
+# Data preparation, evaluation and the drift jobs: a general-purpose type the Region offers.
+PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 # Managed spot training resumes from checkpoints after an interruption; the wait (capacity
 # included) covers the runtime.
 TRAINING_SPOT = False

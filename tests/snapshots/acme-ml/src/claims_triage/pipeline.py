@@ -27,7 +27,6 @@ from sagemaker.workflow.steps import ProcessingStep, TrainingStep
 from . import config
 
 SCRIPTS = Path(__file__).resolve().parent
-PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 # Every job runs in the project's subnets and encrypts traffic between its instances.
 NETWORK = NetworkConfig(subnets=config.VPC_SUBNETS, security_group_ids=config.VPC_SECURITY_GROUPS,
@@ -69,8 +68,9 @@ def get_pipeline(
     def job(purpose: str) -> dict:
         """What every processing job shares: its role, size, name, keys and network."""
         return {
-            "role": role_arn, "instance_type": PROCESSING_INSTANCE_TYPE, "instance_count": 1,
-            "base_job_name": f"{config.PROJECT_SLUG}-{purpose}", "sagemaker_session": session,
+            "role": role_arn, "instance_type": config.PROCESSING_INSTANCE_TYPE,
+            "instance_count": 1, "base_job_name": f"{config.PROJECT_SLUG}-{purpose}",
+            "sagemaker_session": session,
             "output_kms_key": kms_key, "volume_kms_key": kms_key,
             "network_config": NETWORK,
         }

@@ -1,11 +1,11 @@
 """The training DAG's SageMaker jobs, written as the requests the Amazon provider's operators
-send: CreateProcessingJob (prepare the data, evaluate, package the model with its inference
+send: CreateProcessingJob (prepare the data, bin the training split for the drift check, evaluate, package the model with its inference
 code), CreateTrainingJob and CreateModelPackage.
 
 ``make train`` (``python -m churn_score.airflow_jobs --start``) resolves the framework
 images for the Region with the SageMaker SDK, uploads the scripts, writes these definitions
 next to the DAG (``dags/churn_score_training.json``), uploads both to the environment's DAG
-folder and, with ``--start``, asks Airflow for a run. Each run fills in its own timestamp
+folder, upserts the drift-check pipeline (drift_pipeline.py) and, with ``--start``, asks Airflow for a run. Each run fills in its own timestamp
 (``{{ ts_nodash }}``, rendered by Airflow in the operators' templated fields), which
 names its jobs and its folder in the artifact bucket.
 """
@@ -46,16 +46,20 @@ def _s3_input(name: str, uri: str, local_path: str) -> dict[str, Any]:
 
 
 def _processing_job(step: str, *, image: str, script_uri: str, inputs: list[dict[str, Any]],
-                    outputs: dict[str, str], role_arn: str, kms_key: str) -> dict[str, Any]:
-    """A CreateProcessingJob request running ``python3 <script>`` on ``image``;
+                    outputs: dict[str, str], role_arn: str, kms_key: str,
+                    arguments: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A CreateProcessingJob request running ``python3 <script> <arguments>`` on ``image``;
     ``outputs`` maps each output's name to its S3 URI (its local path is
     /opt/ml/processing/<name>)."""
     script = script_uri.rsplit("/", 1)[1]
+    application: dict[str, Any] = {"ImageUri": image,
+                                   "ContainerEntrypoint": ["python3", f"{CODE_DIR}/{script}"]}
+    if arguments:
+        application["ContainerArguments"] = list(arguments)
     return {
         "ProcessingJobName": job_name(step),
         "RoleArn": role_arn,
-        "AppSpecification": {"ImageUri": image,
-                             "ContainerEntrypoint": ["python3", f"{CODE_DIR}/{script}"]},
+        "AppSpecification": application,
         "ProcessingInputs": [_s3_input("code", script_uri, CODE_DIR), *inputs],
         "ProcessingOutputConfig": {"KmsKeyId": kms_key, "Outputs": [
             {"OutputName": name, "S3Output": {"S3Uri": uri,
@@ -83,6 +87,7 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
     model = f"{run}/models/{job_name('train')}/output/model.tar.gz"
     evaluation = f"{run}/evaluation"
     packaged = f"{run}/packaged"
+    baseline = f"{run}/baseline"
     shared = {"role_arn": role_arn, "kms_key": kms_key}
     training: dict[str, Any] = {
         "TrainingJobName": job_name("train"),
@@ -122,6 +127,12 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
         "prepare": _processing_job(
             "prepare", image=images["processing"], script_uri=code["preprocess"],
             inputs=data_inputs, outputs=splits, **shared),
+        # The training split, binned: what the drift check compares the served requests with.
+        "baseline": _processing_job(
+            "baseline", image=images["processing"], script_uri=code["drift"],
+            arguments=("baseline",),
+            inputs=[_s3_input("train", splits["train"], "/opt/ml/processing/train")],
+            outputs={"baseline": baseline}, **shared),
         "train": training,
         "evaluate": _processing_job(
             "evaluate", image=images["evaluation"], script_uri=code["evaluate"],
@@ -152,6 +163,8 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
             },
             "ModelMetrics": {"ModelQuality": {"Statistics": {
                 "ContentType": "application/json", "S3Uri": f"{evaluation}/evaluation.json"}}},
+            "DriftCheckBaselines": {"ModelDataQuality": {"Statistics": {
+                "ContentType": "application/json", "S3Uri": f"{baseline}/baseline.json"}}},
             "CustomerMetadataProperties": {"TriggeredBy": TRIGGERED_BY},
         },
     }
@@ -185,7 +198,7 @@ def upload_code(s3: Any, bucket: str) -> dict[str, str]:
     their URIs."""
     prefix = f"{config.DAG_ID}/code"
     uris = {}
-    for name in ("preprocess", "evaluate", "repack", "inference"):
+    for name in ("preprocess", "evaluate", "repack", "inference", "drift"):
         key = f"{prefix}/{name}.py"
         s3.upload_file(str(SCRIPTS / f"{name}.py"), bucket, key)
         uris[name] = f"s3://{bucket}/{key}"
@@ -251,6 +264,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     write_definitions(document)
     mwaa = boto3.client("mwaa", region_name=region)
     result: dict[str, Any] = {"uploaded": publish_dag(s3, mwaa)}
+    from .drift_pipeline import get_drift_pipeline  # the SageMaker SDK, which MWAA does not need
+
+    role_arn = config.sagemaker_role_arn()
+    drift = get_drift_pipeline(role_arn=role_arn, bucket=bucket, kms_key=config.kms_key_arn())
+    result["DriftPipelineArn"] = drift.upsert(role_arn=role_arn)["PipelineArn"]
     if args.start:
         result["dagRun"] = trigger(mwaa, args.triggered_by)
     print(json.dumps(result))

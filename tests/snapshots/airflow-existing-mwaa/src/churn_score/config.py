@@ -25,6 +25,8 @@ FRAMEWORK = "sklearn"
 FRAMEWORK_VERSION = "1.2-1"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
+# Data preparation, evaluation and the drift jobs: a general-purpose type the Region offers.
+PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 # Managed spot training resumes from checkpoints after an interruption; the wait (capacity
 # included) covers the runtime.
 TRAINING_SPOT = False
@@ -55,7 +57,15 @@ DAG_MODULE = "churn_score_training"
 MWAA_ENVIRONMENT = "shared-airflow-prod"
 JOB_BASE = "churn-score"
 ALERTS_TOPIC = "churn-score-alerts"
-PROCESSING_INSTANCE_TYPE = "ml.m5.large"
+# The drift check: its pipeline, the stage it watches, where the endpoints capture requests
+# (under the artifact bucket), the CloudWatch namespace it publishes to, the PSI at which a
+# feature counts as drifted, and how far back each check looks.
+DRIFT_PIPELINE_NAME = "churn-score-drift-check"
+DRIFT_STAGE = "prod"
+DATA_CAPTURE_PREFIX = "data-capture"
+DRIFT_METRIC_NAMESPACE = "churn-score/Drift"
+DRIFT_PSI_THRESHOLD = 0.2
+DRIFT_LOOKBACK_HOURS = 24
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
 

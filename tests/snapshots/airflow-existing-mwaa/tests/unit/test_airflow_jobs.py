@@ -30,7 +30,7 @@ IMAGES = {
     "serving": f"{REGISTRY}/sagemaker-{config.FRAMEWORK}:{config.FRAMEWORK_VERSION}-cpu-py3",
 }
 CODE = {name: f"s3://{BUCKET}/{config.DAG_ID}/code/{name}.py"
-        for name in ("preprocess", "evaluate", "repack", "inference")}
+        for name in ("preprocess", "evaluate", "repack", "inference", "drift")}
 CODE["sourcedir"] = f"s3://{BUCKET}/{config.DAG_ID}/code/sourcedir.tar.gz"
 RUN = "20251124T060000"
 DAG_FOLDER = "dags"  # the existing environment's, as GetEnvironment reports it
@@ -61,15 +61,16 @@ def _check_request(operation: str, request: dict, service: str = "sagemaker") ->
 @pytest.mark.parametrize("data_uri", [None, "s3://churn-score-data/incoming/"])
 def test_every_request_is_one_the_sagemaker_api_accepts(data_uri) -> None:
     jobs = _rendered(_definitions(data_uri))
-    for step in ("prepare", "evaluate", "package"):
+    processing = ("prepare", "baseline", "evaluate", "package")
+    for step in processing:
         _check_request("CreateProcessingJob", jobs[step])
     _check_request("CreateTrainingJob", jobs["train"])
     _check_request("CreateModelPackage", jobs["register"])
-    names = [jobs[s]["ProcessingJobName"] for s in ("prepare", "evaluate", "package")]
+    names = [jobs[s]["ProcessingJobName"] for s in processing]
     names.append(jobs["train"]["TrainingJobName"])
     for name in names:  # SageMaker's job name pattern and length
         assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", name), name
-    assert len(set(names)) == 4
+    assert len(set(names)) == len(processing) + 1
     inputs = {i["InputName"] for i in jobs["prepare"]["ProcessingInputs"]}
     assert inputs == ({"code", "input"} if data_uri else {"code"})
     assert jobs["register"]["CustomerMetadataProperties"] == {"TriggeredBy": "schedule"}
@@ -90,6 +91,12 @@ def test_each_step_reads_what_the_step_before_wrote() -> None:
     assert all(uri.startswith(f"s3://{BUCKET}/{config.DAG_ID}/{RUN}/") for uri in prepared.values())
     [channel] = jobs["train"]["InputDataConfig"]
     assert channel["DataSource"]["S3DataSource"]["S3Uri"] == prepared["train"]
+    # The drift baseline bins the training split, and the model package carries it.
+    assert inputs("baseline") == {"code": CODE["drift"], "train": prepared["train"]}
+    assert jobs["baseline"]["AppSpecification"]["ContainerArguments"] == ["baseline"]
+    baseline = jobs["register"]["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]
+    assert baseline == {"ContentType": "application/json",
+                        "S3Uri": f"{outputs('baseline')['baseline']}/baseline.json"}
     # SageMaker writes the model to <S3OutputPath>/<job name>/output/model.tar.gz.
     model = (f"{jobs['train']['OutputDataConfig']['S3OutputPath']}/"
              f"{jobs['train']['TrainingJobName']}/output/model.tar.gz")
@@ -112,7 +119,7 @@ def test_each_step_reads_what_the_step_before_wrote() -> None:
 def test_every_job_runs_encrypted_with_the_project_key() -> None:
     jobs = _definitions()
     key = jobs["prepare"]["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"]
-    for step in ("prepare", "evaluate", "package"):
+    for step in ("prepare", "baseline", "evaluate", "package"):
         job = jobs[step]
         assert "VpcConfig" not in job["NetworkConfig"]
         assert job["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True

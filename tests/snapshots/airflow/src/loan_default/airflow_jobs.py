@@ -54,16 +54,20 @@ def _s3_input(name: str, uri: str, local_path: str) -> dict[str, Any]:
 
 
 def _processing_job(step: str, *, image: str, script_uri: str, inputs: list[dict[str, Any]],
-                    outputs: dict[str, str], role_arn: str, kms_key: str) -> dict[str, Any]:
-    """A CreateProcessingJob request running ``python3 <script>`` on ``image``;
+                    outputs: dict[str, str], role_arn: str, kms_key: str,
+                    arguments: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A CreateProcessingJob request running ``python3 <script> <arguments>`` on ``image``;
     ``outputs`` maps each output's name to its S3 URI (its local path is
     /opt/ml/processing/<name>)."""
     script = script_uri.rsplit("/", 1)[1]
+    application: dict[str, Any] = {"ImageUri": image,
+                                   "ContainerEntrypoint": ["python3", f"{CODE_DIR}/{script}"]}
+    if arguments:
+        application["ContainerArguments"] = list(arguments)
     return {
         "ProcessingJobName": job_name(step),
         "RoleArn": role_arn,
-        "AppSpecification": {"ImageUri": image,
-                             "ContainerEntrypoint": ["python3", f"{CODE_DIR}/{script}"]},
+        "AppSpecification": application,
         "ProcessingInputs": [_s3_input("code", script_uri, CODE_DIR), *inputs],
         "ProcessingOutputConfig": {"KmsKeyId": kms_key, "Outputs": [
             {"OutputName": name, "S3Output": {"S3Uri": uri,

@@ -25,6 +25,8 @@ FRAMEWORK = "sklearn"
 FRAMEWORK_VERSION = "1.2-1"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
+# Data preparation, evaluation and the drift jobs: a general-purpose type the Region offers.
+PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 # Managed spot training resumes from checkpoints after an interruption; the wait (capacity
 # included) covers the runtime.
 TRAINING_SPOT = False
@@ -60,7 +62,6 @@ MWAA_ENVIRONMENT = "loan-default-airflow"
 MWAA_DAGS_PREFIX = "mwaa/dags"
 JOB_BASE = "loan-default"
 ALERTS_TOPIC = "loan-default-alerts"
-PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
 

@@ -62,15 +62,16 @@ def _check_request(operation: str, request: dict, service: str = "sagemaker") ->
 @pytest.mark.parametrize("data_uri", [None, "s3://loan-default-data/incoming/"])
 def test_every_request_is_one_the_sagemaker_api_accepts(data_uri) -> None:
     jobs = _rendered(_definitions(data_uri))
-    for step in ("prepare", "evaluate", "package"):
+    processing = ("prepare", "evaluate", "package")
+    for step in processing:
         _check_request("CreateProcessingJob", jobs[step])
     _check_request("CreateTrainingJob", jobs["train"])
     _check_request("CreateModelPackage", jobs["register"])
-    names = [jobs[s]["ProcessingJobName"] for s in ("prepare", "evaluate", "package")]
+    names = [jobs[s]["ProcessingJobName"] for s in processing]
     names.append(jobs["train"]["TrainingJobName"])
     for name in names:  # SageMaker's job name pattern and length
         assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", name), name
-    assert len(set(names)) == 4
+    assert len(set(names)) == len(processing) + 1
     inputs = {i["InputName"] for i in jobs["prepare"]["ProcessingInputs"]}
     assert inputs == ({"code", "input"} if data_uri else {"code"})
     assert jobs["register"]["CustomerMetadataProperties"] == {"TriggeredBy": "schedule"}

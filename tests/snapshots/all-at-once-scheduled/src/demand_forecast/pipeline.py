@@ -1,8 +1,9 @@
 """The SageMaker Pipelines definition: process -> train -> evaluate -> condition on the
 metric -> register a model package in this project's group (or fail the execution).
 
-The training split's drift baseline is registered with the model package; a second pipeline
-checks the production endpoint's captured requests against the served model's baseline."""
+The training split's drift baseline is registered with the model package; the drift-check
+pipeline (drift_pipeline.py) checks the production endpoint's captured requests against the
+served model's baseline."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo
 from sagemaker.workflow.fail_step import FailStep
 from sagemaker.workflow.functions import Join, JsonGet
 from sagemaker.workflow.model_step import ModelStep
-from sagemaker.workflow.parameters import ParameterFloat, ParameterInteger, ParameterString
+from sagemaker.workflow.parameters import ParameterFloat, ParameterString
 from sagemaker.workflow.pipeline import Pipeline
 from sagemaker.workflow.pipeline_context import PipelineSession
 from sagemaker.workflow.properties import PropertyFile
@@ -30,7 +31,6 @@ from sagemaker.workflow.steps import ProcessingStep, TrainingStep
 from . import config
 
 SCRIPTS = Path(__file__).resolve().parent
-PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 
 
@@ -69,8 +69,9 @@ def get_pipeline(
     def job(purpose: str) -> dict:
         """What every processing job shares: its role, size, name, keys and network."""
         return {
-            "role": role_arn, "instance_type": PROCESSING_INSTANCE_TYPE, "instance_count": 1,
-            "base_job_name": f"{config.PROJECT_SLUG}-{purpose}", "sagemaker_session": session,
+            "role": role_arn, "instance_type": config.PROCESSING_INSTANCE_TYPE,
+            "instance_count": 1, "base_job_name": f"{config.PROJECT_SLUG}-{purpose}",
+            "sagemaker_session": session,
             "output_kms_key": kms_key, "volume_kms_key": kms_key,
         }
 
@@ -196,45 +197,3 @@ def get_pipeline(
         steps=[prepare, drift_baseline, train, evaluate, gate],
         sagemaker_session=session,
     )
-
-
-def get_drift_pipeline(
-    *,
-    role_arn: str,
-    bucket: str,
-    region: str | None = None,
-    pipeline_name: str = config.DRIFT_PIPELINE_NAME,
-    kms_key: str | None = None,
-    session: PipelineSession | None = None,
-) -> Pipeline:
-    """The drift check: one processing job running ``drift.py check`` on the production
-    endpoint's captured requests. EventBridge starts it on the drift-check schedule."""
-    region = region or config.region()
-    session = session or PipelineSession(
-        boto_session=boto3.Session(region_name=region), default_bucket=bucket
-    )
-    endpoint = ParameterString("EndpointName", default_value=config.ENDPOINTS[config.DRIFT_STAGE])
-    hours = ParameterInteger("LookbackHours", default_value=config.DRIFT_LOOKBACK_HOURS)
-    processor = SKLearnProcessor(
-        framework_version=config.SKLEARN_FRAMEWORK_VERSION, role=role_arn,
-        instance_type=PROCESSING_INSTANCE_TYPE, instance_count=1,
-        base_job_name=f"{config.PROJECT_SLUG}-drift-check", sagemaker_session=session,
-        output_kms_key=kms_key, volume_kms_key=kms_key,
-    )
-    check = ProcessingStep(
-        name="CheckDrift",
-        step_args=processor.run(
-            code=str(SCRIPTS / "drift.py"),
-            arguments=[
-                "check", "--endpoint-name", endpoint,
-                "--capture-uri", f"s3://{bucket}/{config.DATA_CAPTURE_PREFIX}",
-                "--namespace", config.DRIFT_METRIC_NAMESPACE,
-                "--threshold", str(config.DRIFT_PSI_THRESHOLD),
-                "--hours", hours.to_string(), "--region", region,
-            ],
-            outputs=[ProcessingOutput(output_name="report", source="/opt/ml/processing/report",
-                                      destination=f"s3://{bucket}/{pipeline_name}/reports")],
-        ),
-    )
-    return Pipeline(name=pipeline_name, parameters=[endpoint, hours], steps=[check],
-                    sagemaker_session=session)

@@ -7,7 +7,8 @@ import argparse
 import json
 
 from . import config
-from .pipeline import get_drift_pipeline, get_pipeline
+from .drift_pipeline import get_drift_pipeline
+from .pipeline import get_pipeline
 
 
 def main(argv: list[str] | None = None) -> dict[str, str]:

@@ -11,7 +11,7 @@ from moto import mock_aws
 from sagemaker import image_uris
 
 from demand_forecast import config, run_pipeline
-from demand_forecast.pipeline import METRIC_PATH, get_drift_pipeline, get_pipeline
+from demand_forecast.pipeline import METRIC_PATH, get_pipeline
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/demand-forecast-sagemaker-execution"
 BUCKET = "demand-forecast-artifacts-test"
@@ -102,23 +102,6 @@ def test_the_drift_baseline_is_made_from_the_training_split(definition) -> None:
     [train_split] = step["ProcessingInputs"][:1]
     assert "PrepareData" in json.dumps(train_split) and "train" in json.dumps(train_split)
     assert step["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
-
-
-def test_the_drift_check_pipeline_watches_the_production_endpoint(aws) -> None:
-    built = json.loads(get_drift_pipeline(role_arn=ROLE_ARN, bucket=BUCKET,
-                                          kms_key=KMS_KEY).definition())
-    parameters = {p["Name"]: p for p in built["Parameters"]}
-    assert parameters["EndpointName"]["DefaultValue"] == config.ENDPOINTS[config.DRIFT_STAGE]
-    assert parameters["LookbackHours"]["DefaultValue"] == config.DRIFT_LOOKBACK_HOURS
-    [step] = built["Steps"]
-    arguments = step["Arguments"]["AppSpecification"]["ContainerArguments"]
-    assert arguments[0] == "check"
-    options = dict(zip(arguments[1::2], arguments[2::2]))
-    assert options["--endpoint-name"] == {"Get": "Parameters.EndpointName"}
-    assert options["--capture-uri"] == f"s3://{BUCKET}/{config.DATA_CAPTURE_PREFIX}"
-    assert options["--namespace"] == config.DRIFT_METRIC_NAMESPACE
-    assert float(options["--threshold"]) == config.DRIFT_PSI_THRESHOLD
-    assert step["Arguments"]["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
 
 
 def test_parameters_include_what_the_schedule_rule_passes(definition) -> None:

@@ -14,8 +14,12 @@ import pytest
 from moto import mock_aws
 
 from demand_forecast import config, drift, preprocess
+from demand_forecast.drift_pipeline import get_drift_pipeline
 
 ACCOUNT = "123456789012"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/demand-forecast-sagemaker-execution"
+BUCKET = "demand-forecast-artifacts-test"
+KMS_KEY = f"arn:aws:kms:{config.REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
 NOW = datetime(2026, 11, 24, 4, 30, tzinfo=UTC)
 
 
@@ -202,3 +206,24 @@ def test_the_baseline_command_writes_what_the_check_reads(tmp_path) -> None:
     written = json.loads((tmp_path / "baseline" / "baseline.json").read_text())
     assert written == json.loads(json.dumps(result))
     assert len(written["features"]) == np.loadtxt(paths["train"], delimiter=",").shape[1] - 1
+
+
+def test_the_drift_check_pipeline_watches_the_production_endpoint(make_bucket) -> None:
+    """Built as `make train` upserts it: the check runs on the production endpoint's captured
+    requests, encrypted with the project key."""
+    with mock_aws():
+        make_bucket(boto3.client("s3", region_name=config.region()), BUCKET)
+        built = json.loads(get_drift_pipeline(role_arn=ROLE_ARN, bucket=BUCKET,
+                                              kms_key=KMS_KEY).definition())
+    parameters = {p["Name"]: p for p in built["Parameters"]}
+    assert parameters["EndpointName"]["DefaultValue"] == config.ENDPOINTS[config.DRIFT_STAGE]
+    assert parameters["LookbackHours"]["DefaultValue"] == config.DRIFT_LOOKBACK_HOURS
+    [step] = built["Steps"]
+    arguments = step["Arguments"]["AppSpecification"]["ContainerArguments"]
+    assert arguments[0] == "check"
+    options = dict(zip(arguments[1::2], arguments[2::2]))
+    assert options["--endpoint-name"] == {"Get": "Parameters.EndpointName"}
+    assert options["--capture-uri"] == f"s3://{BUCKET}/{config.DATA_CAPTURE_PREFIX}"
+    assert options["--namespace"] == config.DRIFT_METRIC_NAMESPACE
+    assert float(options["--threshold"]) == config.DRIFT_PSI_THRESHOLD
+    assert step["Arguments"]["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY

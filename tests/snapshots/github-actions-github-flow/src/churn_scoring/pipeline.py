@@ -26,7 +26,6 @@ from sagemaker.workflow.steps import ProcessingStep, TrainingStep
 from . import config
 
 SCRIPTS = Path(__file__).resolve().parent
-PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 
 
@@ -65,8 +64,9 @@ def get_pipeline(
     def job(purpose: str) -> dict:
         """What every processing job shares: its role, size, name, keys and network."""
         return {
-            "role": role_arn, "instance_type": PROCESSING_INSTANCE_TYPE, "instance_count": 1,
-            "base_job_name": f"{config.PROJECT_SLUG}-{purpose}", "sagemaker_session": session,
+            "role": role_arn, "instance_type": config.PROCESSING_INSTANCE_TYPE,
+            "instance_count": 1, "base_job_name": f"{config.PROJECT_SLUG}-{purpose}",
+            "sagemaker_session": session,
             "output_kms_key": kms_key, "volume_kms_key": kms_key,
         }
 
