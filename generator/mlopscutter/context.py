@@ -306,6 +306,26 @@ class ProjectContext:
             "batch-schedule-rule": fit(f"{slug}-batch-schedule", RULES["events-rule"].max_length),
             "batch-failed-rule": fit(f"{slug}-batch-failed", RULES["events-rule"].max_length),
             "batch-launch-failures-alarm": f"{slug}-batch-launch-failures",
+            "batch-launcher-role": fit(f"{slug}-batch-launcher", RULES["iam-role"].max_length),
+            "events-to-tooling-role": fit(
+                f"{slug}-events-to-tooling", RULES["iam-role"].max_length
+            ),
+            "stage-dead-letter-queue": fit(
+                f"{slug}-stage-events-dlq", RULES["sqs-queue"].max_length
+            ),
+            "stage-dead-letter-alarm": f"{slug}-stage-events-dead-letters",
+            **{
+                f"batch-starter-role-{stage}": fit(
+                    f"{slug}-{stage}-batch-starter", RULES["iam-role"].max_length
+                )
+                for stage in ("staging", "prod")
+            },
+            **{
+                f"forward-batch-{kind}-rule": fit(
+                    f"{slug}-batch-{kind}-to-tooling", RULES["events-rule"].max_length
+                )
+                for kind in ("input", "failed")
+            },
             **{
                 f"batch-input-rule-{stage}": fit(
                     f"{slug}-{stage}-batch-input", RULES["events-rule"].max_length
@@ -351,7 +371,16 @@ class ProjectContext:
                 *[stage.deployer_role_name for stage in self.stages],
                 n["pipeline-role"],
                 n["smoke-test-role"],
+                *(
+                    [n["batch-launcher-role"], n["events-to-tooling-role"]]
+                    + [n[f"batch-starter-role-{s.name}"] for s in self.cross_account_stages]
+                    if self.cross_account_batch
+                    else []
+                ),
             ],
+            "s3-bucket": [self.stage_bucket_name(s) for s in self.cross_account_stages]
+            if self.stage_bucket_needed
+            else [],
             "cloudformation-stack": [
                 self.platform_stack_name,
                 self.cicd_stack_name,
@@ -561,8 +590,40 @@ class ProjectContext:
     @property
     def stage_bucket_needed(self) -> bool:
         """A stage account keeps a bucket of its own: its asynchronous endpoint's requests and
-        results stay in that account."""
-        return self.asynchronous
+        results, or its batch input and output, stay in that account."""
+        return self.asynchronous or self.batch
+
+    def stage_bucket_name(self, stage: Stage) -> str:
+        """The bucket of a stage in an account of its own, named after the project, the stage
+        and the account (S3 names are global), so the tooling account's rules can name it."""
+        name = f"{self.name_base}-{stage.name}-{self.accounts[stage.name]}"
+        return fit(name, RULES["s3-bucket"].max_length)
+
+    @property
+    def stage_buckets(self) -> dict[str, str]:
+        """Stage name -> its own bucket, for the stages in accounts of their own."""
+        if not self.stage_bucket_needed:
+            return {}
+        return {stage.name: self.stage_bucket_name(stage) for stage in self.cross_account_stages}
+
+    @property
+    def cross_account_batch(self) -> bool:
+        """Batch scoring in stage accounts of their own: the tooling account's launcher starts
+        their pipelines through a role there, and their events come to its bus."""
+        return self.batch and bool(self.cross_account_stages)
+
+    def stage_account_id(self, stage: Stage) -> str:
+        """The account a stage runs in, for a !Sub in the tooling account's templates."""
+        if stage in self.cross_account_stages:
+            return self.accounts[stage.name]
+        return "${AWS::AccountId}"
+
+    def batch_pipeline_arn(self, stage: Stage) -> str:
+        """A stage's batch pipeline, in its account (for a !Sub)."""
+        return (
+            f"arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:{self.stage_account_id(stage)}"
+            f":pipeline/{stage.batch_pipeline_name}"
+        )
 
     @property
     def cross_account_stage_names(self) -> list[str]:

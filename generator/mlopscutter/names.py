@@ -53,6 +53,7 @@ RULES = {
     "cloudwatch-alarm": NameRule("CloudWatch alarm", 255, r"(?!\s*$).+"),
     "stepfunctions-state-machine": NameRule("Step Functions state machine", 80, r"[A-Za-z0-9_-]+"),
     "log-group": NameRule("CloudWatch Logs log group", 512, r"[\.\-_/#A-Za-z0-9]+"),
+    "s3-bucket": NameRule("S3 bucket", 63, r"[a-z0-9][a-z0-9.-]*[a-z0-9]"),
     "mwaa-environment": NameRule("MWAA environment", 80, r"[a-zA-Z][0-9a-zA-Z_-]*"),
     # A DAG id within MWAA's InvokeRestApi path limit (64) for /dags/<id>/dagRuns.
     "airflow-dag-id": NameRule("Airflow DAG id", 50, r"[a-zA-Z0-9_.-]+"),

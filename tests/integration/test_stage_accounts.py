@@ -341,3 +341,249 @@ def test_an_asynchronous_endpoint_keeps_its_requests_in_its_stage_account(
             "ErrorTopic": topics[0],
         }
         assert topics[1].endswith(f"{endpoint}-async-success")
+
+
+# --- Batch scoring in stage accounts of their own ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def batch_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The acme-ml-accounts project scoring in batch: its data stays in each stage's account."""
+    answers = {
+        **example_answers("acme-ml-accounts"),
+        "inference": "batch",
+        "batch_schedule": "cron(0 2 * * ? *)",
+    }
+    return render(answers, tmp_path_factory.mktemp("batch"), example_profile("acme-ml-accounts"))
+
+
+def _create_stage_stack(project: Path, stage: str) -> dict[str, str]:
+    """The stage-account stack for ``stage`` in moto; its exports."""
+    template = cfn_yaml.loads((project / "infra" / "stage-account.yaml").read_text())
+    del template["Resources"]["ProjectKey"]["Properties"]["Tags"]
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    cloudformation.create_stack(
+        StackName=f"{PREFIX}-platform",
+        TemplateBody=json.dumps(template),
+        Parameters=[
+            {"ParameterKey": "Stage", "ParameterValue": stage},
+            {"ParameterKey": "ToolingArtifactBucket", "ParameterValue": "tooling-artifacts"},
+            {
+                "ParameterKey": "ToolingKeyArn",
+                "ParameterValue": f"arn:aws:kms:{REGION}:{TOOLING}:key/"
+                "11111111-2222-3333-4444-555555555555",
+            },
+        ],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    return {e["Name"]: e["Value"] for e in cloudformation.list_exports()["Exports"]}
+
+
+def test_batch_data_stays_in_the_stage_account(batch_project: Path) -> None:
+    """The stage stack creates the stage's bucket under its derived name and exports it as the
+    data bucket, so the unchanged model service's batch pipeline reads and writes there."""
+    report = lint_report(batch_project, cfn_linter=CfnLinter([REGION]))
+    assert report.skipped == [], "a linter is missing; run `make install`"
+    assert report.findings == [], "\n".join(map(str, report.findings))
+    # New input reaches EventBridge (moto's CloudFormation does not apply notifications).
+    bucket_properties = _template(batch_project, "stage-account.yaml")["StageBucket"]["Properties"]
+    assert bucket_properties["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
+    with mock_aws():
+        exports = _create_stage_stack(batch_project, "prod")
+        bucket = f"{PREFIX}-prod-{PROD}"
+        assert exports[f"{PREFIX}-DataBucket"] == bucket
+        sagemaker = boto3.client("sagemaker", region_name=REGION)
+        package = approved_package(sagemaker, "acme-pricing-model", REGION)
+        parameters = json.loads((batch_project / "infra" / "config" / "prod.json").read_text())
+        boto3.client("cloudformation", region_name=REGION).create_stack(
+            StackName=f"{PREFIX}-model-prod",
+            TemplateBody=(batch_project / "infra" / "model-service.yaml").read_text(),
+            Parameters=[
+                {"ParameterKey": k, "ParameterValue": v}
+                for k, v in {**parameters["Parameters"], "ModelPackageArn": package}.items()
+            ],
+        )
+        [model] = sagemaker.list_models()["Models"]
+        described = sagemaker.describe_model(ModelName=model["ModelName"])
+        assert described["ExecutionRoleArn"] == exports[f"{PREFIX}-SageMakerExecutionRoleArn"]
+    # moto's CloudFormation skips AWS::SageMaker::Pipeline: its default locations are read
+    # from the template, whose data bucket is the export above.
+    body, variables = _template(batch_project, "model-service.yaml")["BatchPipeline"]["Properties"][
+        "PipelineDefinition"
+    ]["PipelineDefinitionBody"]["Fn::Sub"]
+    assert variables["DataBucket"] == {"Fn::ImportValue": f"{PREFIX}-DataBucket"}
+    assert '"DefaultValue": "s3://${DataBucket}/batch/${Stage}/input/"' in body
+
+
+def _deliver_as(account: str, pattern: str, event: dict[str, str]) -> bool:
+    """Whether ``event``, put on the default bus of ``account`` (moto's, reached through a role
+    assumed there), matches ``pattern``."""
+    with mock_aws():
+        credentials = boto3.client("sts", region_name=REGION).assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/events-test", RoleSessionName="events-test"
+        )["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=REGION,
+        )
+        sqs, events = session.client("sqs"), session.client("events")
+        queue_url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        assert queue_arn.split(":")[4] == account
+        events.put_rule(Name="rule", EventPattern=pattern)
+        events.put_targets(Rule="rule", Targets=[{"Id": "q", "Arn": queue_arn}])
+        assert events.put_events(Entries=[event])["FailedEntryCount"] == 0
+        # moto matches the event as from the caller's account (its SQS message leaves the
+        # account field out).
+        messages = sqs.receive_message(QueueUrl=queue_url).get("Messages", [])
+        return bool(messages)
+
+
+def _s3_object_created(bucket: str, key: str) -> dict[str, str]:
+    detail = {
+        "version": "0",
+        "bucket": {"name": bucket},
+        "object": {"key": key, "size": 2048, "etag": "b1946ac92492d2347c6235b4d2611184"},
+        "request-id": "N4N7GDK58NMKJ12R",
+        "reason": "PutObject",
+    }
+    return {
+        "Source": "aws.s3",
+        "DetailType": "Object Created",
+        "Resources": [f"arn:aws:s3:::{bucket}"],
+        "Detail": json.dumps(detail),
+    }
+
+
+@pytest.mark.parametrize(
+    ("account", "bucket", "key", "forwarded", "scored"),
+    [
+        (PROD, f"{PREFIX}-prod-{PROD}", "batch/prod/input/quotes.csv", True, True),
+        (PROD, f"{PREFIX}-prod-{PROD}", "batch/prod/output/run/quotes.csv.out", False, False),
+        (PROD, f"{PREFIX}-prod-{PROD}", "batch/prod/smoke/0123.csv", False, False),
+        (PROD, "another-bucket", "batch/prod/input/quotes.csv", False, False),
+        # The same object name in another account: not production's input.
+        (STAGING, f"{PREFIX}-prod-{PROD}", "batch/prod/input/quotes.csv", False, False),
+    ],
+)
+def test_new_batch_input_in_a_stage_account_is_scored_by_the_tooling_launcher(
+    batch_project: Path,
+    account: str,
+    bucket: str,
+    key: str,
+    forwarded: bool,
+    scored: bool,
+) -> None:
+    """The stage account's forwarding rule (as moto's CloudFormation resolved it for prod)
+    passes new input to the tooling bus; the tooling rule starts the launcher for it only when
+    the event comes from production's account."""
+    with mock_aws():
+        _create_stage_stack(batch_project, "prod")
+        forward = boto3.client("events", region_name=REGION).describe_rule(
+            Name=f"{PREFIX}-batch-input-to-tooling"
+        )["EventPattern"]
+    retraining = _template(batch_project, "retraining.yaml")
+    tooling = json.dumps(retraining["ProductionBatchInputRule"]["Properties"]["EventPattern"])
+    event = _s3_object_created(bucket, key)
+    if account == PROD:  # the forwarding rule is production's, on production's bus
+        assert _deliver_as(PROD, forward, event) is forwarded
+    assert _deliver_as(account, tooling, event) is scored
+
+
+def test_the_launcher_starts_a_stage_accounts_pipeline_as_its_batch_starter(
+    batch_project: Path,
+) -> None:
+    retraining = _template(batch_project, "retraining.yaml")
+    stage_account = _template(batch_project, "stage-account.yaml")
+    launcher_role = retraining["BatchLauncherRole"]["Properties"]
+    assert launcher_role["RoleName"] == f"{PREFIX}-batch-launcher"
+    definition = retraining["BatchLauncher"]["Properties"]["Definition"]
+    states = definition["States"]
+    route = states[definition["StartAt"]]
+    targets = {c["StringEquals"]: c["Next"] for c in route["Choices"]}
+    for stage, account in (("staging", STAGING), ("prod", PROD)):
+        task = states[targets[f"{PREFIX}-{stage}-batch"]]
+        assert _sub(task["Credentials"]["RoleArn"]) == (
+            f"arn:aws:iam::{account}:role/{PREFIX}-{stage}-batch-starter"
+        )
+    # Every stage is in an account of its own: an unknown pipeline fails, nothing is started
+    # in the tooling account.
+    assert states[route["Default"]]["Type"] == "Fail"
+    statements = {s["Sid"]: s for s in launcher_role["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert "StartBatchPipelines" not in statements
+    assert [_sub(r) for r in statements["AssumeStageBatchStarters"]["Resource"]] == [
+        f"arn:aws:iam::{STAGING}:role/{PREFIX}-staging-batch-starter",
+        f"arn:aws:iam::{PROD}:role/{PREFIX}-prod-batch-starter",
+    ]
+    starter = stage_account["BatchStarterRole"]["Properties"]
+    (trust,) = starter["AssumeRolePolicyDocument"]["Statement"]
+    assert _sub(trust["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == (
+        f"arn:aws:iam::{TOOLING}:role/{PREFIX}-batch-launcher"
+    )
+    bus = retraining["StageAccountsPutEvents"]["Properties"]["Statement"]
+    assert [_sub(p) for p in bus["Principal"]["AWS"]] == [
+        f"arn:aws:iam::{account}:root" for account in (STAGING, PROD)
+    ]
+    failed = retraining["BatchFailedRule"]["Properties"]["EventPattern"]["detail"]
+    assert [_sub(a) for a in failed["pipelineArn"]] == [
+        f"arn:aws:sagemaker:${{AWS::Region}}:{account}:pipeline/{PREFIX}-{stage}-batch"
+        for stage, account in (("staging", STAGING), ("prod", PROD))
+    ]
+
+
+def _pipeline_failed(account: str, pipeline: str, status: str) -> dict[str, str]:
+    """A SageMaker Model Building Pipeline Execution Status Change event from ``account``."""
+    arn = f"arn:aws:sagemaker:{REGION}:{account}:pipeline/{pipeline}"
+    detail = {
+        "currentPipelineExecutionStatus": status,
+        "previousPipelineExecutionStatus": "Executing",
+        "pipelineArn": arn,
+        "pipelineExecutionArn": f"{arn}/execution/4wzd1m8ymkk3",
+    }
+    return {
+        "Source": "aws.sagemaker",
+        "DetailType": "SageMaker Model Building Pipeline Execution Status Change",
+        "Resources": [arn],
+        "Detail": json.dumps(detail),
+    }
+
+
+@pytest.mark.parametrize(
+    ("account", "pipeline", "status", "alerted"),
+    [
+        (PROD, f"{PREFIX}-prod-batch", "Failed", True),
+        (PROD, f"{PREFIX}-prod-batch", "Succeeded", False),
+        (PROD, f"{PREFIX}-training", "Failed", False),
+        (STAGING, f"{PREFIX}-staging-batch", "Failed", True),
+        # Staging's pipeline name in production's account is not staging's pipeline.
+        (PROD, f"{PREFIX}-staging-batch", "Failed", False),
+    ],
+)
+def test_a_failed_scoring_run_in_a_stage_account_alerts_in_tooling(
+    batch_project: Path, account: str, pipeline: str, status: str, alerted: bool
+) -> None:
+    """The stage's forwarding rule passes its pipeline's failures on; the tooling rule, which
+    names each stage's pipeline in its account, alerts on them."""
+    stage = "prod" if account == PROD else "staging"
+    with mock_aws():
+        _create_stage_stack(batch_project, stage)
+        forward = boto3.client("events", region_name=REGION).describe_rule(
+            Name=f"{PREFIX}-batch-failed-to-tooling"
+        )["EventPattern"]
+    retraining = _template(batch_project, "retraining.yaml")
+    failed = retraining["BatchFailedRule"]["Properties"]["EventPattern"]
+    tooling = json.loads(json.dumps(failed).replace("${AWS::Partition}", "aws"))
+    tooling["detail"]["pipelineArn"] = [
+        arn["Fn::Sub"].replace("${AWS::Region}", REGION) for arn in tooling["detail"]["pipelineArn"]
+    ]
+    event = _pipeline_failed(account, pipeline, status)
+    # The forwarding rule in moto's default account resolved ${AWS::AccountId} to it.
+    forwarded_event = _pipeline_failed("123456789012", pipeline, status)
+    assert _deliver_as("123456789012", forward, forwarded_event) is alerted
+    assert _deliver_as(account, json.dumps(tooling), event) is alerted

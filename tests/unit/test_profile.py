@@ -92,7 +92,6 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
 @pytest.mark.parametrize(
     ("answers", "option", "fragment"),
     [
-        ({"inference": "batch"}, "inference", "batch transform runs and their data"),
         ({"retrain_on_drift": "yes"}, "retrain_on_drift", "captured data"),
         ({"endpoint_kind": "multi-model"}, "endpoint_kind", "publish its model version"),
     ],
@@ -109,10 +108,12 @@ def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
     assert fragment in error.message
 
 
-def test_asynchronous_endpoints_deploy_into_stage_accounts() -> None:
-    """Each stage account keeps its asynchronous requests and results in a bucket of its own."""
-    options = _parse(profile(accounts=ACCOUNTS), inference="async")
-    assert options.inference == "async"
+@pytest.mark.parametrize("inference", ["async", "batch"])
+def test_asynchronous_and_batch_inference_deploy_into_stage_accounts(inference: str) -> None:
+    """Each stage account keeps its asynchronous requests and results, or its batch input and
+    output, in a bucket of its own."""
+    options = _parse(profile(accounts=ACCOUNTS), inference=inference)
+    assert options.inference == inference
     assert options.profile is not None and options.profile.cross_account_stages == (
         "staging",
         "prod",

@@ -82,6 +82,10 @@ BATCH_PIPELINES = {{ p.batch_pipelines | tojson }}
 # Each stage's batch locations in the data bucket: input (scheduled runs score all of it, and
 # each new object is scored on its own), output (then the execution id) and the smoke test's.
 BATCH_PREFIXES = {{ p.batch_prefixes | tojson }}
+{%- if p.stage_buckets %}
+# Stages in accounts of their own keep their batch data in a bucket of their own there.
+STAGE_BUCKETS = {{ p.stage_buckets | tojson }}
+{%- endif %}
 {%- endif %}
 {%- if p.asynchronous %}
 # Asynchronous endpoints read requests and write results under this prefix of the artifact
@@ -177,8 +181,14 @@ def data_bucket() -> str:
 
 
 def batch_uri(stage: str, kind: str) -> str:
-    """A stage's batch location: ``input``, ``output`` or ``smoke``."""
+    """A stage's batch location: ``input``, ``output`` or ``smoke``{% if p.stage_buckets %} (in the stage's own
+    bucket when it has an account of its own){% endif %}."""
+{%- if p.stage_buckets %}
+    bucket = STAGE_BUCKETS.get(stage) or data_bucket()
+    return f"s3://{bucket}/{BATCH_PREFIXES[stage][kind]}"
+{%- else %}
     return f"s3://{data_bucket()}/{BATCH_PREFIXES[stage][kind]}"
+{%- endif %}
 {%- endif %}
 
 
