@@ -307,6 +307,7 @@ class ProjectContext:
             "batch-failed-rule": fit(f"{slug}-batch-failed", RULES["events-rule"].max_length),
             "batch-launch-failures-alarm": f"{slug}-batch-launch-failures",
             "batch-launcher-role": fit(f"{slug}-batch-launcher", RULES["iam-role"].max_length),
+            "drift-reader-role": fit(f"{slug}-drift-reader", RULES["iam-role"].max_length),
             "events-to-tooling-role": fit(
                 f"{slug}-events-to-tooling", RULES["iam-role"].max_length
             ),
@@ -371,6 +372,7 @@ class ProjectContext:
                 *[stage.deployer_role_name for stage in self.stages],
                 n["pipeline-role"],
                 n["smoke-test-role"],
+                *([n["drift-reader-role"]] if self.cross_account_drift else []),
                 *(
                     [n["batch-launcher-role"], n["events-to-tooling-role"]]
                     + [n[f"batch-starter-role-{s.name}"] for s in self.cross_account_stages]
@@ -591,7 +593,17 @@ class ProjectContext:
     def stage_bucket_needed(self) -> bool:
         """A stage account keeps a bucket of its own: its asynchronous endpoint's requests and
         results, or its batch input and output, stay in that account."""
-        return self.asynchronous or self.batch
+        return self.asynchronous or self.batch or self.retrains_on_drift
+
+    @property
+    def stage_bucket_contents(self) -> str:
+        """What a stage's own bucket holds, in words."""
+        if self.batch:
+            return "batch input and output"
+        parts = ["asynchronous requests and results"] if self.asynchronous else []
+        if self.retrains_on_drift:
+            parts.append("captured requests")
+        return " and ".join(parts)
 
     def stage_bucket_name(self, stage: Stage) -> str:
         """The bucket of a stage in an account of its own, named after the project, the stage
@@ -605,6 +617,20 @@ class ProjectContext:
         if not self.stage_bucket_needed:
             return {}
         return {stage.name: self.stage_bucket_name(stage) for stage in self.cross_account_stages}
+
+    @property
+    def cross_account_drift(self) -> bool:
+        """Drift retraining with the watched stage in an account of its own: the tooling
+        account's check reads that endpoint and its captured requests through a read-only
+        role there; the verdict and retraining stay in tooling."""
+        return self.retrains_on_drift and self.drift_stage in self.cross_account_stages
+
+    @property
+    def drift_reader_role_arn(self) -> str:
+        """The drift reader role in the watched stage's account (for config.py), or empty."""
+        if not self.cross_account_drift:
+            return ""
+        return self.stage_role_arn(self.drift_stage, self.names["drift-reader-role"], "aws")
 
     @property
     def cross_account_batch(self) -> bool:

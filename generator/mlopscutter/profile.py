@@ -160,11 +160,9 @@ class OrgProfile:
             return []
         stages = ", ".join(self.cross_account_stages)
         unsupported = {
-            "retrain_on_drift": ("no",),
             "endpoint_kind": ("single-model", "serial-pipeline"),
         }
         reasons = {
-            "retrain_on_drift": "the drift check would read another account's captured data",
             "endpoint_kind": "each deployment would publish its model version into the "
             "tooling account's bucket from the stage's account",
         }

@@ -34,6 +34,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "all-at-once-scheduled",
         "github-actions-gitflow",
         "acme-ml",
+        "acme-ml-accounts",
         "serverless",
         "async",
         "byoc",

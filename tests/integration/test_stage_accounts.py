@@ -6,6 +6,7 @@ the tooling key, bucket and model registry grant."""
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,11 @@ def test_the_model_service_deploys_in_a_stage_account_from_its_own_exports(
             f"{PREFIX}-ProjectKeyArn",
             f"{PREFIX}-SageMakerExecutionRoleArn",
             f"{PREFIX}-CloudFormationDeployRoleArn",
+            # The stage's bucket, where its endpoint captures requests for the drift check.
+            f"{PREFIX}-ArtifactBucket",
+            f"{PREFIX}-ArtifactBucketArn",
         }
+        assert exports[f"{PREFIX}-ArtifactBucket"] == f"{PREFIX}-staging-{STAGING}"
         iam = boto3.client("iam", region_name=REGION)
         deployer = iam.get_role(RoleName=f"{PREFIX}-staging-deployer")["Role"]
         (trust,) = deployer["AssumeRolePolicyDocument"]["Statement"]
@@ -95,6 +100,50 @@ def test_the_model_service_deploys_in_a_stage_account_from_its_own_exports(
         described = sagemaker.describe_model(ModelName=model["ModelName"])
         assert described["ExecutionRoleArn"] == exports[f"{PREFIX}-SageMakerExecutionRoleArn"]
         assert described["PrimaryContainer"]["ModelPackageName"] == package
+        [config] = sagemaker.list_endpoint_configs()["EndpointConfigs"]
+        capture = sagemaker.describe_endpoint_config(
+            EndpointConfigName=config["EndpointConfigName"]
+        )["DataCaptureConfig"]
+        assert capture["DestinationS3Uri"] == f"s3://{PREFIX}-staging-{STAGING}/data-capture"
+        # Only production's endpoint is checked for drift: staging has no reader role.
+        assert f"{PREFIX}-drift-reader" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
+
+
+def test_the_tooling_drift_check_reads_production_through_its_reader_role(project: Path) -> None:
+    """The drift reader role exists in production's account only, trusts the tooling SageMaker
+    role (which the drift check runs as) by name, and reads that endpoint and its captured
+    requests only; the tooling role may assume exactly it."""
+    template = cfn_yaml.loads((project / "infra" / "stage-account.yaml").read_text())
+    del template["Resources"]["ProjectKey"]["Properties"]["Tags"]
+    assert template["Conditions"]["DriftChecked"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
+    with mock_aws():
+        exports = _create_stage_stack(project, "prod")
+        iam = boto3.client("iam", region_name=REGION)
+        reader = iam.get_role(RoleName=f"{PREFIX}-drift-reader")["Role"]
+        (trust,) = reader["AssumeRolePolicyDocument"]["Statement"]
+        sagemaker_role = template["Resources"]["SageMakerExecutionRole"]["Properties"]["RoleName"]
+        assert trust["Principal"] == {"AWS": f"arn:aws:iam::{TOOLING}:root"}
+        assert trust["Condition"]["ArnEquals"]["aws:PrincipalArn"] == (
+            f"arn:aws:iam::{TOOLING}:role/{sagemaker_role}"
+        )
+        policy = iam.get_role_policy(
+            RoleName=f"{PREFIX}-drift-reader", PolicyName="read-endpoint-and-captured-requests"
+        )["PolicyDocument"]
+        if isinstance(policy, str):  # moto keeps CloudFormation's document as Python text
+            policy = ast.literal_eval(policy)
+        statements = {s["Sid"]: s for s in policy["Statement"]}
+        bucket = exports[f"{PREFIX}-ArtifactBucket"]
+        assert statements["ReadCapturedRequests"]["Resource"] == (
+            f"arn:aws:s3:::{bucket}/data-capture/{PREFIX}-prod/*"
+        )
+        assert statements["FindServedModel"]["Resource"][0].endswith(f":endpoint/{PREFIX}-prod")
+    platform = _template(project, "platform.yaml")
+    role = platform["SageMakerExecutionRole"]["Properties"]
+    statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert _sub(statements["AssumeDriftReader"]["Resource"]) == (
+        f"arn:aws:iam::{PROD}:role/{PREFIX}-drift-reader"
+    )
+    assert "FindServedModel" not in statements  # the endpoint is not in tooling
 
 
 def test_the_production_deployer_trusts_the_pipeline_only(project: Path) -> None:
@@ -353,6 +402,7 @@ def batch_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         **example_answers("acme-ml-accounts"),
         "inference": "batch",
         "batch_schedule": "cron(0 2 * * ? *)",
+        "retrain_on_drift": "no",  # batch transform has no endpoint to capture requests
     }
     return render(answers, tmp_path_factory.mktemp("batch"), example_profile("acme-ml-accounts"))
 

@@ -92,7 +92,6 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
 @pytest.mark.parametrize(
     ("answers", "option", "fragment"),
     [
-        ({"retrain_on_drift": "yes"}, "retrain_on_drift", "captured data"),
         ({"endpoint_kind": "multi-model"}, "endpoint_kind", "publish its model version"),
     ],
 )

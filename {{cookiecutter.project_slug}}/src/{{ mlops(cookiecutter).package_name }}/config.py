@@ -102,6 +102,12 @@ DATA_CAPTURE_PREFIX = "{{ p.data_capture_prefix }}"
 DRIFT_METRIC_NAMESPACE = "{{ p.drift_metric_namespace }}"
 DRIFT_PSI_THRESHOLD = {{ p.drift_psi_threshold }}
 DRIFT_LOOKBACK_HOURS = {{ p.drift_lookback_hours }}
+{%- if p.cross_account_drift %}
+# Production runs in an account of its own: its endpoint captures into its bucket there, and
+# the check reads both through the drift reader role there.
+DRIFT_CAPTURE_BUCKET = "{{ p.stage_buckets[p.drift_stage.name] }}"
+DRIFT_READER_ROLE = "{{ p.drift_reader_role_arn }}"
+{%- endif %}
 {%- endif %}
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95

@@ -56,7 +56,12 @@ def get_drift_pipeline(
             code=str(SCRIPTS / "drift.py"),
             arguments=[
                 "check", "--endpoint-name", endpoint,
+{%- if p.cross_account_drift %}
+                "--capture-uri", f"s3://{config.DRIFT_CAPTURE_BUCKET}/{config.DATA_CAPTURE_PREFIX}",
+                "--endpoint-role-arn", config.DRIFT_READER_ROLE,
+{%- else %}
                 "--capture-uri", f"s3://{bucket}/{config.DATA_CAPTURE_PREFIX}",
+{%- endif %}
                 "--namespace", config.DRIFT_METRIC_NAMESPACE,
                 "--threshold", str(config.DRIFT_PSI_THRESHOLD),
                 "--hours", hours.to_string(), "--region", region,

@@ -224,7 +224,74 @@ def test_the_drift_check_pipeline_watches_the_production_endpoint(make_bucket) -
     assert arguments[0] == "check"
     options = dict(zip(arguments[1::2], arguments[2::2]))
     assert options["--endpoint-name"] == {"Get": "Parameters.EndpointName"}
+{%- if p.cross_account_drift %}
+    # Production's own bucket, read through its drift reader role.
+    assert options["--capture-uri"] == (
+        f"s3://{config.DRIFT_CAPTURE_BUCKET}/{config.DATA_CAPTURE_PREFIX}")
+    assert options["--endpoint-role-arn"] == config.DRIFT_READER_ROLE
+{%- else %}
     assert options["--capture-uri"] == f"s3://{BUCKET}/{config.DATA_CAPTURE_PREFIX}"
+    assert "--endpoint-role-arn" not in options
+{%- endif %}
     assert options["--namespace"] == config.DRIFT_METRIC_NAMESPACE
     assert float(options["--threshold"]) == config.DRIFT_PSI_THRESHOLD
     assert step["Arguments"]["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
+{%- if p.cross_account_drift %}
+
+
+def test_a_check_reads_the_endpoint_and_its_requests_in_productions_account(
+    training, unseen, register_package, make_bucket
+) -> None:
+    """Production runs in an account of its own: the registry, the baseline and the published
+    figures are the tooling account's; the endpoint and its captured requests are read through
+    the drift reader role in production's account (moto keeps each account apart)."""
+    region = config.region()
+    production = config.DRIFT_READER_ROLE.split(":")[4]
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=region)
+        make_bucket(s3, BUCKET)
+        s3.put_object(Bucket=BUCKET, Key="baselines/baseline.json",
+                      Body=json.dumps(drift.baseline(training)))
+        sagemaker = boto3.client("sagemaker", region_name=region)
+        sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
+        package = register_package(
+            sagemaker, model_data=f"s3://{BUCKET}/model.tar.gz",
+            DriftCheckBaselines={"ModelDataQuality": {"Statistics": {
+                "ContentType": "application/json",
+                "S3Uri": f"s3://{BUCKET}/baselines/baseline.json"}}},
+        )
+        remote = drift.endpoint_clients(config.DRIFT_READER_ROLE, region)
+        endpoint = config.ENDPOINTS[config.DRIFT_STAGE]
+        remote["endpoint_sagemaker"].create_model(
+            ModelName="served", Containers=[{"ModelPackageName": package}],
+            ExecutionRoleArn=f"arn:aws:iam::{production}:role/{config.SAGEMAKER_ROLE_NAME}",
+        )
+        remote["endpoint_sagemaker"].create_endpoint_config(
+            EndpointConfigName="served-config",
+            ProductionVariants=[{"VariantName": config.VARIANT_NAME, "ModelName": "served",
+                                 "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
+        )
+        remote["endpoint_sagemaker"].create_endpoint(EndpointName=endpoint,
+                                                     EndpointConfigName="served-config")
+        capture = remote["capture_s3"]
+        make_bucket(capture, config.DRIFT_CAPTURE_BUCKET)
+        shifted = unseen.copy()
+        shifted[:, 1] += 3 * shifted[:, 1].std()
+        key = (f"{config.DATA_CAPTURE_PREFIX}/{endpoint}/{config.VARIANT_NAME}/"
+               f"{NOW - timedelta(hours=1):%Y/%m/%d/%H}/a.jsonl")
+        lines = [_record(",".join(map(repr, row.tolist())), "text/csv", "CSV") for row in shifted]
+        capture.put_object(Bucket=config.DRIFT_CAPTURE_BUCKET, Key=key, Body="\n".join(lines))
+        # The tooling account sees no endpoint of that name: only the role reaches it.
+        with pytest.raises(sagemaker.exceptions.ClientError):
+            sagemaker.describe_endpoint(EndpointName=endpoint)
+        report = drift.check(
+            {"sagemaker": sagemaker, "s3": s3,
+             "cloudwatch": boto3.client("cloudwatch", region_name=region), **remote},
+            endpoint_name=endpoint,
+            capture_uri=f"s3://{config.DRIFT_CAPTURE_BUCKET}/{config.DATA_CAPTURE_PREFIX}",
+            namespace=config.DRIFT_METRIC_NAMESPACE, threshold=config.DRIFT_PSI_THRESHOLD,
+            hours=24, now=NOW,
+        )
+    assert report["rows"] == len(shifted)
+    assert report["features_drifted"] == [1]
+{%- endif %}

@@ -49,6 +49,19 @@ TOOLING_ACCOUNT = "111122223333"
 # The role that reaches a stage the org profile puts in another account than tooling.
 STAGE_ROLES = {"prod": "arn:aws:iam::555566667777:role/acme-pricing-model-prod-deployer", "staging": "arn:aws:iam::222233334444:role/acme-pricing-model-staging-deployer"}
 VARIANT_NAME = "AllTraffic"
+# The drift check: its pipeline, the stage it watches, where the endpoints capture requests
+# (under the artifact bucket), the CloudWatch namespace it publishes to, the PSI at which a
+# feature counts as drifted, and how far back each check looks.
+DRIFT_PIPELINE_NAME = "acme-pricing-model-drift-check"
+DRIFT_STAGE = "prod"
+DATA_CAPTURE_PREFIX = "data-capture"
+DRIFT_METRIC_NAMESPACE = "acme-pricing-model/Drift"
+DRIFT_PSI_THRESHOLD = 0.2
+DRIFT_LOOKBACK_HOURS = 24
+# Production runs in an account of its own: its endpoint captures into its bucket there, and
+# the check reads both through the drift reader role there.
+DRIFT_CAPTURE_BUCKET = "acme-pricing-model-prod-555566667777"
+DRIFT_READER_ROLE = "arn:aws:iam::555566667777:role/acme-pricing-model-drift-reader"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
 

@@ -1,11 +1,16 @@
 """The SageMaker Pipelines definition: process -> train -> evaluate -> condition on the
-metric -> register a model package in this project's group (or fail the execution)."""
+metric -> register a model package in this project's group (or fail the execution).
+
+The training split's drift baseline is registered with the model package; the drift-check
+pipeline (drift_pipeline.py) checks the production endpoint's captured requests against the
+served model's baseline."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import boto3
+from sagemaker.drift_check_baselines import DriftCheckBaselines
 from sagemaker.inputs import TrainingInput
 from sagemaker.model_metrics import MetricsSource, ModelMetrics
 from sagemaker.processing import ProcessingInput, ProcessingOutput
@@ -82,6 +87,19 @@ def get_pipeline(
                      for name in ("train", "validation", "test")],
         ),
     )
+    drift_baseline = ProcessingStep(
+        name="DriftBaseline",
+        step_args=processor("drift-baseline").run(
+            code=str(SCRIPTS / "drift.py"),
+            arguments=["baseline"],
+            inputs=[ProcessingInput(
+                source=prepare.properties.ProcessingOutputConfig.Outputs["train"].S3Output.S3Uri,
+                destination="/opt/ml/processing/train",
+            )],
+            outputs=[ProcessingOutput(output_name="baseline",
+                                      source="/opt/ml/processing/baseline")],
+        ),
+    )
     estimator = SKLearn(
         entry_point="train.py", source_dir=str(SCRIPTS),
         framework_version=config.FRAMEWORK_VERSION, py_version="py3",
@@ -148,6 +166,15 @@ def get_pipeline(
             model_package_group_name=model_package_group,
             approval_status=approval_status,
             model_metrics=metrics,
+            # The data the model was trained on, binned: what the drift check compares with.
+            drift_check_baselines=DriftCheckBaselines(model_data_statistics=MetricsSource(
+                s3_uri=Join(on="/", values=[
+                    drift_baseline.properties.ProcessingOutputConfig.Outputs["baseline"]
+                    .S3Output.S3Uri,
+                    "baseline.json",
+                ]),
+                content_type="application/json",
+            )),
         ),
     )
     below_threshold = FailStep(
@@ -167,6 +194,6 @@ def get_pipeline(
     return Pipeline(
         name=pipeline_name,
         parameters=parameters,
-        steps=[prepare, train, evaluate, gate],
+        steps=[prepare, drift_baseline, train, evaluate, gate],
         sagemaker_session=session,
     )

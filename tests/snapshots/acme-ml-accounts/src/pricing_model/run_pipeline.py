@@ -1,4 +1,5 @@
-"""Upsert the SageMaker pipeline and optionally start an execution (``make train``)."""
+"""Upsert the SageMaker pipeline and the drift-check pipeline, and optionally start an execution
+of the first (``make train``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 
 from . import config
+from .drift_pipeline import get_drift_pipeline
 from .pipeline import get_pipeline
 
 
@@ -18,6 +20,9 @@ def main(argv: list[str] | None = None) -> dict[str, str]:
     pipeline = get_pipeline(role_arn=role_arn, bucket=config.artifact_bucket(),
                             kms_key=config.kms_key_arn(), data_uri=config.training_data_uri())
     result = {"PipelineArn": pipeline.upsert(role_arn=role_arn)["PipelineArn"]}
+    drift = get_drift_pipeline(role_arn=role_arn, bucket=config.artifact_bucket(),
+                               kms_key=config.kms_key_arn())
+    result["DriftPipelineArn"] = drift.upsert(role_arn=role_arn)["PipelineArn"]
     if args.start:
         execution = pipeline.start(parameters={"TriggeredBy": args.triggered_by})
         result["PipelineExecutionArn"] = execution.arn

@@ -72,6 +72,12 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
     assert variant["InstanceType"] == parameters["InstanceType"]
     assert variant["InitialInstanceCount"] == int(parameters["InstanceCount"])
     assert "ServerlessConfig" not in variant
+    capture = aws.describe_endpoint_config(
+        EndpointConfigName=live["EndpointConfigName"])["DataCaptureConfig"]
+    assert capture["EnableCapture"] is True
+    assert capture["DestinationS3Uri"] == (
+        f"s3://{PLATFORM['Outputs']['ArtifactBucket']['Value']}/{config.DATA_CAPTURE_PREFIX}")
+    assert capture["CaptureOptions"] == [{"CaptureMode": "Input"}]
 
     assert deploy.deploy_stack(cloudformation, stack, template, document, None) == "UNCHANGED"
 

@@ -70,7 +70,7 @@ def test_each_job_runs_on_its_framework_image(definition) -> None:
 
 def test_steps_run_in_order(definition) -> None:
     steps = {step["Name"]: step for step in definition["Steps"]}
-    assert list(steps) == ["PrepareData", "TrainModel", "EvaluateModel", "CheckMetric"]
+    assert list(steps) == ["PrepareData", "DriftBaseline", "TrainModel", "EvaluateModel", "CheckMetric"]
     assert steps["PrepareData"]["Type"] == "Processing"
     assert steps["TrainModel"]["Type"] == "Training"
     train_input = steps["TrainModel"]["Arguments"]["InputDataConfig"][0]
@@ -91,6 +91,17 @@ def test_registration_is_gated_on_the_metric(definition) -> None:
     }
     assert "EvaluateModel" in json.dumps(register["Arguments"]["ModelMetrics"])
     assert gate["Arguments"]["ElseSteps"][0]["Type"] == "Fail"
+    baseline = register["Arguments"]["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]
+    assert baseline["ContentType"] == "application/json"
+    assert "DriftBaseline" in json.dumps(baseline["S3Uri"])
+
+
+def test_the_drift_baseline_is_made_from_the_training_split(definition) -> None:
+    step = next(s for s in definition["Steps"] if s["Name"] == "DriftBaseline")["Arguments"]
+    assert step["AppSpecification"]["ContainerArguments"] == ["baseline"]
+    [train_split] = step["ProcessingInputs"][:1]
+    assert "PrepareData" in json.dumps(train_split) and "train" in json.dumps(train_split)
+    assert step["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
 
 
 def test_parameters_include_what_the_schedule_rule_passes(definition) -> None:
@@ -149,7 +160,8 @@ def test_upsert_and_start(aws, monkeypatch) -> None:
     result = run_pipeline.main(["--start"])
     sagemaker = boto3.client("sagemaker")
     names = [p["PipelineName"] for p in sagemaker.list_pipelines()["PipelineSummaries"]]
-    assert names == [config.PIPELINE_NAME]
+    assert sorted(names) == sorted([config.PIPELINE_NAME, config.DRIFT_PIPELINE_NAME])
+    assert result["DriftPipelineArn"].endswith(f":pipeline/{config.DRIFT_PIPELINE_NAME}")
     executions = sagemaker.list_pipeline_executions(PipelineName=config.PIPELINE_NAME)
     assert [e["PipelineExecutionArn"] for e in executions["PipelineExecutionSummaries"]] == [
         result["PipelineExecutionArn"]

@@ -106,8 +106,9 @@ def captured_rows(lines: Iterable[str]) -> Iterator[list[float]]:
                     yield [float(v) for v in row]
 
 
-def served_baseline_uri(sagemaker: Any, endpoint_name: str) -> str:
-    """The drift-check baseline of the model package the endpoint serves."""
+def served_baseline_uri(sagemaker: Any, endpoint_name: str, registry: Any = None) -> str:
+    """The drift-check baseline of the model package the endpoint serves; ``registry`` reads
+    the package when the endpoint is in another account than the model registry."""
     endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
     config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
     variants = {v["VariantName"]: v for v in config["ProductionVariants"]}
@@ -118,7 +119,7 @@ def served_baseline_uri(sagemaker: Any, endpoint_name: str) -> str:
     packages = [c["ModelPackageName"] for c in containers if c.get("ModelPackageName")]
     if not packages:
         raise DriftCheckError(f"{endpoint_name} does not serve a model package")
-    package = sagemaker.describe_model_package(ModelPackageName=packages[0])
+    package = (registry or sagemaker).describe_model_package(ModelPackageName=packages[0])
     try:
         return str(
             package["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]["S3Uri"]
@@ -155,14 +156,19 @@ def check(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Compare the captured requests of the last ``hours`` with the served model's baseline
-    and publish the figures; returns the report."""
+    and publish the figures; returns the report. ``clients`` are this account's
+    ``sagemaker`` (the registry), ``s3`` (the baseline) and ``cloudwatch``; with the endpoint
+    in another account, ``endpoint_sagemaker`` and ``capture_s3`` reach it there."""
     sagemaker, s3, cloudwatch = clients["sagemaker"], clients["s3"], clients["cloudwatch"]
+    endpoints = clients.get("endpoint_sagemaker", sagemaker)
+    captures = clients.get("capture_s3", s3)
     # The processing container's Python predates datetime.UTC.
     now = now or datetime.now(timezone.utc)  # noqa: UP017
-    reference = json.loads(_read(s3, served_baseline_uri(sagemaker, endpoint_name)))
+    baseline_uri = served_baseline_uri(endpoints, endpoint_name, registry=sagemaker)
+    reference = json.loads(_read(s3, baseline_uri))
     rows: list[list[float]] = []
-    for bucket, key in capture_keys(s3, capture_uri, endpoint_name, now, hours):
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    for bucket, key in capture_keys(captures, capture_uri, endpoint_name, now, hours):
+        body = captures.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
         rows.extend(captured_rows(body.splitlines()))
     dimensions = [{"Name": "EndpointName", "Value": endpoint_name}]
     metrics = [{"MetricName": "CapturedRows", "Value": len(rows), "Unit": "Count"}]
@@ -188,6 +194,22 @@ def check(
     return report
 
 
+def endpoint_clients(role_arn: str, region: str) -> dict[str, Any]:
+    """The ``endpoint_sagemaker`` and ``capture_s3`` clients of the endpoint's account,
+    through ``role_arn`` there (its read-only drift reader role)."""
+    import boto3
+
+    sts = boto3.client("sts", region_name=region)
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="drift-check")["Credentials"]
+    session = boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
+    return {"endpoint_sagemaker": session.client("sagemaker"), "capture_s3": session.client("s3")}
+
+
 def _read(s3: Any, uri: str) -> str:
     location = urlparse(uri)
     body = s3.get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"]
@@ -207,6 +229,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     run.add_argument("--threshold", type=float, required=True)
     run.add_argument("--hours", type=int, required=True)
     run.add_argument("--region", required=True)
+    run.add_argument("--endpoint-role-arn",
+                     help="a role in the endpoint's account, when that is another account")
     run.add_argument("--output-dir", type=Path, default=Path("/opt/ml/processing/report"))
     args = parser.parse_args(argv)
     args.output_dir.mkdir(parents=True, exist_ok=True)
@@ -222,6 +246,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         name: boto3.client(name, region_name=args.region)
         for name in ("sagemaker", "s3", "cloudwatch")
     }
+    if args.endpoint_role_arn:
+        clients.update(endpoint_clients(args.endpoint_role_arn, args.region))
     report = check(
         clients,
         endpoint_name=args.endpoint_name,

@@ -224,6 +224,7 @@ def test_the_drift_check_pipeline_watches_the_production_endpoint(make_bucket) -
     options = dict(zip(arguments[1::2], arguments[2::2]))
     assert options["--endpoint-name"] == {"Get": "Parameters.EndpointName"}
     assert options["--capture-uri"] == f"s3://{BUCKET}/{config.DATA_CAPTURE_PREFIX}"
+    assert "--endpoint-role-arn" not in options
     assert options["--namespace"] == config.DRIFT_METRIC_NAMESPACE
     assert float(options["--threshold"]) == config.DRIFT_PSI_THRESHOLD
     assert step["Arguments"]["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
