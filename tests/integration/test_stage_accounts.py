@@ -40,30 +40,55 @@ def _sub(value: Any) -> str:
     return str(value["Fn::Sub"]).replace("${AWS::Partition}", "aws")
 
 
+def _stage_template(project: Path) -> dict[str, Any]:
+    """stage-account.yaml as moto's CloudFormation can create it: moto cannot create a KMS key
+    with tags in CloudFormation's list form (the key's tags are cfn-lint's and the org profile
+    rule's to check)."""
+    template = dict(cfn_yaml.loads((project / "infra" / "stage-account.yaml").read_text()))
+    del template["Resources"]["ProjectKey"]["Properties"]["Tags"]
+    return template
+
+
+def _create_stage_stack(project: Path, stage: str) -> dict[str, str]:
+    """The stage-account stack for ``stage`` in moto; its exports."""
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    cloudformation.create_stack(
+        StackName=f"{PREFIX}-platform",
+        TemplateBody=json.dumps(_stage_template(project)),
+        Parameters=[
+            {"ParameterKey": "Stage", "ParameterValue": stage},
+            {"ParameterKey": "ToolingArtifactBucket", "ParameterValue": "tooling-artifacts"},
+            {
+                "ParameterKey": "ToolingKeyArn",
+                "ParameterValue": f"arn:aws:kms:{REGION}:{TOOLING}:key/"
+                "11111111-2222-3333-4444-555555555555",
+            },
+        ],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    return {e["Name"]: e["Value"] for e in cloudformation.list_exports()["Exports"]}
+
+
+def _deploy_model_service(project: Path, stage: str) -> dict[str, str]:
+    """The stage's model service stack in moto, serving an approved package; its parameters
+    with the package's ARN."""
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    package = approved_package(sagemaker, "acme-pricing-model", REGION)
+    parameters = json.loads((project / "infra" / "config" / f"{stage}.json").read_text())
+    values = {**parameters["Parameters"], "ModelPackageArn": package}
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName=f"{PREFIX}-model-{stage}",
+        TemplateBody=(project / "infra" / "model-service.yaml").read_text(),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+    )
+    return dict(values)
+
+
 def test_the_model_service_deploys_in_a_stage_account_from_its_own_exports(
     project: Path,
 ) -> None:
-    template = cfn_yaml.loads((project / "infra" / "stage-account.yaml").read_text())
-    # moto's CloudFormation cannot create a KMS key with tags in CloudFormation's list form;
-    # the key's tags are cfn-lint's and the org profile rule's to check.
-    del template["Resources"]["ProjectKey"]["Properties"]["Tags"]
     with mock_aws():
-        cloudformation = boto3.client("cloudformation", region_name=REGION)
-        cloudformation.create_stack(
-            StackName=f"{PREFIX}-platform",
-            TemplateBody=json.dumps(template),
-            Parameters=[
-                {"ParameterKey": "Stage", "ParameterValue": "staging"},
-                {"ParameterKey": "ToolingArtifactBucket", "ParameterValue": "tooling-artifacts"},
-                {
-                    "ParameterKey": "ToolingKeyArn",
-                    "ParameterValue": f"arn:aws:kms:{REGION}:{TOOLING}:key/"
-                    "11111111-2222-3333-4444-555555555555",
-                },
-            ],
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-        )
-        exports = {e["Name"]: e["Value"] for e in cloudformation.list_exports()["Exports"]}
+        exports = _create_stage_stack(project, "staging")
         assert set(exports) == {
             f"{PREFIX}-ProjectKeyArn",
             f"{PREFIX}-SageMakerExecutionRoleArn",
@@ -85,17 +110,8 @@ def test_the_model_service_deploys_in_a_stage_account_from_its_own_exports(
             f":role/{PREFIX}-cloudformation-deploy"
         )
 
+        package = _deploy_model_service(project, "staging")["ModelPackageArn"]
         sagemaker = boto3.client("sagemaker", region_name=REGION)
-        package = approved_package(sagemaker, "acme-pricing-model", REGION)
-        parameters = json.loads((project / "infra" / "config" / "staging.json").read_text())
-        cloudformation.create_stack(
-            StackName=f"{PREFIX}-model-staging",
-            TemplateBody=(project / "infra" / "model-service.yaml").read_text(),
-            Parameters=[
-                {"ParameterKey": k, "ParameterValue": v}
-                for k, v in {**parameters["Parameters"], "ModelPackageArn": package}.items()
-            ],
-        )
         [model] = sagemaker.list_models()["Models"]
         described = sagemaker.describe_model(ModelName=model["ModelName"])
         assert described["ExecutionRoleArn"] == exports[f"{PREFIX}-SageMakerExecutionRoleArn"]
@@ -113,8 +129,7 @@ def test_the_tooling_drift_check_reads_production_through_its_reader_role(projec
     """The drift reader role exists in production's account only, trusts the tooling SageMaker
     role (which the drift check runs as) by name, and reads that endpoint and its captured
     requests only; the tooling role may assume exactly it."""
-    template = cfn_yaml.loads((project / "infra" / "stage-account.yaml").read_text())
-    del template["Resources"]["ProjectKey"]["Properties"]["Tags"]
+    template = _stage_template(project)
     assert template["Conditions"]["DriftChecked"] == {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}
     with mock_aws():
         exports = _create_stage_stack(project, "prod")
@@ -314,8 +329,7 @@ def test_an_asynchronous_endpoint_keeps_its_requests_in_its_stage_account(
     assert report.skipped == [], "a linter is missing; run `make install`"
     assert report.findings == [], "\n".join(map(str, report.findings))
 
-    template = cfn_yaml.loads((project / "infra" / "stage-account.yaml").read_text())
-    del template["Resources"]["ProjectKey"]["Properties"]["Tags"]
+    template = _stage_template(project)
     smoke = template["Resources"]["SmokeTestPolicy"]["Properties"]["PolicyDocument"]
     statements = {s["Sid"]: s for s in smoke["Statement"]}
     assert statements["ExchangeAsyncRequests"]["Resource"]["Fn::Sub"] == [
@@ -329,22 +343,8 @@ def test_an_asynchronous_endpoint_keeps_its_requests_in_its_stage_account(
     assert template["Resources"]["SmokeTestPolicy"]["Condition"] == "SmokeTested"
     assert template["Conditions"]["SmokeTested"] == {"Fn::Equals": [{"Ref": "Stage"}, "staging"]}
     with mock_aws():
+        exports = _create_stage_stack(project, "prod")
         cloudformation = boto3.client("cloudformation", region_name=REGION)
-        cloudformation.create_stack(
-            StackName=f"{PREFIX}-platform",
-            TemplateBody=json.dumps(template),
-            Parameters=[
-                {"ParameterKey": "Stage", "ParameterValue": "prod"},
-                {"ParameterKey": "ToolingArtifactBucket", "ParameterValue": "tooling-artifacts"},
-                {
-                    "ParameterKey": "ToolingKeyArn",
-                    "ParameterValue": f"arn:aws:kms:{REGION}:{TOOLING}:key/"
-                    "11111111-2222-3333-4444-555555555555",
-                },
-            ],
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-        )
-        exports = {e["Name"]: e["Value"] for e in cloudformation.list_exports()["Exports"]}
         bucket = exports[f"{PREFIX}-ArtifactBucket"]
         assert exports[f"{PREFIX}-ArtifactBucketArn"] == f"arn:aws:s3:::{bucket}"
         s3 = boto3.client("s3", region_name=REGION)
@@ -362,18 +362,8 @@ def test_an_asynchronous_endpoint_keeps_its_requests_in_its_stage_account(
         }
         assert outputs["ArtifactBucketName"] == bucket  # what config.stage_bucket() reads
 
+        endpoint = _deploy_model_service(project, "prod")["EndpointName"]
         sagemaker = boto3.client("sagemaker", region_name=REGION)
-        package = approved_package(sagemaker, "acme-pricing-model", REGION)
-        parameters = json.loads((project / "infra" / "config" / "prod.json").read_text())
-        cloudformation.create_stack(
-            StackName=f"{PREFIX}-model-prod",
-            TemplateBody=(project / "infra" / "model-service.yaml").read_text(),
-            Parameters=[
-                {"ParameterKey": k, "ParameterValue": v}
-                for k, v in {**parameters["Parameters"], "ModelPackageArn": package}.items()
-            ],
-        )
-        endpoint = parameters["Parameters"]["EndpointName"]
         [config] = sagemaker.list_endpoint_configs()["EndpointConfigs"]
         described = sagemaker.describe_endpoint_config(
             EndpointConfigName=config["EndpointConfigName"]
@@ -407,28 +397,6 @@ def batch_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render(answers, tmp_path_factory.mktemp("batch"), example_profile("acme-ml-accounts"))
 
 
-def _create_stage_stack(project: Path, stage: str) -> dict[str, str]:
-    """The stage-account stack for ``stage`` in moto; its exports."""
-    template = cfn_yaml.loads((project / "infra" / "stage-account.yaml").read_text())
-    del template["Resources"]["ProjectKey"]["Properties"]["Tags"]
-    cloudformation = boto3.client("cloudformation", region_name=REGION)
-    cloudformation.create_stack(
-        StackName=f"{PREFIX}-platform",
-        TemplateBody=json.dumps(template),
-        Parameters=[
-            {"ParameterKey": "Stage", "ParameterValue": stage},
-            {"ParameterKey": "ToolingArtifactBucket", "ParameterValue": "tooling-artifacts"},
-            {
-                "ParameterKey": "ToolingKeyArn",
-                "ParameterValue": f"arn:aws:kms:{REGION}:{TOOLING}:key/"
-                "11111111-2222-3333-4444-555555555555",
-            },
-        ],
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
-    return {e["Name"]: e["Value"] for e in cloudformation.list_exports()["Exports"]}
-
-
 def test_batch_data_stays_in_the_stage_account(batch_project: Path) -> None:
     """The stage stack creates the stage's bucket under its derived name and exports it as the
     data bucket, so the unchanged model service's batch pipeline reads and writes there."""
@@ -444,17 +412,8 @@ def test_batch_data_stays_in_the_stage_account(batch_project: Path) -> None:
         exports = _create_stage_stack(batch_project, "prod")
         bucket = f"{PREFIX}-prod-{PROD}"
         assert exports[f"{PREFIX}-DataBucket"] == bucket
+        _deploy_model_service(batch_project, "prod")
         sagemaker = boto3.client("sagemaker", region_name=REGION)
-        package = approved_package(sagemaker, "acme-pricing-model", REGION)
-        parameters = json.loads((batch_project / "infra" / "config" / "prod.json").read_text())
-        boto3.client("cloudformation", region_name=REGION).create_stack(
-            StackName=f"{PREFIX}-model-prod",
-            TemplateBody=(batch_project / "infra" / "model-service.yaml").read_text(),
-            Parameters=[
-                {"ParameterKey": k, "ParameterValue": v}
-                for k, v in {**parameters["Parameters"], "ModelPackageArn": package}.items()
-            ],
-        )
         [model] = sagemaker.list_models()["Models"]
         described = sagemaker.describe_model(ModelName=model["ModelName"])
         assert described["ExecutionRoleArn"] == exports[f"{PREFIX}-SageMakerExecutionRoleArn"]

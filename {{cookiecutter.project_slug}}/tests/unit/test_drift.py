@@ -85,6 +85,21 @@ def test_capture_records_of_every_encoding_are_read() -> None:
     assert list(drift.captured_rows(lines)) == [[1.5, 2.0], [3.0, 4.25], [5.0, 6.0], [7.0, 8.0]]
 
 
+def _serve(sagemaker, package: str, endpoint: str, account: str) -> str:
+    """An endpoint of ``account`` serving the model package ``package`` (moto's SageMaker)."""
+    sagemaker.create_model(
+        ModelName="served", Containers=[{"ModelPackageName": package}],
+        ExecutionRoleArn=f"arn:aws:iam::{account}:role/{config.SAGEMAKER_ROLE_NAME}",
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="served-config",
+        ProductionVariants=[{"VariantName": config.VARIANT_NAME, "ModelName": "served",
+                             "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
+    )
+    sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName="served-config")
+    return endpoint
+
+
 @pytest.fixture
 def aws(training, register_package, make_bucket):
     """The production endpoint serving an approved package whose baseline is the training
@@ -103,17 +118,7 @@ def aws(training, register_package, make_bucket):
                 "ContentType": "application/json",
                 "S3Uri": f"s3://{bucket}/baselines/baseline.json"}}},
         )
-        endpoint = config.ENDPOINTS[config.DRIFT_STAGE]
-        sagemaker.create_model(
-            ModelName="served", Containers=[{"ModelPackageName": package}],
-            ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{config.SAGEMAKER_ROLE_NAME}",
-        )
-        sagemaker.create_endpoint_config(
-            EndpointConfigName="served-config",
-            ProductionVariants=[{"VariantName": config.VARIANT_NAME, "ModelName": "served",
-                                 "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
-        )
-        sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName="served-config")
+        endpoint = _serve(sagemaker, package, config.ENDPOINTS[config.DRIFT_STAGE], ACCOUNT)
         yield {"s3": s3, "bucket": bucket, "endpoint": endpoint, "region": region,
                "sagemaker": sagemaker,
                "cloudwatch": boto3.client("cloudwatch", region_name=region)}
@@ -261,26 +266,14 @@ def test_a_check_reads_the_endpoint_and_its_requests_in_productions_account(
                 "S3Uri": f"s3://{BUCKET}/baselines/baseline.json"}}},
         )
         remote = drift.endpoint_clients(config.DRIFT_READER_ROLE, region)
-        endpoint = config.ENDPOINTS[config.DRIFT_STAGE]
-        remote["endpoint_sagemaker"].create_model(
-            ModelName="served", Containers=[{"ModelPackageName": package}],
-            ExecutionRoleArn=f"arn:aws:iam::{production}:role/{config.SAGEMAKER_ROLE_NAME}",
-        )
-        remote["endpoint_sagemaker"].create_endpoint_config(
-            EndpointConfigName="served-config",
-            ProductionVariants=[{"VariantName": config.VARIANT_NAME, "ModelName": "served",
-                                 "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
-        )
-        remote["endpoint_sagemaker"].create_endpoint(EndpointName=endpoint,
-                                                     EndpointConfigName="served-config")
+        endpoint = _serve(remote["endpoint_sagemaker"], package,
+                          config.ENDPOINTS[config.DRIFT_STAGE], production)
         capture = remote["capture_s3"]
         make_bucket(capture, config.DRIFT_CAPTURE_BUCKET)
         shifted = unseen.copy()
         shifted[:, 1] += 3 * shifted[:, 1].std()
-        key = (f"{config.DATA_CAPTURE_PREFIX}/{endpoint}/{config.VARIANT_NAME}/"
-               f"{NOW - timedelta(hours=1):%Y/%m/%d/%H}/a.jsonl")
-        lines = [_record(",".join(map(repr, row.tolist())), "text/csv", "CSV") for row in shifted]
-        capture.put_object(Bucket=config.DRIFT_CAPTURE_BUCKET, Key=key, Body="\n".join(lines))
+        _capture({"s3": capture, "bucket": config.DRIFT_CAPTURE_BUCKET, "endpoint": endpoint},
+                 shifted, hours_ago=1, name="a")
         # The tooling account sees no endpoint of that name: only the role reaches it.
         with pytest.raises(sagemaker.exceptions.ClientError):
             sagemaker.describe_endpoint(EndpointName=endpoint)

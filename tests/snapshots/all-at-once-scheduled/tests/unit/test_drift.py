@@ -84,6 +84,21 @@ def test_capture_records_of_every_encoding_are_read() -> None:
     assert list(drift.captured_rows(lines)) == [[1.5, 2.0], [3.0, 4.25], [5.0, 6.0], [7.0, 8.0]]
 
 
+def _serve(sagemaker, package: str, endpoint: str, account: str) -> str:
+    """An endpoint of ``account`` serving the model package ``package`` (moto's SageMaker)."""
+    sagemaker.create_model(
+        ModelName="served", Containers=[{"ModelPackageName": package}],
+        ExecutionRoleArn=f"arn:aws:iam::{account}:role/{config.SAGEMAKER_ROLE_NAME}",
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="served-config",
+        ProductionVariants=[{"VariantName": config.VARIANT_NAME, "ModelName": "served",
+                             "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
+    )
+    sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName="served-config")
+    return endpoint
+
+
 @pytest.fixture
 def aws(training, register_package, make_bucket):
     """The production endpoint serving an approved package whose baseline is the training
@@ -102,17 +117,7 @@ def aws(training, register_package, make_bucket):
                 "ContentType": "application/json",
                 "S3Uri": f"s3://{bucket}/baselines/baseline.json"}}},
         )
-        endpoint = config.ENDPOINTS[config.DRIFT_STAGE]
-        sagemaker.create_model(
-            ModelName="served", Containers=[{"ModelPackageName": package}],
-            ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{config.SAGEMAKER_ROLE_NAME}",
-        )
-        sagemaker.create_endpoint_config(
-            EndpointConfigName="served-config",
-            ProductionVariants=[{"VariantName": config.VARIANT_NAME, "ModelName": "served",
-                                 "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
-        )
-        sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName="served-config")
+        endpoint = _serve(sagemaker, package, config.ENDPOINTS[config.DRIFT_STAGE], ACCOUNT)
         yield {"s3": s3, "bucket": bucket, "endpoint": endpoint, "region": region,
                "sagemaker": sagemaker,
                "cloudwatch": boto3.client("cloudwatch", region_name=region)}
