@@ -939,14 +939,14 @@ def _all_rules() -> tuple[Rule, ...]:
         ),
         Rule(
             "mwaa-environment-name",
-            ("orchestrator", "mwaa_environment"),
+            ("mwaa_environment", "orchestrator"),
             "an existing MWAA environment is named by its name",
             _check_mwaa_environment,
             answered("orchestrator", "airflow"),
         ),
         Rule(
             "mwaa-execution-role",
-            ("orchestrator", "mwaa_environment", "mwaa_execution_role"),
+            ("mwaa_execution_role", "mwaa_environment", "orchestrator"),
             "an existing MWAA environment comes with its execution role's name",
             _check_mwaa_execution_role,
             lambda values: (

@@ -598,6 +598,8 @@ def test_bad_value_is_rejected_with_a_named_message(rule_id, overrides, fragment
     assert matching, f"expected rule {rule_id}, got {[e.rule_id for e in errors]}"
     for fragment in fragments:
         assert fragment in matching[0].message
+    # The option the error is filed under is the one its message starts from.
+    assert matching[0].options[0] in matching[0].message
 
 
 def test_a_region_without_a_processing_type_is_refused(monkeypatch) -> None:
