@@ -1042,6 +1042,60 @@ class ProjectContext:
         return rules
 
     @property
+    def dead_lettered_rules(self) -> list[str]:
+        """Logical ids of the retraining stack's rules, whose targets dead-letter to its queue."""
+        rules = ["ModelApprovedRule"]
+        if not self.airflow:
+            rules.append("TrainingFailedRule")
+        if self.has_schedule:
+            rules.append("RetrainScheduleRule")
+        if self.retrains_on_new_data:
+            rules.append("NewDataRule")
+        if self.retrains_on_drift:
+            rules += ["DriftCheckRule", "DriftRule"]
+        if self.batch:
+            rules.append("BatchFailedRule")
+            if self.batch_scheduled_stage:
+                rules.append("BatchScheduleRule")
+            if self.batch_scores_new_data:
+                rules += [f"{stage.title}BatchInputRule" for stage in self.stages]
+        return rules
+
+    @property
+    def stage_dead_lettered_rules(self) -> list[str]:
+        """Logical ids of a stage account's rules forwarding batch events to the tooling bus."""
+        if not self.cross_account_batch:
+            return []
+        return [
+            *(["ForwardBatchInputRule"] if self.batch_scores_new_data else []),
+            "ForwardBatchFailuresRule",
+        ]
+
+    @property
+    def access_log_sources(self) -> list[tuple[str, str]]:
+        """(log prefix, logical id) of the platform's buckets that log to its access logs
+        bucket."""
+        sources = [("artifacts/", "ArtifactBucket")]
+        if self.has_data_bucket:
+            sources.append(("data/", "DataBucket"))
+        return sources
+
+    @property
+    def tooling_batch_stages(self) -> list[Stage]:
+        """The stages whose batch pipeline is in the tooling account (the launcher starts the
+        others through their batch starter roles)."""
+        return [stage for stage in self.stages if stage not in self.cross_account_stages]
+
+    @property
+    def upserted_pipelines(self) -> list[str]:
+        """The SageMaker pipelines `make train` upserts: the training pipeline (unless the
+        Airflow DAG trains) and the drift check."""
+        pipelines = [] if self.airflow else [self.sagemaker_pipeline_name]
+        if self.retrains_on_drift:
+            pipelines.append(self.drift_pipeline_name)
+        return pipelines
+
+    @property
     def batch_launcher_log_group(self) -> str:
         return f"/aws/vendedlogs/states/{self.names['batch-launcher']}"
 
