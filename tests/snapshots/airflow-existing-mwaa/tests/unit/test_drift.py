@@ -84,6 +84,20 @@ def test_capture_records_of_every_encoding_are_read() -> None:
     assert list(drift.captured_rows(lines)) == [[1.5, 2.0], [3.0, 4.25], [5.0, 6.0], [7.0, 8.0]]
 
 
+def _register_with_baseline(s3, sagemaker, training, register_package) -> str:
+    """A package in the project's group whose drift-check baseline (the training split's,
+    in BUCKET) the check compares with; its ARN."""
+    s3.put_object(Bucket=BUCKET, Key="baselines/baseline.json",
+                  Body=json.dumps(drift.baseline(training)))
+    sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
+    return register_package(
+        sagemaker, model_data=f"s3://{BUCKET}/model.tar.gz",
+        DriftCheckBaselines={"ModelDataQuality": {"Statistics": {
+            "ContentType": "application/json",
+            "S3Uri": f"s3://{BUCKET}/baselines/baseline.json"}}},
+    )
+
+
 def _serve(sagemaker, package: str, endpoint: str, account: str) -> str:
     """An endpoint of ``account`` serving the model package ``package`` (moto's SageMaker)."""
     sagemaker.create_model(
@@ -106,17 +120,9 @@ def aws(training, register_package, make_bucket):
     with mock_aws():
         region = config.region()
         s3 = boto3.client("s3", region_name=region)
-        bucket = make_bucket(s3, "churn-score-artifacts-test")
-        s3.put_object(Bucket=bucket, Key="baselines/baseline.json",
-                      Body=json.dumps(drift.baseline(training)))
+        bucket = make_bucket(s3, BUCKET)
         sagemaker = boto3.client("sagemaker", region_name=region)
-        sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
-        package = register_package(
-            sagemaker, model_data=f"s3://{bucket}/model.tar.gz",
-            DriftCheckBaselines={"ModelDataQuality": {"Statistics": {
-                "ContentType": "application/json",
-                "S3Uri": f"s3://{bucket}/baselines/baseline.json"}}},
-        )
+        package = _register_with_baseline(s3, sagemaker, training, register_package)
         endpoint = _serve(sagemaker, package, config.ENDPOINTS[config.DRIFT_STAGE], ACCOUNT)
         yield {"s3": s3, "bucket": bucket, "endpoint": endpoint, "region": region,
                "sagemaker": sagemaker,
