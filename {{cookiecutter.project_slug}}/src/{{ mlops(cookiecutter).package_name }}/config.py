@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import boto3
@@ -82,10 +82,10 @@ BATCH_PIPELINES = {{ p.batch_pipelines | tojson }}
 # Each stage's batch locations in the data bucket: input (scheduled runs score all of it, and
 # each new object is scored on its own), output (then the execution id) and the smoke test's.
 BATCH_PREFIXES = {{ p.batch_prefixes | tojson }}
-{%- if p.stage_buckets %}
-# Stages in accounts of their own keep their batch data in a bucket of their own there.
-STAGE_BUCKETS = {{ p.stage_buckets | tojson }}
 {%- endif %}
+{%- if p.stage_buckets %}
+# Stages in accounts of their own keep their {{ p.stage_bucket_contents }} in a bucket of their own there.
+STAGE_BUCKETS = {{ p.stage_buckets | tojson }}
 {%- endif %}
 {%- if p.asynchronous %}
 # Asynchronous endpoints read requests and write results under this prefix of the artifact
@@ -103,9 +103,8 @@ DRIFT_METRIC_NAMESPACE = "{{ p.drift_metric_namespace }}"
 DRIFT_PSI_THRESHOLD = {{ p.drift_psi_threshold }}
 DRIFT_LOOKBACK_HOURS = {{ p.drift_lookback_hours }}
 {%- if p.cross_account_drift %}
-# Production runs in an account of its own: its endpoint captures into its bucket there, and
-# the check reads both through the drift reader role there.
-DRIFT_CAPTURE_BUCKET = "{{ p.stage_buckets[p.drift_stage.name] }}"
+# Production runs in an account of its own: its endpoint captures into its bucket there
+# (STAGE_BUCKETS), and the check reads both through the drift reader role there.
 DRIFT_READER_ROLE = "{{ p.drift_reader_role_arn }}"
 {%- endif %}
 {%- endif %}
@@ -146,11 +145,9 @@ def platform_output(key: str) -> str:
 def _platform_outputs() -> dict[str, str]:
     import boto3
 
-    return _stack_outputs(boto3.client("cloudformation", region_name=region()))
-
-
-def _stack_outputs(cloudformation: Any) -> dict[str, str]:
-    stack = cloudformation.describe_stacks(StackName=PLATFORM_STACK)["Stacks"][0]
+    stack = boto3.client("cloudformation", region_name=region()).describe_stacks(
+        StackName=PLATFORM_STACK
+    )["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
@@ -160,15 +157,14 @@ def artifact_bucket() -> str:
 {%- if p.asynchronous %}
 
 
-def stage_bucket(session: Any) -> str:
-    """The bucket of ``session``'s account that the stage's asynchronous endpoint uses: the
-    artifact bucket, or in a stage account of its own the stage's bucket (the platform stack
-    there has the same output)."""
-    outputs = _stack_outputs(session.client("cloudformation"))
-    if "ArtifactBucketName" not in outputs:
-        raise RuntimeError(f"the stack {PLATFORM_STACK} has no output ArtifactBucketName; "
-                           "deploy it first")
-    return outputs["ArtifactBucketName"]
+def stage_bucket(stage: str) -> str:
+    """The bucket the stage's asynchronous endpoint reads requests from and writes results to:
+    {% if p.stage_buckets %}the stage's own in an account of its own, else {% endif %}the artifact bucket."""
+{%- if p.stage_buckets %}
+    return STAGE_BUCKETS.get(stage) or artifact_bucket()
+{%- else %}
+    return artifact_bucket()
+{%- endif %}
 {%- endif %}
 
 

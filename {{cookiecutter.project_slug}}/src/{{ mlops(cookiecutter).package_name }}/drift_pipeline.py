@@ -21,6 +21,9 @@ from sagemaker.workflow.steps import ProcessingStep
 from . import config
 
 SCRIPTS = Path(__file__).resolve().parent
+{%- if p.cross_account_drift %}
+PRODUCTION_BUCKET = config.STAGE_BUCKETS[config.DRIFT_STAGE]
+{%- endif %}
 
 
 def get_drift_pipeline(
@@ -57,7 +60,8 @@ def get_drift_pipeline(
             arguments=[
                 "check", "--endpoint-name", endpoint,
 {%- if p.cross_account_drift %}
-                "--capture-uri", f"s3://{config.DRIFT_CAPTURE_BUCKET}/{config.DATA_CAPTURE_PREFIX}",
+                # Production's own bucket, read through its drift reader role.
+                "--capture-uri", f"s3://{PRODUCTION_BUCKET}/{config.DATA_CAPTURE_PREFIX}",
                 "--endpoint-role-arn", config.DRIFT_READER_ROLE,
 {%- else %}
                 "--capture-uri", f"s3://{bucket}/{config.DATA_CAPTURE_PREFIX}",

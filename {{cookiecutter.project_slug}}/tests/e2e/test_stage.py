@@ -74,7 +74,7 @@ def test_endpoint_answers_requests(expected, aws{% if p.multi_model %}, target_m
     s3 = aws.client("s3")
     predictions = smoke.invoke_async(
         runtime, s3, expected["EndpointName"], features[:5].tolist(),
-        f"s3://{config.stage_bucket(aws)}/{config.ASYNC_PREFIX}/{expected['EndpointName']}/input")
+        f"s3://{config.stage_bucket(STAGE)}/{config.ASYNC_PREFIX}/{expected['EndpointName']}/input")
 {%- elif p.multi_model %}
     predictions = smoke.invoke(runtime, expected["EndpointName"], features[:5].tolist(),
                                target_model)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import boto3
@@ -49,6 +49,8 @@ TOOLING_ACCOUNT = "111122223333"
 # The role that reaches a stage the org profile puts in another account than tooling.
 STAGE_ROLES = {"prod": "arn:aws:iam::555566667777:role/acme-pricing-model-prod-deployer", "staging": "arn:aws:iam::222233334444:role/acme-pricing-model-staging-deployer"}
 VARIANT_NAME = "AllTraffic"
+# Stages in accounts of their own keep their captured requests in a bucket of their own there.
+STAGE_BUCKETS = {"prod": "acme-pricing-model-prod-555566667777", "staging": "acme-pricing-model-staging-222233334444"}
 # The drift check: its pipeline, the stage it watches, where the endpoints capture requests
 # (under the artifact bucket), the CloudWatch namespace it publishes to, the PSI at which a
 # feature counts as drifted, and how far back each check looks.
@@ -58,9 +60,8 @@ DATA_CAPTURE_PREFIX = "data-capture"
 DRIFT_METRIC_NAMESPACE = "acme-pricing-model/Drift"
 DRIFT_PSI_THRESHOLD = 0.2
 DRIFT_LOOKBACK_HOURS = 24
-# Production runs in an account of its own: its endpoint captures into its bucket there, and
-# the check reads both through the drift reader role there.
-DRIFT_CAPTURE_BUCKET = "acme-pricing-model-prod-555566667777"
+# Production runs in an account of its own: its endpoint captures into its bucket there
+# (STAGE_BUCKETS), and the check reads both through the drift reader role there.
 DRIFT_READER_ROLE = "arn:aws:iam::555566667777:role/acme-pricing-model-drift-reader"
 # The metric the pipeline's condition step gates registration on.
 MIN_ROC_AUC = 0.95
@@ -99,11 +100,9 @@ def platform_output(key: str) -> str:
 def _platform_outputs() -> dict[str, str]:
     import boto3
 
-    return _stack_outputs(boto3.client("cloudformation", region_name=region()))
-
-
-def _stack_outputs(cloudformation: Any) -> dict[str, str]:
-    stack = cloudformation.describe_stacks(StackName=PLATFORM_STACK)["Stacks"][0]
+    stack = boto3.client("cloudformation", region_name=region()).describe_stacks(
+        StackName=PLATFORM_STACK
+    )["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 

@@ -17,6 +17,7 @@ from sagemaker.workflow.steps import ProcessingStep
 from . import config
 
 SCRIPTS = Path(__file__).resolve().parent
+PRODUCTION_BUCKET = config.STAGE_BUCKETS[config.DRIFT_STAGE]
 
 
 def get_drift_pipeline(
@@ -47,7 +48,8 @@ def get_drift_pipeline(
             code=str(SCRIPTS / "drift.py"),
             arguments=[
                 "check", "--endpoint-name", endpoint,
-                "--capture-uri", f"s3://{config.DRIFT_CAPTURE_BUCKET}/{config.DATA_CAPTURE_PREFIX}",
+                # Production's own bucket, read through its drift reader role.
+                "--capture-uri", f"s3://{PRODUCTION_BUCKET}/{config.DATA_CAPTURE_PREFIX}",
                 "--endpoint-role-arn", config.DRIFT_READER_ROLE,
                 "--namespace", config.DRIFT_METRIC_NAMESPACE,
                 "--threshold", str(config.DRIFT_PSI_THRESHOLD),

@@ -235,8 +235,8 @@ def test_the_drift_check_pipeline_watches_the_production_endpoint(make_bucket) -
     options = dict(zip(arguments[1::2], arguments[2::2]))
     assert options["--endpoint-name"] == {"Get": "Parameters.EndpointName"}
     # Production's own bucket, read through its drift reader role.
-    assert options["--capture-uri"] == (
-        f"s3://{config.DRIFT_CAPTURE_BUCKET}/{config.DATA_CAPTURE_PREFIX}")
+    production_bucket = config.STAGE_BUCKETS[config.DRIFT_STAGE]
+    assert options["--capture-uri"] == f"s3://{production_bucket}/{config.DATA_CAPTURE_PREFIX}"
     assert options["--endpoint-role-arn"] == config.DRIFT_READER_ROLE
     assert options["--namespace"] == config.DRIFT_METRIC_NAMESPACE
     assert float(options["--threshold"]) == config.DRIFT_PSI_THRESHOLD
@@ -260,10 +260,10 @@ def test_a_check_reads_the_endpoint_and_its_requests_in_productions_account(
         endpoint = _serve(remote["endpoint_sagemaker"], package,
                           config.ENDPOINTS[config.DRIFT_STAGE], production)
         capture = remote["capture_s3"]
-        make_bucket(capture, config.DRIFT_CAPTURE_BUCKET)
+        production_bucket = make_bucket(capture, config.STAGE_BUCKETS[config.DRIFT_STAGE])
         shifted = unseen.copy()
         shifted[:, 1] += 3 * shifted[:, 1].std()
-        _capture({"s3": capture, "bucket": config.DRIFT_CAPTURE_BUCKET, "endpoint": endpoint},
+        _capture({"s3": capture, "bucket": production_bucket, "endpoint": endpoint},
                  shifted, hours_ago=1, name="a")
         # The tooling account sees no endpoint of that name: only the role reaches it.
         with pytest.raises(sagemaker.exceptions.ClientError):
@@ -272,7 +272,7 @@ def test_a_check_reads_the_endpoint_and_its_requests_in_productions_account(
             {"sagemaker": sagemaker, "s3": s3,
              "cloudwatch": boto3.client("cloudwatch", region_name=region), **remote},
             endpoint_name=endpoint,
-            capture_uri=f"s3://{config.DRIFT_CAPTURE_BUCKET}/{config.DATA_CAPTURE_PREFIX}",
+            capture_uri=f"s3://{production_bucket}/{config.DATA_CAPTURE_PREFIX}",
             namespace=config.DRIFT_METRIC_NAMESPACE, threshold=config.DRIFT_PSI_THRESHOLD,
             hours=24, now=NOW,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import boto3
@@ -99,11 +99,9 @@ def platform_output(key: str) -> str:
 def _platform_outputs() -> dict[str, str]:
     import boto3
 
-    return _stack_outputs(boto3.client("cloudformation", region_name=region()))
-
-
-def _stack_outputs(cloudformation: Any) -> dict[str, str]:
-    stack = cloudformation.describe_stacks(StackName=PLATFORM_STACK)["Stacks"][0]
+    stack = boto3.client("cloudformation", region_name=region()).describe_stacks(
+        StackName=PLATFORM_STACK
+    )["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import boto3
@@ -89,11 +89,9 @@ def platform_output(key: str) -> str:
 def _platform_outputs() -> dict[str, str]:
     import boto3
 
-    return _stack_outputs(boto3.client("cloudformation", region_name=region()))
-
-
-def _stack_outputs(cloudformation: Any) -> dict[str, str]:
-    stack = cloudformation.describe_stacks(StackName=PLATFORM_STACK)["Stacks"][0]
+    stack = boto3.client("cloudformation", region_name=region()).describe_stacks(
+        StackName=PLATFORM_STACK
+    )["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
@@ -102,15 +100,10 @@ def artifact_bucket() -> str:
     return os.environ.get("ARTIFACT_BUCKET") or platform_output("ArtifactBucketName")
 
 
-def stage_bucket(session: Any) -> str:
-    """The bucket of ``session``'s account that the stage's asynchronous endpoint uses: the
-    artifact bucket, or in a stage account of its own the stage's bucket (the platform stack
-    there has the same output)."""
-    outputs = _stack_outputs(session.client("cloudformation"))
-    if "ArtifactBucketName" not in outputs:
-        raise RuntimeError(f"the stack {PLATFORM_STACK} has no output ArtifactBucketName; "
-                           "deploy it first")
-    return outputs["ArtifactBucketName"]
+def stage_bucket(stage: str) -> str:
+    """The bucket the stage's asynchronous endpoint reads requests from and writes results to:
+    the artifact bucket."""
+    return artifact_bucket()
 
 
 def training_data_uri() -> str | None:

@@ -40,6 +40,6 @@ def test_endpoint_answers_requests(expected, aws) -> None:
     s3 = aws.client("s3")
     predictions = smoke.invoke_async(
         runtime, s3, expected["EndpointName"], features[:5].tolist(),
-        f"s3://{config.stage_bucket(aws)}/{config.ASYNC_PREFIX}/{expected['EndpointName']}/input")
+        f"s3://{config.stage_bucket(STAGE)}/{config.ASYNC_PREFIX}/{expected['EndpointName']}/input")
     assert len(predictions) == 5
     assert all(0.0 <= p["score"] <= 1.0 for p in predictions)
