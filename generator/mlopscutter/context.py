@@ -144,6 +144,31 @@ class TrafficRouting:
     steps: int
 
 
+# CodeDeploy's predefined Lambda deployment configurations (the CodeDeploy User Guide's
+# "Deployment configurations on an AWS Lambda compute platform"): 10 % first then the rest
+# after these minutes, or 10 % more every these minutes.
+LAMBDA_CANARY_10_MINUTES = (5, 10, 15, 30)
+LAMBDA_LINEAR_10_MINUTES = (1, 2, 3, 10)
+# The alias callers and the function URL reach; CodeDeploy shifts it between versions.
+LAMBDA_ALIAS = "live"
+
+
+@dataclass(frozen=True)
+class LambdaTrafficShift:
+    """How CodeDeploy moves a Lambda alias to a new version: a predefined deployment
+    configuration (``config_name``), or a custom one (``routing``, ``percent``,
+    ``interval_minutes``) for answers no predefined configuration matches."""
+
+    config_name: str = ""
+    routing: str = ""
+    percent: int = 0
+    interval_minutes: int = 0
+
+    @property
+    def custom(self) -> bool:
+        return not self.config_name
+
+
 @dataclass(frozen=True)
 class TrackingPolicy:
     """The model service's target-tracking scaling policy: what it tracks, and the stack
@@ -336,6 +361,9 @@ class ProjectContext:
             "serving-repository": f"{slug}-serving",
             "pipeline-role": fit(f"{slug}-pipeline", RULES["iam-role"].max_length),
             "smoke-test-role": fit(f"{slug}-smoke-test", RULES["iam-role"].max_length),
+            "lambda-function-role": fit(f"{slug}-lambda-serving", RULES["iam-role"].max_length),
+            "traffic-hook-role": fit(f"{slug}-traffic-hooks", RULES["iam-role"].max_length),
+            "codedeploy-role": fit(f"{slug}-codedeploy", RULES["iam-role"].max_length),
             "alerts-topic": f"{slug}-alerts",
             "dead-letter-alarm": f"{slug}-events-dead-letters",
         }
@@ -354,8 +382,21 @@ class ProjectContext:
         ]
         return {
             "sagemaker-endpoint": []
-            if self.batch
+            if self.batch or self.lambda_target
             else [stage.endpoint_name for stage in self.stages],
+            "lambda-function": [
+                name for stage in self.stages for name in self.stage_functions(stage)
+            ]
+            if self.lambda_target
+            else [],
+            "codedeploy-application": [stage.endpoint_name for stage in self.stages]
+            if self.lambda_target
+            else [],
+            "codedeploy-deployment-group": [
+                self.codedeploy_group_name(stage) for stage in self.stages
+            ]
+            if self.lambda_target
+            else [],
             "sagemaker-model-package-group": [self.model_package_group],
             "mwaa-environment": [self.mwaa_environment_name],
             "airflow-dag-id": [self.dag_id],
@@ -372,6 +413,11 @@ class ProjectContext:
                 *[stage.deployer_role_name for stage in self.stages],
                 n["pipeline-role"],
                 n["smoke-test-role"],
+                *(
+                    [n["lambda-function-role"], n["traffic-hook-role"], n["codedeploy-role"]]
+                    if self.lambda_target
+                    else []
+                ),
                 *([n["drift-reader-role"]] if self.cross_account_drift else []),
                 *(
                     [n["batch-launcher-role"], n["events-to-tooling-role"]]
@@ -880,8 +926,24 @@ class ProjectContext:
 
     @property
     def endpoints(self) -> dict[str, str]:
-        """Stage name -> endpoint name (none with batch transform)."""
+        """Stage name -> endpoint name (none with batch transform or Lambda functions)."""
+        if self.batch or self.lambda_target:
+            return {}
+        return {stage.name: stage.endpoint_name for stage in self.stages}
+
+    @property
+    def smoke_check_phrase(self) -> str:
+        """What the smoke test checks serves the deployed package, for the README."""
         if self.batch:
+            return "batch pipeline scores with"
+        if self.lambda_target:
+            return "function's alias serves"
+        return "endpoint serves"
+
+    @property
+    def functions(self) -> dict[str, str]:
+        """Stage name -> Lambda function name (named like the stage's endpoint would be)."""
+        if not self.lambda_target:
             return {}
         return {stage.name: stage.endpoint_name for stage in self.stages}
 
@@ -903,7 +965,7 @@ class ProjectContext:
     def inference_instance_types(self) -> list[str]:
         """Distinct instance types the stages serve on (for the model package); none for a
         serverless endpoint or batch transform."""
-        if self.serverless or self.batch:
+        if self.serverless or self.batch or self.lambda_target:
             return []
         return sorted({stage.instance_type for stage in self.stages})
 
@@ -930,6 +992,62 @@ class ProjectContext:
     def byoc(self) -> bool:
         """The project builds its own serving image (ECR) instead of the framework image."""
         return self.options.container == "byoc"
+
+    @property
+    def lambda_target(self) -> bool:
+        """A Lambda function serves the model (from the project's own image)."""
+        return self.options.deployment_target == "lambda"
+
+    @property
+    def lambda_alias(self) -> str:
+        return LAMBDA_ALIAS
+
+    @cached_property
+    def lambda_traffic_shift(self) -> LambdaTrafficShift:
+        """The CodeDeploy deployment configuration of the deployment strategy answers."""
+        o = self.options
+        if o.deployment_strategy == "all-at-once":
+            return LambdaTrafficShift("CodeDeployDefault.LambdaAllAtOnce")
+        minutes = o.wait_minutes
+        if o.deployment_strategy == "canary":
+            if o.canary_percent == 10 and minutes in LAMBDA_CANARY_10_MINUTES:
+                name = f"LambdaCanary10Percent{minutes}Minutes"
+                return LambdaTrafficShift(f"CodeDeployDefault.{name}")
+            return LambdaTrafficShift(
+                routing="TimeBasedCanary", percent=o.canary_percent, interval_minutes=minutes
+            )
+        if o.linear_step_percent == 10 and minutes in LAMBDA_LINEAR_10_MINUTES:
+            unit = "Minute" if minutes == 1 else "Minutes"
+            name = f"LambdaLinear10PercentEvery{minutes}{unit}"
+            return LambdaTrafficShift(f"CodeDeployDefault.{name}")
+        return LambdaTrafficShift(
+            routing="TimeBasedLinear", percent=o.linear_step_percent, interval_minutes=minutes
+        )
+
+    @staticmethod
+    def traffic_hook_name(stage: Stage, hook: str) -> str:
+        """The name of a stage's CodeDeploy hook function: ``before`` or ``after`` traffic."""
+        assert hook in ("before", "after")
+        return fit(f"{stage.endpoint_name}-{hook}-traffic", RULES["lambda-function"].max_length)
+
+    def stage_functions(self, stage: Stage) -> list[str]:
+        """A stage's Lambda functions: the one serving, then its two CodeDeploy hooks."""
+        return [
+            stage.endpoint_name,
+            self.traffic_hook_name(stage, "before"),
+            self.traffic_hook_name(stage, "after"),
+        ]
+
+    @property
+    def traffic_hook_log_names(self) -> list[str]:
+        """The log group name (under /aws/lambda/) each stage's two hooks share."""
+        return [f"{stage.endpoint_name}-traffic-hooks" for stage in self.stages]
+
+    @staticmethod
+    def codedeploy_group_name(stage: Stage) -> str:
+        """The CodeDeploy deployment group shifting a stage's alias (its application is named
+        after the function)."""
+        return f"{stage.endpoint_name}-{LAMBDA_ALIAS}"
 
     @property
     def vpc_subnets(self) -> list[str]:
@@ -1130,6 +1248,11 @@ class ProjectContext:
     @property
     def serving_summary(self) -> str:
         """How the endpoints serve, for the README."""
+        if self.lambda_target:
+            return (
+                "AWS Lambda functions running the project's image behind function URLs, "
+                "traffic shifted by CodeDeploy"
+            )
         if self.serverless:
             return "SageMaker serverless endpoints"
         if self.asynchronous:
@@ -1141,6 +1264,11 @@ class ProjectContext:
     def capacity_summary(self, stage: Stage) -> str:
         """One stage's capacity, for the README."""
         o = self.options
+        if self.lambda_target:
+            return (
+                f"Lambda, {o.lambda_memory_mb} MB, {o.lambda_timeout_seconds} s per invocation, "
+                "scaled by Lambda per request"
+            )
         if self.batch:
             return (
                 f"{stage.instance_count} \N{MULTIPLICATION SIGN} `{stage.instance_type}` per "
@@ -1180,6 +1308,15 @@ class ProjectContext:
         """The model-service stack's parameters for one stage (CloudFormation parameter
         files take strings)."""
         o = self.options
+        if self.lambda_target:
+            return {
+                "Stage": stage.name,
+                "FunctionName": stage.endpoint_name,
+                "BeforeTrafficHookName": self.traffic_hook_name(stage, "before"),
+                "AfterTrafficHookName": self.traffic_hook_name(stage, "after"),
+                "MemorySize": str(o.lambda_memory_mb),
+                "Timeout": str(o.lambda_timeout_seconds),
+            }
         if self.batch:
             return {
                 "Stage": stage.name,
@@ -1209,8 +1346,8 @@ class ProjectContext:
     @cached_property
     def tracking_policy(self) -> TrackingPolicy | None:
         """What autoscaling tracks (none for an on-demand serverless endpoint, which scales
-        itself, or for batch transform)."""
-        if self.batch:
+        itself, for batch transform, or for a Lambda function, which Lambda scales)."""
+        if self.batch or self.lambda_target:
             return None
         if self.serverless:
             if not self.provisioned_concurrency:
@@ -1275,7 +1412,7 @@ class ProjectContext:
     def scheduled_capacities(self) -> list[ScheduledCapacity]:
         """Scheduled capacity changes of the instance fleet (none on serverless endpoints or
         batch transform)."""
-        if self.serverless or self.batch:
+        if self.serverless or self.batch or self.lambda_target:
             return []
         return scheduled_capacities(self.options.autoscaling_schedule)
 
@@ -1385,6 +1522,14 @@ class ProjectContext:
         if self.batch:
             return "the next transform run uses the new model"
         wait = f"{o.wait_minutes} min"
+        if self.lambda_target:
+            shift = self.lambda_traffic_shift
+            config = f"CodeDeploy `{shift.config_name or 'custom ' + shift.routing}`"
+            if o.deployment_strategy == "canary":
+                return f"{config}: {o.canary_percent}% of requests first, the rest after {wait}"
+            if o.deployment_strategy == "linear":
+                return f"{config}: {o.linear_step_percent}% more of the requests every {wait}"
+            return f"{config}: every request moves to the new version at once"
         if o.deployment_strategy == "canary":
             return f"canary: {o.canary_percent}% of capacity first, bake {wait}, then the rest"
         if o.deployment_strategy == "linear":

@@ -40,6 +40,14 @@ def _byoc(o: Options) -> bool:
     return o.container == "byoc"
 
 
+def _serves_http(o: Options) -> bool:
+    return o.container == "byoc" and o.deployment_target == "sagemaker"
+
+
+def _lambda(o: Options) -> bool:
+    return o.deployment_target == "lambda"
+
+
 def _drift(o: Options) -> bool:
     return o.retrain_on_drift == "yes"
 
@@ -85,8 +93,23 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule("infra/lint_rules", _org_profile, "cfn-lint rules that enforce the org profile"),
     PathRule("Dockerfile", _byoc, "the project's own serving image"),
     PathRule(".dockerignore", _byoc, "what the serving image is built from"),
-    PathRule("src/{package}/serve.py", _byoc, "the serving image's HTTP app"),
-    PathRule("tests/unit/test_serve.py", _byoc, "the serving app's tests"),
+    PathRule("src/{package}/serve.py", _serves_http, "the serving image's HTTP app"),
+    PathRule("tests/unit/test_serve.py", _serves_http, "the serving app's tests"),
+    PathRule("src/{package}/lambda_handler.py", _lambda, "the Lambda function's handler"),
+    PathRule(
+        "src/{package}/traffic_hooks.py", _lambda, "CodeDeploy's checks before and after a shift"
+    ),
+    PathRule("tests/unit/test_lambda.py", _lambda, "the Lambda handler's and hooks' tests"),
+    PathRule(
+        "tests/integration/test_lambda_stack.py",
+        _lambda,
+        "deploying the Lambda model service in moto",
+    ),
+    PathRule(
+        "tests/integration/test_deploy_stack.py",
+        lambda o: not _lambda(o),
+        "deploying the SageMaker model service in moto",
+    ),
     PathRule("src/{package}/drift.py", _drift, "the drift check retraining on drift runs"),
     PathRule("src/{package}/drift_pipeline.py", _drift, "the pipeline that runs the drift check"),
     PathRule("tests/unit/test_drift.py", _drift, "the drift check's tests"),

@@ -55,6 +55,9 @@ RULES = {
     "log-group": NameRule("CloudWatch Logs log group", 512, r"[\.\-_/#A-Za-z0-9]+"),
     "s3-bucket": NameRule("S3 bucket", 63, r"[a-z0-9][a-z0-9.-]*[a-z0-9]"),
     "mwaa-environment": NameRule("MWAA environment", 80, r"[a-zA-Z][0-9a-zA-Z_-]*"),
+    "lambda-function": NameRule("Lambda function", 64, r"[a-zA-Z0-9_-]+"),
+    "codedeploy-application": NameRule("CodeDeploy application", 100, r"[\w.+-]+"),
+    "codedeploy-deployment-group": NameRule("CodeDeploy deployment group", 100, r"[\w.+-]+"),
     # A DAG id within MWAA's InvokeRestApi path limit (64) for /dags/<id>/dagRuns.
     "airflow-dag-id": NameRule("Airflow DAG id", 50, r"[a-zA-Z0-9_.-]+"),
     "ecr-repository": NameRule(

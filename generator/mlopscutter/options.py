@@ -67,9 +67,19 @@ def _when_strategy(strategy: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda values: on_endpoint(values) and values.get("deployment_strategy") == strategy
 
 
+def on_sagemaker(values: Mapping[str, Any]) -> bool:
+    """Whether SageMaker serves the model (not a Lambda function)."""
+    return bool(values.get("deployment_target", "sagemaker") == "sagemaker")
+
+
+def on_lambda(values: Mapping[str, Any]) -> bool:
+    """Whether a Lambda function serves the model."""
+    return values.get("deployment_target") == "lambda"
+
+
 def on_instances(values: Mapping[str, Any]) -> bool:
-    """Whether the model runs on instances the project sizes (not serverless)."""
-    return values.get("inference") != "serverless"
+    """Whether the model runs on SageMaker instances the project sizes (not serverless)."""
+    return on_sagemaker(values) and values.get("inference") != "serverless"
 
 
 def on_endpoint(values: Mapping[str, Any]) -> bool:
@@ -79,8 +89,16 @@ def on_endpoint(values: Mapping[str, Any]) -> bool:
 
 
 def autoscaled(values: Mapping[str, Any]) -> bool:
-    """Whether the model is served by an endpoint on an autoscaled instance fleet."""
-    return values.get("inference") in ("realtime", "async")
+    """Whether the model is served by a SageMaker endpoint on an autoscaled instance fleet."""
+    return on_sagemaker(values) and values.get("inference") in ("realtime", "async")
+
+
+def waits_after_shifts(values: Mapping[str, Any]) -> bool:
+    """Whether deployments wait after shifting traffic: on every SageMaker endpoint, and on a
+    Lambda function that shifts it in steps (CodeDeploy shifts all at once without a wait)."""
+    if not on_endpoint(values):
+        return False
+    return on_sagemaker(values) or values.get("deployment_strategy") != "all-at-once"
 
 
 def batch(values: Mapping[str, Any]) -> bool:
@@ -95,15 +113,18 @@ def asynchronous(values: Mapping[str, Any]) -> bool:
     return values.get("inference") == "async"
 
 
-ON_INSTANCES = "inference is not serverless"
+ON_INSTANCES = "deployment_target is sagemaker and inference is not serverless"
 ON_ENDPOINT = "inference is not batch"
-AUTOSCALED = "inference is realtime or async"
+AUTOSCALED = "deployment_target is sagemaker and inference is realtime or async"
+ON_LAMBDA = "deployment_target is lambda"
 
 
 def _realtime_on(metric: str) -> Callable[[Mapping[str, Any]], bool]:
-    """Applies to a real-time endpoint whose autoscaling tracks ``metric``."""
+    """Applies to a real-time SageMaker endpoint whose autoscaling tracks ``metric``."""
     return lambda values: (
-        values.get("inference") == "realtime" and values.get("autoscaling_metric") == metric
+        on_sagemaker(values)
+        and values.get("inference") == "realtime"
+        and values.get("autoscaling_metric") == metric
     )
 
 
@@ -181,6 +202,16 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         supported=("github-flow", "gitflow"),
     ),
     OptionSpec(
+        "deployment_target",
+        "choice",
+        "sagemaker",
+        "What serves the model: SageMaker (endpoints or batch transform), or an AWS Lambda "
+        "function running the project's own image behind a function URL, its traffic shifted "
+        "by CodeDeploy",
+        choices=("sagemaker", "lambda"),
+        supported=("sagemaker", "lambda"),
+    ),
+    OptionSpec(
         "inference",
         "choice",
         "realtime",
@@ -218,7 +249,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "deployment_strategy",
         "choice",
         "canary",
-        "How traffic moves to a new model version (SageMaker blue/green)",
+        "How traffic moves to a new model version (SageMaker blue/green, or CodeDeploy on a "
+        "Lambda alias)",
         choices=("canary", "linear", "all-at-once"),
         supported=("canary", "linear", "all-at-once"),
         applies=on_endpoint,
@@ -251,8 +283,28 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Baking period after each traffic shift, watched by the rollback alarms",
         minimum=0,
         maximum=60,
-        applies=on_endpoint,
-        applies_text=ON_ENDPOINT,
+        applies=waits_after_shifts,
+        applies_text="inference is not batch, and a Lambda target shifts traffic in steps",
+    ),
+    OptionSpec(
+        "lambda_memory_mb",
+        "int",
+        2048,
+        "Lambda function memory in MB (CPU is allotted in proportion)",
+        minimum=128,
+        maximum=10240,
+        applies=on_lambda,
+        applies_text=ON_LAMBDA,
+    ),
+    OptionSpec(
+        "lambda_timeout_seconds",
+        "int",
+        30,
+        "Longest a Lambda invocation may run, in seconds (the first one loads the model)",
+        minimum=1,
+        maximum=900,
+        applies=on_lambda,
+        applies_text=ON_LAMBDA,
     ),
     OptionSpec(
         "training_instance_type",
@@ -323,7 +375,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=1,
         maximum=100000,
         applies=_realtime_on("invocations"),
-        applies_text="inference is realtime and autoscaling_metric is invocations",
+        applies_text="inference is realtime on sagemaker and autoscaling_metric is invocations",
     ),
     OptionSpec(
         "autoscaling_metric",
@@ -332,8 +384,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "What real-time autoscaling tracks: invocations per instance, CPU or model latency",
         choices=("invocations", "cpu", "latency"),
         supported=("invocations", "cpu", "latency"),
-        applies=answered("inference", "realtime"),
-        applies_text="inference is realtime",
+        applies=lambda values: on_sagemaker(values) and values.get("inference") == "realtime",
+        applies_text="deployment_target is sagemaker and inference is realtime",
     ),
     OptionSpec(
         "autoscaling_target_cpu_percent",
@@ -343,7 +395,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=10,
         maximum=90,
         applies=_realtime_on("cpu"),
-        applies_text="inference is realtime and autoscaling_metric is cpu",
+        applies_text="inference is realtime on sagemaker and autoscaling_metric is cpu",
     ),
     OptionSpec(
         "autoscaling_target_latency_ms",
@@ -353,7 +405,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=1,
         maximum=999,
         applies=_realtime_on("latency"),
-        applies_text="inference is realtime and autoscaling_metric is latency",
+        applies_text="inference is realtime on sagemaker and autoscaling_metric is latency",
     ),
     OptionSpec(
         "autoscaling_schedule",
@@ -596,6 +648,7 @@ class Options:
     github_repository: str
     code_owners: str
     branch_model: str
+    deployment_target: str
     inference: str
     container: str
     endpoint_kind: str
@@ -604,6 +657,8 @@ class Options:
     canary_percent: int
     linear_step_percent: int
     wait_minutes: int
+    lambda_memory_mb: int
+    lambda_timeout_seconds: int
     training_instance_type: str
     staging_instance_type: str
     staging_instance_count: int

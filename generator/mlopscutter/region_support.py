@@ -37,6 +37,21 @@ MISSING_IN: dict[str, frozenset[str]] = {
         }
     ),
     "AWS::CodeBuild::Project": frozenset({"ap-east-2", "ca-west-1", "mx-central-1"}),
+    "AWS::Lambda::Url": frozenset(
+        {
+            "ap-east-2",
+            "ap-south-2",
+            "ap-southeast-4",
+            "ap-southeast-5",
+            "ap-southeast-6",
+            "ap-southeast-7",
+            "ca-west-1",
+            "eu-central-2",
+            "il-central-1",
+            "me-central-1",
+            "mx-central-1",
+        }
+    ),
     "AWS::SageMaker::Endpoint": frozenset({"me-central-1"}),
     "AWS::SageMaker::EndpointConfig": frozenset({"me-central-1"}),
     "AWS::SageMaker::Model": frozenset({"me-central-1"}),
@@ -69,6 +84,9 @@ REQUIRED_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
     },
     # Batch transform: the model and the stage's scoring pipeline, no endpoint.
     ("inference", "batch"): ("AWS::SageMaker::Model", "AWS::SageMaker::Pipeline"),
+    # A Lambda function serves behind its function URL (the inference entries above are
+    # SageMaker's, and do not apply to it).
+    ("deployment_target", "lambda"): ("AWS::Lambda::Url",),
     ("*", "*"): ("AWS::SageMaker::ModelPackageGroup",),
 }
 

@@ -34,6 +34,8 @@ from mlopscutter.options import (
     batch,
     on_endpoint,
     on_instances,
+    on_lambda,
+    on_sagemaker,
     serverless,
 )
 from mlopscutter.region_support import REQUIRED_TYPES, offers
@@ -222,6 +224,8 @@ def _check_region_offers(values: Mapping[str, Any]) -> str | None:
     for (option, value), resource_types in REQUIRED_TYPES.items():
         if option != "*" and values[option] != value:
             continue
+        if option == "inference" and values["deployment_target"] != "sagemaker":
+            continue  # what a SageMaker endpoint needs
         missing = [t for t in resource_types if not offers(region, t)]
         if missing:
             needed_by = "every project" if option == "*" else f"{option}={value!r}"
@@ -440,6 +444,36 @@ def _multi_model_refuses(
         reason,
         f"{allowed} for a multi-model endpoint",
         _MULTI_MODEL_ALTERNATIVE,
+    )
+
+
+# A Lambda function serves the project's own image synchronously, one model per function.
+_LAMBDA_ALTERNATIVE = "deployment_target='sagemaker'"
+
+
+def _lambda_refuses(
+    rule_id: str, option: str, refused: Iterable[str], reason: str, allowed: str
+) -> Rule:
+    return _refuses(
+        rule_id,
+        ("deployment_target", "lambda"),
+        option,
+        refused,
+        reason,
+        f"{allowed} on Lambda",
+        _LAMBDA_ALTERNATIVE,
+    )
+
+
+def _check_lambda_traffic_interval(values: Mapping[str, Any]) -> str | None:
+    strategy, wait = values["deployment_strategy"], values["wait_minutes"]
+    if strategy == "all-at-once" or wait >= 1:
+        return None
+    return (
+        f"deployment_target='lambda' with deployment_strategy={strategy!r} and "
+        f"wait_minutes={wait}: CodeDeploy shifts a Lambda alias's traffic in steps at least "
+        "one minute apart (TimeBasedCanary / TimeBasedLinear intervals are whole minutes); "
+        "allowed: wait_minutes from 1 to 60, or deployment_strategy='all-at-once'"
     )
 
 
@@ -847,7 +881,7 @@ def _all_rules() -> tuple[Rule, ...]:
         Rule("region-known", ("aws_region",), "a real AWS Region code", _check_region),
         Rule(
             "region-offers-resources",
-            ("aws_region", "ci_provider", "inference"),
+            ("aws_region", "ci_provider", "inference", "deployment_target"),
             "CloudFormation offers the needed resource types in the Region",
             _check_region_offers,
         ),
@@ -927,6 +961,45 @@ def _all_rules() -> tuple[Rule, ...]:
             "the drift check reads the requests the endpoint captures as those of one model, "
             "and a multi-model endpoint's requests belong to many",
             "retrain_on_drift='no'",
+        ),
+        _lambda_refuses(
+            "lambda-inference",
+            "inference",
+            ("serverless", "async", "batch"),
+            "serverless, asynchronous and batch inference are kinds of SageMaker hosting, and "
+            "a Lambda function answers each request synchronously on its own",
+            "inference='realtime'",
+        ),
+        _lambda_refuses(
+            "lambda-endpoint-kind",
+            "endpoint_kind",
+            ("multi-model", "serial-pipeline"),
+            "multi-model endpoints and serial inference pipelines are SageMaker hosting "
+            "features; a Lambda function serves the one model its version was deployed with",
+            "endpoint_kind='single-model'",
+        ),
+        _lambda_refuses(
+            "lambda-container",
+            "container",
+            ("provided",),
+            "the SageMaker framework images do not implement Lambda's runtime API, so the "
+            "function runs the project's own image with the Lambda runtime interface client",
+            "container='byoc'",
+        ),
+        _lambda_refuses(
+            "lambda-drift",
+            "retrain_on_drift",
+            ("yes",),
+            "the drift check reads the requests a SageMaker endpoint captures (data capture), "
+            "which a Lambda function does not have",
+            "retrain_on_drift='no'",
+        ),
+        Rule(
+            "lambda-traffic-interval",
+            ("deployment_target", "deployment_strategy", "wait_minutes"),
+            "CodeDeploy shifts Lambda traffic in steps of whole minutes",
+            _check_lambda_traffic_interval,
+            on_lambda,
         ),
         Rule(
             "airflow-network",
@@ -1070,7 +1143,9 @@ def _all_rules() -> tuple[Rule, ...]:
             "vCPUs known from the instance size",
             _check_cpu_sizes,
             lambda values: (
-                values["inference"] == "realtime" and values["autoscaling_metric"] == "cpu"
+                on_sagemaker(values)
+                and values["inference"] == "realtime"
+                and values["autoscaling_metric"] == "cpu"
             ),
         ),
         Rule(
@@ -1106,7 +1181,7 @@ def _all_rules() -> tuple[Rule, ...]:
             ("deployment_strategy", "wait_minutes", "linear_step_percent"),
             "the deployment fits SageMaker's maximum execution timeout",
             _check_guardrail_timeout,
-            on_endpoint,
+            lambda values: on_endpoint(values) and on_sagemaker(values),
         ),
     ]
     return tuple(rules)

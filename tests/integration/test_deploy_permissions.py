@@ -39,6 +39,45 @@ NOT_NEEDED = {
     ("AWS::SNS::Topic", "sns:PutDataProtectionPolicy"): "no DataProtectionPolicy is set",
     ("AWS::SNS::Topic", "iam:GetRole"): "no delivery status logging roles",
     ("AWS::SageMaker::Pipeline", "s3:GetObject"): "the definition is inline, not in S3",
+    ("AWS::CodeDeploy::DeploymentGroup", "codedeploy:RegisterOnPremisesInstance"): (
+        "a Lambda deployment group has no on-premises instances"
+    ),
+    **{
+        ("AWS::Lambda::Alias", f"lambda:{action}"): "no ProvisionedConcurrencyConfig is set"
+        for action in ("PutProvisionedConcurrencyConfig", "DeleteProvisionedConcurrencyConfig")
+    },
+    **{
+        (resource_type, action): reason
+        for resource_type in ("AWS::Lambda::Function", "AWS::Lambda::Version")
+        for action, reason in (
+            ("lambda:PutFunctionScalingConfig", "no capacity provider (Lambda Managed Instances)"),
+            ("lambda:PutRuntimeManagementConfig", "a container image has no managed runtime"),
+        )
+    },
+    ("AWS::Lambda::Version", "lambda:PutProvisionedConcurrencyConfig"): (
+        "no ProvisionedConcurrencyConfig is set"
+    ),
+    **{
+        ("AWS::Lambda::Function", action): reason
+        for action, reason in (
+            ("lambda:PutFunctionConcurrency", "no ReservedConcurrentExecutions is set"),
+            ("lambda:DeleteFunctionConcurrency", "no ReservedConcurrentExecutions is set"),
+            ("lambda:GetCodeSigningConfig", "no CodeSigningConfigArn (a container image)"),
+            ("lambda:PutFunctionCodeSigningConfig", "no CodeSigningConfigArn (a container image)"),
+            (
+                "lambda:DeleteFunctionCodeSigningConfig",
+                "no CodeSigningConfigArn (a container image)",
+            ),
+            ("lambda:GetLayerVersion", "no Layers (a container image)"),
+            ("lambda:PutFunctionRecursionConfig", "no RecursiveLoop is set"),
+            ("lambda:PassCapacityProvider", "no capacity provider (Lambda Managed Instances)"),
+            ("lambda:AssociateRuntimeAlias", "a container image has no managed runtime"),
+            ("s3:GetObject", "the code is an ECR image, not an S3 object"),
+            ("s3:GetObjectVersion", "the code is an ECR image, not an S3 object"),
+            ("elasticfilesystem:DescribeMountTargets", "no FileSystemConfigs are set"),
+            ("s3files:ListMountTargets", "no FileSystemConfigs are set"),
+        )
+    },
     **{
         ("AWS::ApplicationAutoScaling::ScalableTarget", f"lambda:{action}"): (
             "the scalable targets are SageMaker variants, not Lambda functions"

@@ -44,6 +44,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "multi-model",
         "airflow",
         "airflow-existing-mwaa",
+        "lambda",
     ],
 )
 def test_generated_project_passes_its_own_make_test_and_lint(

@@ -24,6 +24,10 @@ def test_codepipeline_github_flow() -> None:
         ".dockerignore",
         "src/customer_churn/serve.py",
         "tests/unit/test_serve.py",
+        "src/customer_churn/lambda_handler.py",
+        "src/customer_churn/traffic_hooks.py",
+        "tests/unit/test_lambda.py",
+        "tests/integration/test_lambda_stack.py",
         "src/customer_churn/drift.py",
         "src/customer_churn/drift_pipeline.py",
         "tests/unit/test_drift.py",
@@ -50,6 +54,10 @@ def test_github_actions_gitflow() -> None:
         ".dockerignore",
         "src/customer_churn/serve.py",
         "tests/unit/test_serve.py",
+        "src/customer_churn/lambda_handler.py",
+        "src/customer_churn/traffic_hooks.py",
+        "tests/unit/test_lambda.py",
+        "tests/integration/test_lambda_stack.py",
         "src/customer_churn/drift.py",
         "src/customer_churn/drift_pipeline.py",
         "tests/unit/test_drift.py",
@@ -135,3 +143,13 @@ def test_every_rule_has_a_reason() -> None:
 def test_the_batch_tests_exist_only_with_batch_inference() -> None:
     assert "tests/integration/test_batch.py" not in pruned_paths(_options(inference="batch"))
     assert "tests/integration/test_batch.py" in pruned_paths(_options(inference="async"))
+
+
+def test_a_lambda_target_has_its_handler_and_hooks_not_the_http_app() -> None:
+    options = _options(deployment_target="lambda", container="byoc")
+    pruned = pruned_paths(options)
+    assert "src/customer_churn/serve.py" in pruned
+    assert "tests/integration/test_deploy_stack.py" in pruned
+    assert "Dockerfile" not in pruned
+    for kept in ("lambda_handler.py", "traffic_hooks.py"):
+        assert f"src/customer_churn/{kept}" not in pruned

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mlopscutter.context import LambdaTrafficShift
 from mlopscutter.errors import ValidationErrors
 from mlopscutter.options import default_answers, parse_options
 from mlopscutter.rules import RULES
@@ -25,6 +26,7 @@ AIRFLOW_NETWORK = {
     "vpc_security_group_ids": "sg-0a1b2c3d4e5f67890",
 }
 
+LAMBDA = {"deployment_target": "lambda", "container": "byoc"}
 BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("unknown-option", {"colour": "blue"}, ["colour", "unknown option", "project_name"]),
     ("integer", {"wait_minutes": "ten"}, ["wait_minutes", "'ten'", "whole number"]),
@@ -129,6 +131,21 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("wait_minutes-range", {"wait_minutes": 61}, ["wait_minutes=61", "0 to 60"]),
     ("wait_minutes-range", {"wait_minutes": -1}, ["wait_minutes=-1", "0 to 60"]),
+    (
+        "lambda_memory_mb-range",
+        {**LAMBDA, "lambda_memory_mb": 64},
+        ["lambda_memory_mb=64", "128 to 10240", "deployment_target is lambda"],
+    ),
+    (
+        "lambda_timeout_seconds-range",
+        {**LAMBDA, "lambda_timeout_seconds": 901},
+        ["lambda_timeout_seconds=901", "1 to 900"],
+    ),
+    (
+        "deployment_target-choice",
+        {"deployment_target": "ecs"},
+        ["deployment_target='ecs'", "sagemaker, lambda"],
+    ),
     (
         "staging_instance_count-range",
         {"staging_instance_count": 0},
@@ -491,6 +508,55 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "multi-model-drift",
         {"retrain_on_drift": "yes", "endpoint_kind": "multi-model"},
         ["retrain_on_drift='yes'", "many", "retrain_on_drift='no'"],
+    ),
+    *[
+        (
+            rule_id,
+            {**LAMBDA, **overrides},
+            [f"{option}={overrides[option]!r}", reason, f"{option}={allowed!r}", "'sagemaker'"],
+        )
+        for rule_id, option, overrides, reason, allowed in [
+            ("lambda-inference", "inference", {"inference": "async"}, "synchronously", "realtime"),
+            (
+                "lambda-inference",
+                "inference",
+                {"inference": "batch", "batch_on_new_data": "yes"},
+                "synchronously",
+                "realtime",
+            ),
+            (
+                "lambda-endpoint-kind",
+                "endpoint_kind",
+                {"endpoint_kind": "multi-model"},
+                "SageMaker hosting features",
+                "single-model",
+            ),
+            (
+                "lambda-endpoint-kind",
+                "endpoint_kind",
+                {"endpoint_kind": "serial-pipeline"},
+                "SageMaker hosting features",
+                "single-model",
+            ),
+            (
+                "lambda-container",
+                "container",
+                {"container": "provided"},
+                "runtime API",
+                "byoc",
+            ),
+            ("lambda-drift", "retrain_on_drift", {"retrain_on_drift": "yes"}, "data capture", "no"),
+        ]
+    ],
+    (
+        "lambda-traffic-interval",
+        {**LAMBDA, "deployment_strategy": "linear", "wait_minutes": 0},
+        ["deployment_strategy='linear'", "wait_minutes=0", "whole minutes", "'all-at-once'"],
+    ),
+    (
+        "region-offers-resources",
+        {**LAMBDA, "aws_region": "il-central-1"},
+        ["AWS::Lambda::Url", "deployment_target='lambda'", "us-east-1"],
     ),
     (
         "airflow-network",
@@ -855,3 +921,47 @@ def test_an_existing_mwaa_environment_brings_its_own_network() -> None:
         "shared-airflow-execution",
     )
     assert options.vpc_subnet_ids == ""
+
+
+def test_a_lambda_target_is_not_sized_like_an_endpoint() -> None:
+    """Instance counts, autoscaling and SageMaker's guardrail timeout do not apply to a
+    function; CodeDeploy's predefined and custom configurations both come from the answers."""
+    from mlopscutter.context import ProjectContext
+
+    answers = {
+        **LAMBDA,
+        "deployment_strategy": "linear",
+        "linear_step_percent": 10,
+        "wait_minutes": 60,
+        "autoscaling_min_capacity": 1,
+        "staging_instance_count": 50,
+        "canary_percent": 1,
+    }
+    options = parse_options(answers)
+    shift = ProjectContext(options).lambda_traffic_shift
+    assert (shift.routing, shift.percent, shift.interval_minutes) == ("TimeBasedLinear", 10, 60)
+    assert ProjectContext(parse_options({**answers, "wait_minutes": 3})).lambda_traffic_shift == (
+        LambdaTrafficShift("CodeDeployDefault.LambdaLinear10PercentEvery3Minutes")
+    )
+    canary = parse_options({**LAMBDA, "canary_percent": 10, "wait_minutes": 30})
+    assert ProjectContext(canary).lambda_traffic_shift.config_name == (
+        "CodeDeployDefault.LambdaCanary10Percent30Minutes"
+    )
+    everything = parse_options({**LAMBDA, "deployment_strategy": "all-at-once", "wait_minutes": 0})
+    assert ProjectContext(everything).lambda_traffic_shift.config_name == (
+        "CodeDeployDefault.LambdaAllAtOnce"
+    )
+
+
+def test_a_lambda_version_is_replaced_when_its_description_changes() -> None:
+    """The model service names the package and image in each version's description, so that
+    a new package publishes a new version: the resource schema must keep Description
+    create-only."""
+    import json
+    from importlib import resources
+
+    schemas = resources.files("cfnlint") / "data" / "schemas"
+    index = json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    version = index["AWS::Lambda::Version"]
+    schema = json.loads((schemas / "resources" / f"{version}.json").read_text())
+    assert "/properties/Description" in schema["createOnlyProperties"]

@@ -40,6 +40,12 @@ INFERENCE_INSTANCE_TYPES: list[str] = {{ p.inference_instance_types | tojson }}
 # The instance types batch transform runs on, recorded in the model package too.
 TRANSFORM_INSTANCE_TYPES: list[str] = {{ p.transform_instance_types | tojson }}
 ENDPOINTS = {{ p.endpoints | tojson }}
+{%- if p.lambda_target %}
+# Each stage's Lambda function, and the alias its function URL serves, which CodeDeploy moves
+# from version to version.
+FUNCTIONS = {{ p.functions | tojson }}
+LAMBDA_ALIAS = "{{ p.lambda_alias }}"
+{%- endif %}
 STACKS = {{ p.stack_names | tojson }}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
 NEW_DATA_PREFIX = {{ p.new_data_prefix | tojson }}

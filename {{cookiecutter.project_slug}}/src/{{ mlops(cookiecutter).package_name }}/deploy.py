@@ -7,6 +7,10 @@ change set (``stack``, used where CI is not CodePipeline's CloudFormation action
 The stages serve multi-model endpoints. ``params`` also uploads the inference code the
 containers import and names the package's image; ``publish`` makes the package a target model
 of one stage's endpoint by copying its artifact under the stage's prefix.
+{%- elif p.lambda_target %}
+
+The stages serve Lambda functions: ``params`` names the package's image and model artifact,
+which a new function version serves, and CodeDeploy shifts the stage's alias to it.
 {%- endif %}"""
 
 from __future__ import annotations
@@ -63,16 +67,18 @@ def model_package_group(sts: Any) -> str:
             f"{config.MODEL_PACKAGE_GROUP}")
 
 
-{% if p.multi_model -%}
-# The file, next to the stage parameter files, naming the package `publish` deploys.
-PACKAGE_FILE = "model-package.json"
-INFERENCE_CODE = Path(__file__).resolve().with_name("inference.py")
-
-
+{% if p.multi_model or p.lambda_target -%}
 def serving_container(sagemaker: Any, package_arn: str) -> dict[str, Any]:
     """The package's container: its ``Image`` and ``ModelDataUrl`` (the artifact)."""
     described = sagemaker.describe_model_package(ModelPackageName=package_arn)
     return dict(described["InferenceSpecification"]["Containers"][0])
+
+
+{% endif -%}
+{% if p.multi_model -%}
+# The file, next to the stage parameter files, naming the package `publish` deploys.
+PACKAGE_FILE = "model-package.json"
+INFERENCE_CODE = Path(__file__).resolve().with_name("inference.py")
 
 
 def sourcedir_archive(source: Path = INFERENCE_CODE) -> bytes:
@@ -129,7 +135,7 @@ def write_package_file(package_arn: str, out_dir: Path) -> Path:
 {% endif -%}
 def write_stage_parameters(config_dir: Path, out_dir: Path, **parameters: str) -> list[Path]:
     """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with
-    ``parameters`` added (the {% if p.multi_model %}serving container{% else %}model package{% endif %} the build resolved)."""
+    ``parameters`` added (the {% if p.multi_model %}serving container{% elif p.lambda_target %}model package, its image and artifact{% else %}model package{% endif %} the build resolved)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sorted(config_dir.glob("*.json")):
@@ -260,6 +266,11 @@ def main(argv: list[str] | None = None) -> list[Path] | str:
             ServingCodeUri=upload_serving_code(boto3.client("s3", region_name=config.region()),
                                                config.artifact_bucket()),
         ), write_package_file(package_arn, args.out_dir)]
+{%- elif p.lambda_target %}
+        container = serving_container(sagemaker, package_arn)
+        written = write_stage_parameters(
+            args.config_dir, args.out_dir, ModelPackageArn=package_arn,
+            ImageUri=container["Image"], ModelDataUrl=container["ModelDataUrl"])
 {%- else %}
         written = write_stage_parameters(args.config_dir, args.out_dir, ModelPackageArn=package_arn)
 {%- endif %}

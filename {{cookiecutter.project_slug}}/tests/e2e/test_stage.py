@@ -28,7 +28,21 @@ def expected() -> dict:
 def aws():
     """A session in the stage's account (its deployer role when that is another account)."""
     return config.stage_session(STAGE)
-{%- if p.batch %}
+{%- if p.lambda_target %}
+
+
+def test_alias_runs_a_version_serving_the_deployed_package(expected, aws) -> None:
+    smoke.verify_function(aws.client("lambda"), expected["FunctionName"],
+                          expected["ModelPackageArn"])
+
+
+def test_function_answers_requests(expected, aws) -> None:
+    features, _ = preprocess.load_dataset(None)
+    lambda_client = aws.client("lambda")
+    function = f"{expected['FunctionName']}:{config.LAMBDA_ALIAS}"
+    predictions, _ = smoke.invoke_function(lambda_client, function, features[:5].tolist())
+    smoke.check_predictions(predictions, 5)
+{%- elif p.batch %}
 
 
 def test_batch_pipeline_scores_with_the_deployed_package(expected, aws) -> None:

@@ -14,6 +14,11 @@ import pytest
 from moto import mock_aws
 
 from {{ p.package_name }} import config, deploy{% if not p.batch and not p.multi_model %}, smoke{% endif %}
+{%- if p.lambda_target %}
+
+SERVING_IMAGE = "123456789012.dkr.ecr.{{ cookiecutter.aws_region }}.amazonaws.com/{{ p.names["serving-repository"] }}:0123abc"
+MODEL_DATA = "s3://{{ p.slug }}-artifacts/pipeline/models/job-1/output/model.tar.gz"
+{%- endif %}
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +37,7 @@ def sagemaker():
 def package(sagemaker, register_package):
     """Registers a package in this project's group (or ``group``) with the given status."""
     return lambda status, group=config.MODEL_PACKAGE_GROUP: register_package(
-        sagemaker, status, group=group, image=IMAGE)
+        sagemaker, status, group=group, {% if p.lambda_target %}image=SERVING_IMAGE, model_data=MODEL_DATA{% else %}image=IMAGE{% endif %})
 
 
 def test_resolves_newest_approved_package(sagemaker, package) -> None:
@@ -61,12 +66,74 @@ def test_writes_stage_parameter_files(package, tmp_path) -> None:
         assert document["Parameters"]["ModelPackageArn"] == arn
 {%- if p.batch %}
         assert document["Parameters"]["BatchPipelineName"] == config.BATCH_PIPELINES[path.stem]
+{%- elif p.lambda_target %}
+        assert document["Parameters"]["FunctionName"] == config.FUNCTIONS[path.stem]
+        # The function version runs the package's image on its artifact.
+        assert document["Parameters"]["ImageUri"] == SERVING_IMAGE
+        assert document["Parameters"]["ModelDataUrl"] == MODEL_DATA
 {%- else %}
         assert document["Parameters"]["EndpointName"] == config.ENDPOINTS[path.stem]
 {%- endif %}
 {%- endif %}
 
-{%- if not p.batch and not p.multi_model %}
+{%- if p.lambda_target %}
+
+
+@pytest.fixture
+def function(sagemaker):
+    """Publishes versions of the staging function in moto's Lambda, each serving a package,
+    and points the alias at one: ``function(package_arn, weights=None)`` returns the version."""
+    iam = boto3.client("iam")
+    role = iam.create_role(RoleName="{{ p.names["lambda-function-role"] }}",
+                           AssumeRolePolicyDocument=json.dumps({
+                               "Version": "2012-10-17", "Statement": [{
+                                   "Effect": "Allow", "Action": "sts:AssumeRole",
+                                   "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+    lambdas = boto3.client("lambda")
+    name = config.FUNCTIONS["staging"]
+    lambdas.create_function(FunctionName=name, PackageType="Image", Role=role["Role"]["Arn"],
+                            Code={"ImageUri": SERVING_IMAGE})
+
+    def publish(package_arn: str, weights: dict | None = None) -> str:
+        lambdas.update_function_configuration(
+            FunctionName=name, Environment={"Variables": {"MODEL_PACKAGE_ARN": package_arn,
+                                                          "MODEL_DATA_URL": MODEL_DATA}})
+        version = lambdas.publish_version(FunctionName=name)["Version"]
+        routing = {"RoutingConfig": {"AdditionalVersionWeights": weights}} if weights else {}
+        try:
+            lambdas.update_alias(FunctionName=name, Name=config.LAMBDA_ALIAS,
+                                 FunctionVersion=version, **routing)
+        except lambdas.exceptions.ResourceNotFoundException:
+            lambdas.create_alias(FunctionName=name, Name=config.LAMBDA_ALIAS,
+                                 FunctionVersion=version, **routing)
+        return version
+
+    return publish
+
+
+def test_smoke_check_accepts_the_version_serving_the_package(package, function) -> None:
+    arn = package("Approved")
+    version = function(arn)
+    lambdas = boto3.client("lambda")
+    assert smoke.verify_function(lambdas, config.FUNCTIONS["staging"], arn) == version
+
+
+def test_smoke_check_refuses_another_package(package, function) -> None:
+    deployed, newer = package("Approved"), package("Approved")
+    function(deployed)
+    with pytest.raises(smoke.SmokeTestError, match="expected"):
+        smoke.verify_function(boto3.client("lambda"), config.FUNCTIONS["staging"], newer)
+
+
+def test_smoke_check_refuses_an_alias_still_shifting(package, function) -> None:
+    old = function(package("Approved"))
+    new_package = package("Approved")
+    function(new_package, weights={old: 0.8})
+    with pytest.raises(smoke.SmokeTestError, match="still shifting"):
+        smoke.verify_function(boto3.client("lambda"), config.FUNCTIONS["staging"], new_package)
+{%- endif %}
+
+{%- if not p.batch and not p.multi_model and not p.lambda_target %}
 
 
 def _serve(client, package_arn: str, endpoint_name: str) -> None:

@@ -54,15 +54,15 @@ def model_package_group(sts: Any) -> str:
             f"{config.MODEL_PACKAGE_GROUP}")
 
 
-# The file, next to the stage parameter files, naming the package `publish` deploys.
-PACKAGE_FILE = "model-package.json"
-INFERENCE_CODE = Path(__file__).resolve().with_name("inference.py")
-
-
 def serving_container(sagemaker: Any, package_arn: str) -> dict[str, Any]:
     """The package's container: its ``Image`` and ``ModelDataUrl`` (the artifact)."""
     described = sagemaker.describe_model_package(ModelPackageName=package_arn)
     return dict(described["InferenceSpecification"]["Containers"][0])
+
+
+# The file, next to the stage parameter files, naming the package `publish` deploys.
+PACKAGE_FILE = "model-package.json"
+INFERENCE_CODE = Path(__file__).resolve().with_name("inference.py")
 
 
 def sourcedir_archive(source: Path = INFERENCE_CODE) -> bytes:

@@ -1,0 +1,1 @@
+"""card-fraud: training, evaluation, inference and delivery code."""

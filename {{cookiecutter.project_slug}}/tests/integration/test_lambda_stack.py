@@ -1,0 +1,132 @@
+{%- set p = mlops(cookiecutter) -%}
+"""Deploying a stage's model-service stack through CloudFormation in moto, the way
+``make deploy`` does: the stack creates the stage's function from the approved package's image
+and artifact, publishes a version for it, and gives both CodeDeploy hooks that version; a
+second deployment with nothing to change is a no-op, and a newer package publishes a new
+version.
+
+moto builds the Lambda functions and versions, keeping their image, environment, size and role
+(not their package type, key, log group, image command or a version's own description); it skips the
+alias, the function URL, CodeDeploy and the alarms. cfn-lint checks those instead, and the
+traffic hooks' tests exercise the calls CodeDeploy's shift depends on.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from cfnlint.decode import decode_str
+from moto import mock_aws
+
+from {{ p.package_name }} import config, deploy
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"
+IMAGE = f"{ACCOUNT}.dkr.ecr.{config.REGION}.amazonaws.com/{{ p.names["serving-repository"] }}:0123abc"
+MODEL_DATA = "s3://{{ p.slug }}-artifacts-test/pipeline/models/job-1/output/model.tar.gz"
+ROLES = {
+    "LambdaServingRoleArn": "{{ p.names["lambda-function-role"] }}",
+    "TrafficHookRoleArn": "{{ p.names["traffic-hook-role"] }}",
+    "CodeDeployRoleArn": "{{ p.names["codedeploy-role"] }}",
+}
+TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "sts:AssumeRole",
+    "Principal": {"Service": ["lambda.amazonaws.com", "codedeploy.amazonaws.com"]}}]}
+# The platform stack's exports the model service imports: a stand-in stack with the roles.
+PLATFORM = {
+    "Resources": {
+        output.removesuffix("Arn"): {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"RoleName": name, "AssumeRolePolicyDocument": TRUST},
+        }
+        for output, name in ROLES.items()
+    },
+    "Outputs": {
+        **{
+            output: {"Value": {"Fn::GetAtt": [output.removesuffix("Arn"), "Arn"]},
+                     "Export": {"Name": f"{config.EXPORT_PREFIX}-{output}"}}
+            for output in ROLES
+        },
+        "ProjectKeyArn": {
+            "Value": f"arn:aws:kms:{config.REGION}:{ACCOUNT}:key/"
+                     "11111111-2222-3333-4444-555555555555",
+            "Export": {"Name": f"{config.EXPORT_PREFIX}-ProjectKeyArn"},
+        },
+    },
+}
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        boto3.client("cloudformation").create_stack(StackName=config.PLATFORM_STACK,
+                                                     TemplateBody=json.dumps(PLATFORM))
+        sagemaker = boto3.client("sagemaker")
+        sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
+        yield sagemaker
+
+
+def _deploy(aws, package_arn: str, tmp_path: Path, stage: str) -> tuple[str, dict]:
+    container = deploy.serving_container(aws, package_arn)
+    deploy.write_stage_parameters(PROJECT_ROOT / "infra" / "config", tmp_path,
+                                  ModelPackageArn=package_arn, ImageUri=container["Image"],
+                                  ModelDataUrl=container["ModelDataUrl"])
+    document = json.loads((tmp_path / f"{stage}.json").read_text())
+    template, problems = decode_str((PROJECT_ROOT / "infra" / "model-service.yaml").read_text())
+    assert not problems
+    # moto refuses an output read from a resource type it does not model (the function URL),
+    # and cannot name a version by Ref, which tells each hook the version it checks.
+    del template["Outputs"]["FunctionUrl"]
+    for hook in ("BeforeTrafficHook", "AfterTrafficHook"):
+        variables = template["Resources"][hook]["Properties"]["Environment"]["Variables"]
+        assert variables.pop("CANDIDATE_VERSION") == {"Ref": "FunctionVersion"}
+    result = deploy.deploy_stack(boto3.client("cloudformation"), config.STACKS[stage],
+                                 json.dumps(template), document, None)
+    return result, document["Parameters"]
+
+
+@pytest.mark.parametrize("stage", sorted(config.STACKS))
+def test_stage_deploys_a_version_serving_the_approved_package(aws, register_package, tmp_path,
+                                                             stage) -> None:
+    package_arn = register_package(aws, image=IMAGE, model_data=MODEL_DATA)
+    result, parameters = _deploy(aws, package_arn, tmp_path, stage)
+    assert result == "CREATED"
+    lambdas = boto3.client("lambda")
+    function = lambdas.get_function(FunctionName=config.FUNCTIONS[stage])
+    configuration = function["Configuration"]
+    assert function["Code"]["ImageUri"] == IMAGE
+    assert configuration["Environment"]["Variables"] == {"MODEL_DATA_URL": MODEL_DATA,
+                                                         "MODEL_PACKAGE_ARN": package_arn}
+    assert configuration["MemorySize"] == int(parameters["MemorySize"])
+    assert configuration["Timeout"] == int(parameters["Timeout"])
+    assert configuration["Role"].endswith(":role/{{ p.names["lambda-function-role"] }}")
+    [version] = [v for v in lambdas.list_versions_by_function(
+        FunctionName=config.FUNCTIONS[stage])["Versions"] if v["Version"] != "$LATEST"]
+    published = lambdas.get_function_configuration(FunctionName=config.FUNCTIONS[stage],
+                                                    Qualifier=version["Version"])
+    assert published["Environment"]["Variables"]["MODEL_PACKAGE_ARN"] == package_arn
+    for hook in ("before", "after"):
+        hook_function = lambdas.get_function(FunctionName=parameters[f"{hook.title()}TrafficHookName"])
+        assert hook_function["Code"]["ImageUri"] == IMAGE
+        assert hook_function["Configuration"]["Role"].endswith(
+            ":role/{{ p.names["traffic-hook-role"] }}")
+    variables = lambdas.get_function(FunctionName=parameters["AfterTrafficHookName"])[
+        "Configuration"]["Environment"]["Variables"]
+    assert variables["LIVE_ALIAS"] == f"{configuration['FunctionArn']}:{config.LAMBDA_ALIAS}"
+
+    assert _deploy(aws, package_arn, tmp_path, stage)[0] == "UNCHANGED"
+
+
+def test_a_newer_package_updates_the_function(aws, register_package, tmp_path) -> None:
+    """The version is replaced too, since its description names the package (a Lambda
+    version's description cannot change); moto keeps the first version instead."""
+    first = register_package(aws, image=IMAGE, model_data=MODEL_DATA)
+    _deploy(aws, first, tmp_path, "staging")
+    second = register_package(aws, image=IMAGE, model_data=MODEL_DATA)
+    assert _deploy(aws, second, tmp_path, "staging")[0] == "UPDATED"
+    configuration = boto3.client("lambda").get_function_configuration(
+        FunctionName=config.FUNCTIONS["staging"])
+    assert configuration["Environment"]["Variables"]["MODEL_PACKAGE_ARN"] == second
