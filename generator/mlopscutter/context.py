@@ -361,6 +361,7 @@ class ProjectContext:
             "serving-repository": f"{slug}-serving",
             "pipeline-role": fit(f"{slug}-pipeline", RULES["iam-role"].max_length),
             "smoke-test-role": fit(f"{slug}-smoke-test", RULES["iam-role"].max_length),
+            "publish-model-role": fit(f"{slug}-publish-model", RULES["iam-role"].max_length),
             "lambda-function-role": fit(f"{slug}-lambda-serving", RULES["iam-role"].max_length),
             "traffic-hook-role": fit(f"{slug}-traffic-hooks", RULES["iam-role"].max_length),
             "codedeploy-role": fit(f"{slug}-codedeploy", RULES["iam-role"].max_length),
@@ -413,6 +414,7 @@ class ProjectContext:
                 *[stage.deployer_role_name for stage in self.stages],
                 n["pipeline-role"],
                 n["smoke-test-role"],
+                *([n["publish-model-role"]] if self.multi_model and self.codepipeline else []),
                 *(
                     [n["lambda-function-role"], n["traffic-hook-role"], n["codedeploy-role"]]
                     if self.lambda_target
@@ -605,6 +607,8 @@ class ProjectContext:
             for name in (
                 *([stage.deployer_role_name] if self.codepipeline else []),
                 self.sagemaker_role_name,
+                # GitHub Actions publishes a multi-model version from the stage's account.
+                *([stage.github_role_name] if self.github_actions and self.multi_model else []),
             )
         ]
         return list(dict.fromkeys(arns))
@@ -638,8 +642,9 @@ class ProjectContext:
     @property
     def stage_bucket_needed(self) -> bool:
         """A stage account keeps a bucket of its own: its asynchronous endpoint's requests and
-        results, or its batch input and output, stay in that account."""
-        return self.asynchronous or self.batch or self.retrains_on_drift
+        results, its batch input and output, or the model versions its multi-model endpoint
+        serves stay in that account."""
+        return self.asynchronous or self.batch or self.retrains_on_drift or self.multi_model
 
     @property
     def stage_bucket_contents(self) -> str:
@@ -649,6 +654,8 @@ class ProjectContext:
         parts = ["asynchronous requests and results"] if self.asynchronous else []
         if self.retrains_on_drift:
             parts.append("captured requests")
+        if self.multi_model:
+            parts.append("published model versions")
         return " and ".join(parts)
 
     def stage_bucket_name(self, stage: Stage) -> str:

@@ -160,12 +160,9 @@ class OrgProfile:
             return []
         stages = ", ".join(self.cross_account_stages)
         unsupported = {
-            "endpoint_kind": ("single-model", "serial-pipeline"),
             "deployment_target": ("sagemaker",),
         }
         reasons = {
-            "endpoint_kind": "each deployment would publish its model version into the "
-            "tooling account's bucket from the stage's account",
             "deployment_target": "the stage's function would pull the tooling account's "
             "image and read the model from its bucket, and CodeDeploy would run in the stage's "
             "account",

@@ -42,6 +42,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "xgboost",
         "serial-pipeline",
         "multi-model",
+        "acme-ml-accounts-multi-model",
         "airflow",
         "airflow-existing-mwaa",
         "lambda",

@@ -49,11 +49,11 @@ def _stage_template(project: Path) -> dict[str, Any]:
     return template
 
 
-def _create_stage_stack(project: Path, stage: str) -> dict[str, str]:
+def _create_stage_stack(project: Path, stage: str, prefix: str = PREFIX) -> dict[str, str]:
     """The stage-account stack for ``stage`` in moto; its exports."""
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     cloudformation.create_stack(
-        StackName=f"{PREFIX}-platform",
+        StackName=f"{prefix}-platform",
         TemplateBody=json.dumps(_stage_template(project)),
         Parameters=[
             {"ParameterKey": "Stage", "ParameterValue": stage},
@@ -596,3 +596,68 @@ def test_a_failed_scoring_run_in_a_stage_account_alerts_in_tooling(
     forwarded_event = _pipeline_failed("123456789012", pipeline, status)
     assert _deliver_as("123456789012", forward, forwarded_event) is alerted
     assert _deliver_as(account, json.dumps(tooling), event) is alerted
+
+
+# --- Multi-model endpoints in stage accounts of their own -------------------------------------
+
+MM_PREFIX = "acme-tariff-models"
+
+
+def test_multi_model_versions_are_published_into_the_stage_accounts_bucket(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The acme-ml-accounts-multi-model example: each stage's endpoint loads the versions
+    published under its prefix of the stage's own bucket (exported as the artifact bucket, so
+    the model service is unchanged); the stage's SageMaker role reads them, and the deployer
+    that the tooling account's publish action assumes (and only it, besides the pipeline) may
+    write them. The generated project's own tests publish through that role in moto."""
+    project = render_example("acme-ml-accounts-multi-model", tmp_path_factory.mktemp("mm"))
+    cicd = _template(project, "cicd.yaml")
+    stage_account = _template(project, "stage-account.yaml")
+    publish = cicd["PublishModelRole"]["Properties"]
+    assert publish["RoleName"] == f"{MM_PREFIX}-publish-model"
+    assert cicd["PublishModelProject"]["Properties"]["ServiceRole"] == {
+        "Fn::GetAtt": ["PublishModelRole", "Arn"]
+    }
+    statements = {s["Sid"]: s for s in publish["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert [_sub(r) for r in statements["AssumeStageDeployers"]["Resource"]] == [
+        f"arn:aws:iam::{STAGING}:role/{MM_PREFIX}-staging-deployer",
+        f"arn:aws:iam::{PROD}:role/{MM_PREFIX}-prod-deployer",
+    ]
+    deployer = stage_account["DeployerRole"]["Properties"]
+    (trust,) = deployer["AssumeRolePolicyDocument"]["Statement"]
+    assert [_sub(p) for p in trust["Condition"]["ArnEquals"]["aws:PrincipalArn"][:2]] == [
+        f"arn:aws:iam::{TOOLING}:role/{MM_PREFIX}-pipeline",
+        f"arn:aws:iam::{TOOLING}:role/{MM_PREFIX}-publish-model",
+    ]
+    writes = {s["Sid"]: s for s in deployer["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert writes["PublishTargetModels"]["Resource"] == {
+        "Fn::Sub": "${StageBucket.Arn}/multi-model/${Stage}/models/*"
+    }
+    reads = {
+        s["Sid"]: s
+        for s in stage_account["SageMakerExecutionRole"]["Properties"]["Policies"][0][
+            "PolicyDocument"
+        ]["Statement"]
+    }
+    assert reads["ReadPublishedModels"]["Resource"][0] == {
+        "Fn::Sub": "${StageBucket.Arn}/multi-model/${Stage}/models/*"
+    }
+    with mock_aws():
+        exports = _create_stage_stack(project, "prod", prefix=MM_PREFIX)
+        bucket = exports[f"{MM_PREFIX}-ArtifactBucket"]
+        assert bucket == f"{MM_PREFIX}-prod-{PROD}"
+        parameters = json.loads((project / "infra" / "config" / "prod.json").read_text())
+        image = f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+        code = f"s3://tooling-artifacts/multi-model/code/{'0' * 64}/sourcedir.tar.gz"
+        values = {**parameters["Parameters"], "ServingImage": image, "ServingCodeUri": code}
+        boto3.client("cloudformation", region_name=REGION).create_stack(
+            StackName=f"{MM_PREFIX}-model-prod",
+            TemplateBody=(project / "infra" / "model-service.yaml").read_text(),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+        )
+        sagemaker = boto3.client("sagemaker", region_name=REGION)
+        [model] = sagemaker.list_models()["Models"]
+        container = sagemaker.describe_model(ModelName=model["ModelName"])["PrimaryContainer"]
+        assert container["Mode"] == "MultiModel"
+        assert container["ModelDataUrl"] == f"s3://{bucket}/multi-model/prod/models/"

@@ -92,7 +92,11 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
 @pytest.mark.parametrize(
     ("answers", "option", "fragment"),
     [
-        ({"endpoint_kind": "multi-model"}, "endpoint_kind", "publish its model version"),
+        (
+            {"deployment_target": "lambda", "container": "byoc"},
+            "deployment_target",
+            "pull the tooling account's image",
+        ),
     ],
 )
 def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
@@ -107,12 +111,17 @@ def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
     assert fragment in error.message
 
 
-@pytest.mark.parametrize("inference", ["async", "batch"])
-def test_asynchronous_and_batch_inference_deploy_into_stage_accounts(inference: str) -> None:
-    """Each stage account keeps its asynchronous requests and results, or its batch input and
-    output, in a bucket of its own."""
-    options = _parse(profile(accounts=ACCOUNTS), inference=inference)
-    assert options.inference == inference
+@pytest.mark.parametrize(
+    "answers",
+    [{"inference": "async"}, {"inference": "batch"}, {"endpoint_kind": "multi-model"}],
+)
+def test_asynchronous_batch_and_multi_model_inference_deploy_into_stage_accounts(
+    answers: dict[str, Any],
+) -> None:
+    """Each stage account keeps its asynchronous requests and results, its batch input and
+    output, or its published model versions in a bucket of its own."""
+    options = _parse(profile(accounts=ACCOUNTS), **answers)
+    assert options.as_answers().items() >= answers.items()
     assert options.profile is not None and options.profile.cross_account_stages == (
         "staging",
         "prod",

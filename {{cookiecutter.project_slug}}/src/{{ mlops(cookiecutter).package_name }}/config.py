@@ -160,11 +160,11 @@ def _platform_outputs() -> dict[str, str]:
 def artifact_bucket() -> str:
     """The platform's artifact bucket (ARTIFACT_BUCKET, else the platform stack's output)."""
     return os.environ.get("ARTIFACT_BUCKET") or platform_output("ArtifactBucketName")
-{%- if p.asynchronous %}
+{%- if p.asynchronous or p.multi_model %}
 
 
 def stage_bucket(stage: str) -> str:
-    """The bucket the stage's asynchronous endpoint reads requests from and writes results to:
+    """The bucket the stage's {{ "multi-model endpoint loads its published versions from" if p.multi_model else "asynchronous endpoint reads requests from and writes results to" }}:
     {% if p.stage_buckets %}the stage's own in an account of its own, else {% endif %}the artifact bucket."""
 {%- if p.stage_buckets %}
     return STAGE_BUCKETS.get(stage) or artifact_bucket()

@@ -279,11 +279,13 @@ def main(argv: list[str] | None = None) -> list[Path] | str:
         return written
 {%- if p.multi_model %}
     if args.command == "publish":
-        check_account(boto3.client("sts", region_name=config.region()), args.stage)
         package_arn = json.loads((args.params_dir / PACKAGE_FILE).read_text())["ModelPackageArn"]
+        # The stage's bucket is reached in its account (through its deployer role when the
+        # caller is the tooling account's); the package is read where the caller is.
+        stage = config.stage_session(args.stage)
+        check_account(stage.client("sts"), args.stage)
         uri = publish(boto3.client("sagemaker", region_name=config.region()),
-                      boto3.client("s3", region_name=config.region()), package_arn, args.stage,
-                      config.artifact_bucket())
+                      stage.client("s3"), package_arn, args.stage, config.stage_bucket(args.stage))
         print(json.dumps({"stage": args.stage, "ModelPackageArn": package_arn,
                           "TargetModel": target_model(package_arn), "uri": uri}))
         return uri

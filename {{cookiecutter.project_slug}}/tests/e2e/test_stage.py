@@ -71,7 +71,7 @@ def target_model() -> str:
 
 
 def test_endpoint_serves_the_published_target_model(expected, aws, target_model) -> None:
-    prefix = f"s3://{config.artifact_bucket()}/{config.MULTI_MODEL_PREFIXES[STAGE]}"
+    prefix = f"s3://{config.stage_bucket(STAGE)}/{config.MULTI_MODEL_PREFIXES[STAGE]}"
     smoke.verify_endpoint(aws.client("sagemaker"), aws.client("s3"), expected["EndpointName"],
                           target_model, prefix)
 {%- else -%}

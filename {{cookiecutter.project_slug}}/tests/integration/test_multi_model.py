@@ -61,7 +61,7 @@ def aws(monkeypatch, artifacts, register_package, make_bucket):
             s3.put_object(Bucket=BUCKET, Key=key, Body=archive)
             packages[version] = register_package(sagemaker, "Approved", image=IMAGE,
                                                  model_data=f"s3://{BUCKET}/{key}")
-        yield {"s3": s3, "sagemaker": sagemaker, "packages": packages}
+        yield {"s3": s3, "sagemaker": sagemaker, "packages": packages, "artifacts": artifacts}
 
 
 def _published(s3, stage: str) -> dict[str, bytes]:
@@ -132,13 +132,27 @@ def test_a_published_version_is_never_replaced(aws) -> None:
     assert _published(s3, "staging") == before
 
 
-def test_the_publish_command_publishes_the_resolved_package(aws, tmp_path) -> None:
+@pytest.mark.parametrize("stage", sorted(config.STACKS))
+def test_the_publish_command_publishes_the_resolved_package(aws, make_bucket, tmp_path,
+                                                            stage) -> None:
+    """Into the stage's bucket{% if p.stage_buckets %}: a stage in an account of its own is reached through its
+    deployer role (moto's STS answers for the account of the role assumed){% endif %}."""
     deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
                  "--out-dir", str(tmp_path)])
-    uri = deploy.main(["publish", "--stage", "staging", "--params-dir", str(tmp_path)])
+    session = config.stage_session(stage)
+    assert session.client("sts").get_caller_identity()["Account"] == config.ACCOUNTS.get(
+        stage, "123456789012")
+    stage_s3 = session.client("s3")
+{%- if p.stage_buckets %}
+    if stage in config.STAGE_BUCKETS:
+        make_bucket(stage_s3, config.STAGE_BUCKETS[stage])
+{%- endif %}
+    uri = deploy.main(["publish", "--stage", stage, "--params-dir", str(tmp_path)])
     newest = deploy.target_model(aws["packages"]["large"])
-    assert uri.endswith(f"/{config.MULTI_MODEL_PREFIXES['staging']}{newest}")
-    assert list(_published(aws["s3"], "staging")) == [newest]
+    assert uri == f"s3://{config.stage_bucket(stage)}/{config.MULTI_MODEL_PREFIXES[stage]}{newest}"
+    published = stage_s3.get_object(Bucket=config.stage_bucket(stage),
+                                    Key=config.MULTI_MODEL_PREFIXES[stage] + newest)
+    assert published["Body"].read() == aws["artifacts"]["large"]
 
 
 class MultiModelContainer:

@@ -102,6 +102,12 @@ def artifact_bucket() -> str:
     return os.environ.get("ARTIFACT_BUCKET") or platform_output("ArtifactBucketName")
 
 
+def stage_bucket(stage: str) -> str:
+    """The bucket the stage's multi-model endpoint loads its published versions from:
+    the artifact bucket."""
+    return artifact_bucket()
+
+
 def training_data_uri() -> str | None:
     """Where the pipeline reads its training data (DATA_BUCKET, else the platform stack's data
     bucket, under NEW_DATA_PREFIX); None: the dataset bundled with scikit-learn."""

@@ -1,0 +1,1 @@
+"""tariff-models: training, evaluation, inference and delivery code."""

@@ -1,0 +1,68 @@
+"""Evaluation (a SageMaker processing script): score the trained model on the test split and
+write ``evaluation.json`` in SageMaker's model-quality metrics format."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tarfile
+import tempfile
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.metrics import accuracy_score, roc_auc_score
+
+MODEL_FILE = "model.joblib"
+
+
+def load_model(model_dir: Path):
+    """The model from ``model_dir``: a ``model.tar.gz`` (as training writes it) or the file."""
+    archive = model_dir / "model.tar.gz"
+    if archive.is_file():
+        model_dir = Path(tempfile.mkdtemp())
+        with tarfile.open(archive) as tar:
+            # The "data" filter refuses links and paths out of model_dir; a framework image
+            # whose Python predates it (before 3.8.17 / 3.9.17) extracts as before.
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(model_dir, filter="data")
+            else:
+                tar.extractall(model_dir)
+    return _load(model_dir / MODEL_FILE)
+
+
+def _load(path: Path):
+    return joblib.load(path)
+
+
+def evaluate(model, test: np.ndarray) -> dict:
+    """Metrics of ``model`` on ``test`` (label in column 0)."""
+    features, labels = test[:, 1:], test[:, 0].astype(int)
+    scores = model.predict_proba(features)[:, 1]
+    return {
+        "binary_classification_metrics": {
+            "roc_auc": {"value": float(roc_auc_score(labels, scores)), "standard_deviation": "NaN"},
+            "accuracy": {
+                "value": float(accuracy_score(labels, scores >= 0.5)),
+                "standard_deviation": "NaN",
+            },
+        }
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model-dir", type=Path, default=Path("/opt/ml/processing/model"))
+    parser.add_argument("--test-dir", type=Path, default=Path("/opt/ml/processing/test"))
+    parser.add_argument("--output-dir", type=Path, default=Path("/opt/ml/processing/evaluation"))
+    args = parser.parse_args(argv)
+    test = np.vstack([np.loadtxt(f, delimiter=",", ndmin=2)
+                      for f in sorted(args.test_dir.glob("*.csv"))])
+    report = evaluate(load_model(args.model_dir), test)
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    (args.output_dir / "evaluation.json").write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+"""The multi-model endpoints against moto's S3 and model registry: the build stage uploads the
+inference code and names the image; each stage's deployment publishes the approved version as
+a target model under the stage's prefix; a request names the target model it wants, and gets
+that version's predictions."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import re
+import tarfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+import boto3
+import numpy as np
+import pytest
+from cfnlint.decode import cfn_yaml
+from moto import mock_aws
+
+from tariff_models import config, deploy, inference, preprocess, smoke, train
+
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+BUCKET = "tariff-models-artifacts-test"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = cfn_yaml.load(str(PROJECT_ROOT / "infra" / "model-service.yaml"))
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory) -> dict[str, bytes]:
+    """Two model versions, as the training pipeline registers them: model.tar.gz holding the
+    fitted model (and the inference code the SDK packs next to it). They score differently."""
+    data = tmp_path_factory.mktemp("data")
+    paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
+    archives = {}
+    for version, estimators in (("small", 2), ("large", 40)):
+        model_dir = tmp_path_factory.mktemp(version)
+        train.train(paths["train"].parent, model_dir, n_estimators=estimators, max_depth=2)
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            archive.add(model_dir / train.MODEL_FILE, arcname=train.MODEL_FILE)
+            archive.add(inference.__file__, arcname="code/inference.py")
+        archives[version] = buffer.getvalue()
+    return archives
+
+
+@pytest.fixture
+def aws(monkeypatch, artifacts, register_package, make_bucket):
+    """moto with the artifact bucket, the model registry and two Approved versions."""
+    with mock_aws():
+        monkeypatch.setenv("ARTIFACT_BUCKET", BUCKET)
+        s3 = boto3.client("s3", region_name=config.region())
+        make_bucket(s3, BUCKET)
+        sagemaker = boto3.client("sagemaker", region_name=config.region())
+        sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
+        packages = {}
+        for version, archive in artifacts.items():
+            key = f"{config.PIPELINE_NAME}/models/{version}/output/model.tar.gz"
+            s3.put_object(Bucket=BUCKET, Key=key, Body=archive)
+            packages[version] = register_package(sagemaker, "Approved", image=IMAGE,
+                                                 model_data=f"s3://{BUCKET}/{key}")
+        yield {"s3": s3, "sagemaker": sagemaker, "packages": packages, "artifacts": artifacts}
+
+
+def _published(s3, stage: str) -> dict[str, bytes]:
+    prefix = config.MULTI_MODEL_PREFIXES[stage]
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
+    return {item["Key"].removeprefix(prefix): s3.get_object(Bucket=BUCKET, Key=item["Key"])[
+        "Body"].read() for item in listed}
+
+
+def test_params_name_the_serving_container_the_stacks_accept(aws, tmp_path) -> None:
+    newest = aws["packages"]["large"]
+    written = deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
+                           "--out-dir", str(tmp_path)])
+    assert sorted(p.name for p in written) == sorted(
+        [f"{s}.json" for s in config.STACKS] + [deploy.PACKAGE_FILE])
+    declared = TEMPLATE["Parameters"]
+    for stage in config.STACKS:
+        parameters = json.loads((tmp_path / f"{stage}.json").read_text())["Parameters"]
+        # The stack's parameters: none it does not declare, every one without a default,
+        # and each value one the template accepts.
+        assert set(parameters) <= set(declared)
+        assert {n for n, d in declared.items() if "Default" not in d} <= set(parameters)
+        for name, value in parameters.items():
+            pattern = declared[name].get("AllowedPattern")
+            assert pattern is None or re.fullmatch(pattern, value), (name, value)
+        assert parameters["ServingImage"] == IMAGE
+    package = json.loads((tmp_path / deploy.PACKAGE_FILE).read_text())
+    assert package == {"ModelPackageArn": newest}
+    code = urlparse(parameters["ServingCodeUri"])
+    archive = aws["s3"].get_object(Bucket=code.netloc, Key=code.path.lstrip("/"))["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as unpacked:
+        assert unpacked.getnames() == ["inference.py"]
+        uploaded = unpacked.extractfile("inference.py").read()
+    assert uploaded == Path(inference.__file__).read_bytes()
+
+
+def test_unchanged_inference_code_keeps_its_uri(aws) -> None:
+    """The same code gives the same archive, so a deployment changes no stack for it."""
+    first = deploy.upload_serving_code(aws["s3"], BUCKET)
+    assert deploy.upload_serving_code(aws["s3"], BUCKET) == first
+    changed = deploy.upload_serving_code(aws["s3"], BUCKET, deploy.sourcedir_archive(
+        Path(train.__file__)))
+    assert changed != first
+
+
+def test_each_deployment_publishes_its_version_to_its_stage_only(aws) -> None:
+    s3, sagemaker, packages = aws["s3"], aws["sagemaker"], aws["packages"]
+    deploy.publish(sagemaker, s3, packages["small"], "staging", BUCKET)
+    deploy.publish(sagemaker, s3, packages["large"], "staging", BUCKET)
+    uri = deploy.publish(sagemaker, s3, packages["large"], "prod", BUCKET)
+    small, large = (deploy.target_model(packages[v]) for v in ("small", "large"))
+    assert (small, large) == ("v1.tar.gz", "v2.tar.gz")
+    source = {v: s3.get_object(Bucket=BUCKET, Key=f"{config.PIPELINE_NAME}/models/{v}/output/"
+                               "model.tar.gz")["Body"].read() for v in packages}
+    assert _published(s3, "staging") == {small: source["small"], large: source["large"]}
+    assert _published(s3, "prod") == {large: source["large"]}
+    assert uri == f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES['prod']}{large}"
+
+
+def test_a_published_version_is_never_replaced(aws) -> None:
+    """SageMaker may have loaded it: the same target model keeps the same artifact."""
+    s3, sagemaker, packages = aws["s3"], aws["sagemaker"], aws["packages"]
+    deploy.publish(sagemaker, s3, packages["small"], "staging", BUCKET)
+    before = _published(s3, "staging")
+    artifact = urlparse(deploy.serving_container(sagemaker, packages["small"])["ModelDataUrl"])
+    s3.put_object(Bucket=artifact.netloc, Key=artifact.path.lstrip("/"), Body=b"retrained")
+    deploy.publish(sagemaker, s3, packages["small"], "staging", BUCKET)
+    assert _published(s3, "staging") == before
+
+
+@pytest.mark.parametrize("stage", sorted(config.STACKS))
+def test_the_publish_command_publishes_the_resolved_package(aws, make_bucket, tmp_path,
+                                                            stage) -> None:
+    """Into the stage's bucket: a stage in an account of its own is reached through its
+    deployer role (moto's STS answers for the account of the role assumed)."""
+    deploy.main(["params", "--config-dir", str(PROJECT_ROOT / "infra" / "config"),
+                 "--out-dir", str(tmp_path)])
+    session = config.stage_session(stage)
+    assert session.client("sts").get_caller_identity()["Account"] == config.ACCOUNTS.get(
+        stage, "123456789012")
+    stage_s3 = session.client("s3")
+    if stage in config.STAGE_BUCKETS:
+        make_bucket(stage_s3, config.STAGE_BUCKETS[stage])
+    uri = deploy.main(["publish", "--stage", stage, "--params-dir", str(tmp_path)])
+    newest = deploy.target_model(aws["packages"]["large"])
+    assert uri == f"s3://{config.stage_bucket(stage)}/{config.MULTI_MODEL_PREFIXES[stage]}{newest}"
+    published = stage_s3.get_object(Bucket=config.stage_bucket(stage),
+                                    Key=config.MULTI_MODEL_PREFIXES[stage] + newest)
+    assert published["Body"].read() == aws["artifacts"]["large"]
+
+
+class MultiModelContainer:
+    """What the SageMaker scikit-learn image does on a multi-model endpoint, in this process:
+    it imports inference.py from ``SAGEMAKER_SUBMIT_DIRECTORY`` (the archive the build stage
+    uploaded) when it starts, and loads a target model from ``<ModelDataUrl><TargetModel>``
+    the first time a request names it."""
+
+    def __init__(self, s3, code_uri: str, model_data_url: str, workdir: Path) -> None:
+        self.s3, self.model_data_url, self.workdir = s3, model_data_url, workdir
+        code_dir = self._extract(code_uri, workdir / "code")
+        spec = importlib.util.spec_from_file_location("served_inference", code_dir / "inference.py")
+        self.handler = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.handler)
+        self.loaded: dict[str, object] = {}
+
+    def _extract(self, uri: str, directory: Path) -> Path:
+        location = urlparse(uri)
+        body = self.s3.get_object(Bucket=location.netloc, Key=location.path.lstrip("/"))["Body"]
+        with tarfile.open(fileobj=io.BytesIO(body.read())) as archive:
+            archive.extractall(directory, filter="data")
+        return directory
+
+    def invoke(self, target_model: str, body: str, content_type: str = "text/csv",
+               accept: str = "application/json") -> dict:
+        if target_model not in self.loaded:
+            model_dir = self._extract(self.model_data_url + target_model,
+                                      self.workdir / "models" / target_model)
+            self.loaded[target_model] = self.handler.model_fn(str(model_dir))
+        model = self.loaded[target_model]
+        data = self.handler.input_fn(body, content_type)
+        answer, _ = self.handler.output_fn(self.handler.predict_fn(data, model), accept)
+        return json.loads(answer)
+
+
+def test_a_request_gets_the_predictions_of_the_target_model_it_names(aws, tmp_path) -> None:
+    s3, sagemaker, packages = aws["s3"], aws["sagemaker"], aws["packages"]
+    for package in packages.values():
+        deploy.publish(sagemaker, s3, package, "staging", BUCKET)
+    code_uri = deploy.upload_serving_code(s3, BUCKET)
+    container = MultiModelContainer(
+        s3, code_uri, f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES['staging']}", tmp_path)
+    rows, _ = preprocess.load_dataset(None)
+    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows[:8])
+    scores = {}
+    for version, package in packages.items():
+        answer = container.invoke(deploy.target_model(package), body)
+        scores[version] = [p["score"] for p in answer["predictions"]]
+        # What that version's own model says about the same rows.
+        model_dir = container.workdir / "models" / deploy.target_model(package)
+        expected = train.load(model_dir / train.MODEL_FILE).predict_proba(rows[:8])[:, 1]
+        np.testing.assert_allclose(scores[version], expected)
+    assert scores["small"] != scores["large"]
+    with pytest.raises(s3.exceptions.NoSuchKey):  # SageMaker answers "model not found"
+        container.invoke("v99.tar.gz", body)
+
+
+def _serve(sagemaker, endpoint_name: str, model_data_url: str, mode: str = "MultiModel") -> None:
+    sagemaker.create_model(
+        ModelName=f"{endpoint_name}-model",
+        PrimaryContainer={"Image": IMAGE, "Mode": mode, "ModelDataUrl": model_data_url},
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/acme-tariff-models-sagemaker-execution",
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=f"{endpoint_name}-config",
+        ProductionVariants=[{"VariantName": config.VARIANT_NAME,
+                             "ModelName": f"{endpoint_name}-model",
+                             "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
+    )
+    sagemaker.create_endpoint(EndpointName=endpoint_name,
+                              EndpointConfigName=f"{endpoint_name}-config")
+
+
+def test_smoke_check_accepts_a_published_target_model(aws) -> None:
+    s3, sagemaker, packages = aws["s3"], aws["sagemaker"], aws["packages"]
+    endpoint = config.ENDPOINTS["staging"]
+    prefix = f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES['staging']}"
+    _serve(sagemaker, endpoint, prefix)
+    deploy.publish(sagemaker, s3, packages["small"], "staging", BUCKET)
+    live = smoke.verify_endpoint(sagemaker, s3, endpoint, "v1.tar.gz", prefix)
+    assert live["ModelName"] == f"{endpoint}-model"
+    with pytest.raises(smoke.SmokeTestError, match="v2.tar.gz is not published"):
+        smoke.verify_endpoint(sagemaker, s3, endpoint, "v2.tar.gz", prefix)
+    prod_prefix = f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES['prod']}"
+    with pytest.raises(smoke.SmokeTestError, match="expected"):
+        smoke.verify_endpoint(sagemaker, s3, endpoint, "v1.tar.gz", prod_prefix)
+
+
+def test_smoke_check_rejects_a_single_model_endpoint(aws) -> None:
+    endpoint = config.ENDPOINTS["staging"]
+    prefix = f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES['staging']}"
+    _serve(aws["sagemaker"], endpoint, prefix + "v1.tar.gz", mode="SingleModel")
+    with pytest.raises(smoke.SmokeTestError, match="SingleModel"):
+        smoke.verify_endpoint(aws["sagemaker"], aws["s3"], endpoint, "v1.tar.gz", prefix)
+
+
+def test_smoke_requests_name_their_target_model(aws) -> None:
+    """The request carries the target model's name (the X-Amzn-SageMaker-Target-Model
+    header); moto answers with the result queued through its own configuration API."""
+    import requests
+
+    requests.post("http://motoapi.amazonaws.com/moto-api/static/sagemaker/endpoint-results",
+                  json={"region": config.region(), "results": [
+                      {"Body": json.dumps({"predictions": [{"score": 0.75, "label": 1}]}),
+                       "ContentType": "application/json"}]}, timeout=5)
+    runtime = boto3.client("sagemaker-runtime", region_name=config.region())
+    sent = []
+    runtime.meta.events.register("before-send.sagemaker-runtime.InvokeEndpoint",
+                                 lambda request, **_: sent.append(dict(request.headers)))
+    predictions = smoke.invoke(runtime, config.ENDPOINTS["staging"], [[1.0, 2.0]], "v2.tar.gz")
+    assert predictions == [{"score": 0.75, "label": 1}]
+    assert sent[0]["X-Amzn-SageMaker-Target-Model"] == b"v2.tar.gz"
