@@ -433,36 +433,30 @@ def _refuses(
     )
 
 
-def _multi_model_refuses(
-    rule_id: str, option: str, refused: Iterable[str], reason: str, allowed: str
-) -> Rule:
-    return _refuses(
-        rule_id,
-        ("endpoint_kind", "multi-model"),
-        option,
-        refused,
-        reason,
-        f"{allowed} for a multi-model endpoint",
-        _MULTI_MODEL_ALTERNATIVE,
-    )
+def _refuser(
+    kind: tuple[str, str], allowed_where: str, alternative: str
+) -> Callable[[str, str, Iterable[str], str, str], Rule]:
+    """A :func:`_refuses` for one answer ``kind``: ``make(rule_id, option, refused, reason,
+    allowed)``, whose message offers ``allowed`` ``allowed_where`` or ``alternative``."""
+
+    def make(rule_id: str, option: str, refused: Iterable[str], reason: str, allowed: str) -> Rule:
+        return _refuses(
+            rule_id, kind, option, refused, reason, f"{allowed} {allowed_where}", alternative
+        )
+
+    return make
+
+
+_multi_model_refuses = _refuser(
+    ("endpoint_kind", "multi-model"), "for a multi-model endpoint", _MULTI_MODEL_ALTERNATIVE
+)
 
 
 # A Lambda function serves the project's own image synchronously, one model per function.
 _LAMBDA_ALTERNATIVE = "deployment_target='sagemaker'"
 
 
-def _lambda_refuses(
-    rule_id: str, option: str, refused: Iterable[str], reason: str, allowed: str
-) -> Rule:
-    return _refuses(
-        rule_id,
-        ("deployment_target", "lambda"),
-        option,
-        refused,
-        reason,
-        f"{allowed} on Lambda",
-        _LAMBDA_ALTERNATIVE,
-    )
+_lambda_refuses = _refuser(("deployment_target", "lambda"), "on Lambda", _LAMBDA_ALTERNATIVE)
 
 
 def _check_lambda_traffic_interval(values: Mapping[str, Any]) -> str | None:
