@@ -170,6 +170,44 @@ class LambdaTrafficShift:
 
 
 @dataclass(frozen=True)
+class AlarmSource:
+    """What the rollback alarms watch: the stack parameter naming the service, the metrics'
+    namespace, and their dimensions (name, CloudFormation value)."""
+
+    name_parameter: str
+    namespace: str
+    dimensions: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class TrafficHook:
+    """One of CodeDeploy's lifecycle hooks around a Lambda alias shift: ``moment`` is
+    ``before`` or ``after`` (the hook function runs ``traffic_hooks.<moment>_allow_traffic``);
+    ``parameter`` is the stack parameter naming its function."""
+
+    moment: str
+    logical_id: str
+    parameter: str
+    checks: str
+
+
+TRAFFIC_HOOKS = (
+    TrafficHook(
+        "before",
+        "BeforeTrafficHook",
+        "BeforeTrafficHookName",
+        "the new version answers before it takes traffic",
+    ),
+    TrafficHook(
+        "after",
+        "AfterTrafficHook",
+        "AfterTrafficHookName",
+        "the alias runs the new version, and it answers",
+    ),
+)
+
+
+@dataclass(frozen=True)
 class TrackingPolicy:
     """The model service's target-tracking scaling policy: what it tracks, and the stack
     parameter holding its target (none: ``fixed_target`` is written into the template)."""
@@ -1031,24 +1069,59 @@ class ProjectContext:
             routing="TimeBasedLinear", percent=o.linear_step_percent, interval_minutes=minutes
         )
 
-    @staticmethod
-    def traffic_hook_name(stage: Stage, hook: str) -> str:
-        """The name of a stage's CodeDeploy hook function: ``before`` or ``after`` traffic."""
-        assert hook in ("before", "after")
-        return fit(f"{stage.endpoint_name}-{hook}-traffic", RULES["lambda-function"].max_length)
-
-    def stage_functions(self, stage: Stage) -> list[str]:
-        """A stage's Lambda functions: the one serving, then its two CodeDeploy hooks."""
-        return [
-            stage.endpoint_name,
-            self.traffic_hook_name(stage, "before"),
-            self.traffic_hook_name(stage, "after"),
-        ]
+    @property
+    def rollback_alarm_source(self) -> AlarmSource:
+        """The endpoint variant's metrics, or the function's through its alias."""
+        if self.lambda_target:
+            return AlarmSource(
+                "FunctionName",
+                "AWS/Lambda",
+                (
+                    ("FunctionName", "!Ref FunctionName"),
+                    ("Resource", f"!Sub ${{FunctionName}}:{LAMBDA_ALIAS}"),
+                ),
+            )
+        return AlarmSource(
+            "EndpointName",
+            "AWS/SageMaker",
+            (("EndpointName", "!Ref EndpointName"), ("VariantName", VARIANT_NAME)),
+        )
 
     @property
-    def traffic_hook_log_names(self) -> list[str]:
-        """The log group name (under /aws/lambda/) each stage's two hooks share."""
-        return [f"{stage.endpoint_name}-traffic-hooks" for stage in self.stages]
+    def traffic_hooks(self) -> tuple[TrafficHook, ...]:
+        return TRAFFIC_HOOKS
+
+    @staticmethod
+    def traffic_hook_name(stage: Stage, hook: TrafficHook) -> str:
+        """The name of a stage's CodeDeploy hook function."""
+        return fit(
+            f"{stage.endpoint_name}-{hook.moment}-traffic", RULES["lambda-function"].max_length
+        )
+
+    def stage_functions(self, stage: Stage) -> list[str]:
+        """A stage's Lambda functions: the one serving, then its CodeDeploy hooks."""
+        return [stage.endpoint_name, *(self.traffic_hook_name(stage, h) for h in TRAFFIC_HOOKS)]
+
+    @property
+    def function_log_groups(self) -> list[str]:
+        """The log group of each stage's serving function (Lambda's own naming)."""
+        return [f"/aws/lambda/{stage.endpoint_name}" for stage in self.stages]
+
+    @staticmethod
+    def traffic_hook_log_group(stage: Stage) -> str:
+        """The log group a stage's two hooks share."""
+        return f"/aws/lambda/{stage.endpoint_name}-traffic-hooks"
+
+    @property
+    def traffic_hook_log_groups(self) -> list[str]:
+        return [self.traffic_hook_log_group(stage) for stage in self.stages]
+
+    @property
+    def service_log_groups(self) -> list[str]:
+        """The log groups the model service stacks create, which their deploy role manages."""
+        if self.lambda_target:
+            return [*self.function_log_groups, *self.traffic_hook_log_groups]
+        return [f"/aws/sagemaker/Endpoints/{stage.endpoint_name}" for stage in self.stages]
 
     @staticmethod
     def codedeploy_group_name(stage: Stage) -> str:
@@ -1319,8 +1392,9 @@ class ProjectContext:
             return {
                 "Stage": stage.name,
                 "FunctionName": stage.endpoint_name,
-                "BeforeTrafficHookName": self.traffic_hook_name(stage, "before"),
-                "AfterTrafficHookName": self.traffic_hook_name(stage, "after"),
+                **{hook.parameter: self.traffic_hook_name(stage, hook) for hook in TRAFFIC_HOOKS},
+                "TrafficHookLogGroup": self.traffic_hook_log_group(stage),
+                "DeploymentGroupName": self.codedeploy_group_name(stage),
                 "MemorySize": str(o.lambda_memory_mb),
                 "Timeout": str(o.lambda_timeout_seconds),
             }
