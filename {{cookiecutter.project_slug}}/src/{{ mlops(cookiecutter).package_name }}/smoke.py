@@ -24,12 +24,16 @@ class SmokeTestError(AssertionError):
     """Raised when the stage is not serving the expected model."""
 
 
+def csv_body(rows: list[list[float]]) -> str:
+    """``rows`` as the CSV the model is served: one row per line, full precision."""
+    return "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+
+
 {% if p.lambda_target -%}
 def rows_event(rows: list[list[float]]) -> dict:
     """A function URL request (payload format 2.0) posting ``rows`` as CSV."""
-    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
     return {"version": "2.0", "headers": {"content-type": "text/csv", "accept": "application/json"},
-            "requestContext": {"http": {"method": "POST"}}, "body": body,
+            "requestContext": {"http": {"method": "POST"}}, "body": csv_body(rows),
             "isBase64Encoded": False}
 
 
@@ -121,7 +125,7 @@ def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: s
 def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]],
            target_model: str) -> list[dict]:
     """Send ``rows`` as CSV to the named target model and return the predictions."""
-    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+    body = csv_body(rows)
     response = runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType="text/csv",
                                        Accept="application/json", Body=body,
                                        TargetModel=target_model)
@@ -139,7 +143,7 @@ def verify_endpoint(sagemaker: Any, endpoint_name: str, expected_package_arn: st
 
 def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]]) -> list[dict]:
     """Send ``rows`` as CSV and return the predictions."""
-    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+    body = csv_body(rows)
     response = runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType="text/csv",
                                        Accept="application/json", Body=body)
     return list(json.loads(response["Body"].read())["predictions"])
@@ -156,7 +160,7 @@ def invoke_async(runtime: Any, s3: Any, endpoint_name: str, rows: list[list[floa
     nothing arrives in time."""
     location = urlparse(input_uri)
     key = f"{location.path.strip('/')}/{uuid.uuid4()}.csv"
-    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+    body = csv_body(rows)
     s3.put_object(Bucket=location.netloc, Key=key, Body=body.encode())
     response = runtime.invoke_endpoint_async(
         EndpointName=endpoint_name, ContentType="text/csv", Accept="application/json",
@@ -210,7 +214,7 @@ def score_batch(sagemaker: Any, s3: Any, pipeline_name: str, rows: list[list[flo
     run_id = run_id or uuid.uuid4().hex  # 32 characters: a valid ClientRequestToken
     location = urlparse(smoke_uri)
     key = f"{location.path.strip('/')}/{run_id}.csv"
-    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+    body = csv_body(rows)
     s3.put_object(Bucket=location.netloc, Key=key, Body=body.encode())
     results = f"{output_uri.rstrip('/')}/smoke-{run_id}/"
     execution = sagemaker.start_pipeline_execution(

@@ -16,18 +16,23 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 MODEL_FILE = "model.joblib"
 
 
+def extract_model(archive: Path, target: Path) -> None:
+    """Unpack a ``model.tar.gz`` into ``target``. The tar "data" filter refuses links and paths
+    out of ``target``; a framework image whose Python predates it (before 3.8.17 / 3.9.17)
+    extracts as before."""
+    with tarfile.open(archive) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(target, filter="data")
+        else:
+            tar.extractall(target)
+
+
 def load_model(model_dir: Path):
     """The model from ``model_dir``: a ``model.tar.gz`` (as training writes it) or the file."""
     archive = model_dir / "model.tar.gz"
     if archive.is_file():
         model_dir = Path(tempfile.mkdtemp())
-        with tarfile.open(archive) as tar:
-            # The "data" filter refuses links and paths out of model_dir; a framework image
-            # whose Python predates it (before 3.8.17 / 3.9.17) extracts as before.
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(model_dir, filter="data")
-            else:
-                tar.extractall(model_dir)
+        extract_model(archive, model_dir)
     return _load(model_dir / MODEL_FILE)
 
 

@@ -15,6 +15,11 @@ class SmokeTestError(AssertionError):
     """Raised when the stage is not serving the expected model."""
 
 
+def csv_body(rows: list[list[float]]) -> str:
+    """``rows`` as the CSV the model is served: one row per line, full precision."""
+    return "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+
+
 def live_model(sagemaker: Any, endpoint_name: str) -> dict:
     """The endpoint's live config and the model of its variant; raises
     :class:`SmokeTestError` unless the endpoint is InService with that variant."""
@@ -55,7 +60,7 @@ def verify_endpoint(sagemaker: Any, s3: Any, endpoint_name: str, target_model: s
 def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]],
            target_model: str) -> list[dict]:
     """Send ``rows`` as CSV to the named target model and return the predictions."""
-    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+    body = csv_body(rows)
     response = runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType="text/csv",
                                        Accept="application/json", Body=body,
                                        TargetModel=target_model)

@@ -12,6 +12,11 @@ class SmokeTestError(AssertionError):
     """Raised when the stage is not serving the expected model."""
 
 
+def csv_body(rows: list[list[float]]) -> str:
+    """``rows`` as the CSV the model is served: one row per line, full precision."""
+    return "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+
+
 def _check_model_serves(sagemaker: Any, model_name: str, expected_package_arn: str,
                         where: str) -> None:
     model = sagemaker.describe_model(ModelName=model_name)
@@ -50,7 +55,7 @@ def verify_endpoint(sagemaker: Any, endpoint_name: str, expected_package_arn: st
 
 def invoke(runtime: Any, endpoint_name: str, rows: list[list[float]]) -> list[dict]:
     """Send ``rows`` as CSV and return the predictions."""
-    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+    body = csv_body(rows)
     response = runtime.invoke_endpoint(EndpointName=endpoint_name, ContentType="text/csv",
                                        Accept="application/json", Body=body)
     return list(json.loads(response["Body"].read())["predictions"])

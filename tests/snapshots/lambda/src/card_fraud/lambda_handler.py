@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import tarfile
 import tempfile
 import threading
 from pathlib import Path
@@ -22,19 +21,12 @@ from urllib.parse import urlparse
 import boto3
 
 from . import inference
+from .evaluate import extract_model
 
 # Lambda's synchronous request payload limit.
 MAX_BODY_BYTES = 6 * 1024 * 1024
 _loaded: dict[str, Any] = {}
 _lock = threading.Lock()
-
-
-def _extract(archive: Path, target: Path) -> None:
-    with tarfile.open(archive) as tar:
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(target, filter="data")
-        else:  # Pythons before 3.11.4 lack the filter; the artifact is the project's own
-            tar.extractall(target)
 
 
 def load_model(model_data_url: str, s3: Any = None) -> Any:
@@ -47,7 +39,7 @@ def load_model(model_data_url: str, s3: Any = None) -> Any:
             work = Path(tempfile.mkdtemp(prefix="model-", dir=os.environ.get("MODEL_WORK_DIR")))
             archive = work / "model.tar.gz"
             s3.download_file(location.netloc, location.path.lstrip("/"), str(archive))
-            _extract(archive, work / "model")
+            extract_model(archive, work / "model")
             archive.unlink()
             _loaded[model_data_url] = inference.model_fn(str(work / "model"))
         return _loaded[model_data_url]

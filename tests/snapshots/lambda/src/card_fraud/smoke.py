@@ -12,11 +12,15 @@ class SmokeTestError(AssertionError):
     """Raised when the stage is not serving the expected model."""
 
 
+def csv_body(rows: list[list[float]]) -> str:
+    """``rows`` as the CSV the model is served: one row per line, full precision."""
+    return "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
+
+
 def rows_event(rows: list[list[float]]) -> dict:
     """A function URL request (payload format 2.0) posting ``rows`` as CSV."""
-    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
     return {"version": "2.0", "headers": {"content-type": "text/csv", "accept": "application/json"},
-            "requestContext": {"http": {"method": "POST"}}, "body": body,
+            "requestContext": {"http": {"method": "POST"}}, "body": csv_body(rows),
             "isBase64Encoded": False}
 
 

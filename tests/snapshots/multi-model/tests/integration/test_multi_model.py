@@ -190,7 +190,7 @@ def test_a_request_gets_the_predictions_of_the_target_model_it_names(aws, tmp_pa
     container = MultiModelContainer(
         s3, code_uri, f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES['staging']}", tmp_path)
     rows, _ = preprocess.load_dataset(None)
-    body = "\n".join(",".join(repr(float(v)) for v in row) for row in rows[:8])
+    body = smoke.csv_body(rows[:8])
     scores = {}
     for version, package in packages.items():
         answer = container.invoke(deploy.target_model(package), body)
