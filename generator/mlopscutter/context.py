@@ -180,6 +180,30 @@ class AlarmSource:
 
 
 @dataclass(frozen=True)
+class EcsDeployment:
+    """An ECS service's deployment configuration: the ``strategy`` (BLUE_GREEN, CANARY or
+    LINEAR), the bake time after the last shift and between steps, and the canary or step
+    percentage."""
+
+    strategy: str
+    bake_minutes: int
+    percent: int = 0
+
+
+@dataclass(frozen=True)
+class EcsPorts:
+    """The ports of an ECS model service: the container's, and the load balancer's
+    production and test listeners (the test one reaches a deployment's new tasks only)."""
+
+    container: int
+    production: int
+    test: int
+
+
+ECS_PORTS = EcsPorts(container=8080, production=80, test=8080)
+
+
+@dataclass(frozen=True)
 class TrafficHook:
     """One of CodeDeploy's lifecycle hooks around a Lambda alias shift: ``moment`` is
     ``before`` or ``after`` (the hook function runs ``traffic_hooks.<moment>_allow_traffic``);
@@ -223,6 +247,36 @@ class TrackingPolicy:
     per_variant: bool = False
     scale_in_cooldown: int = 300
     scale_out_cooldown: int = 60
+
+
+# What an ECS service's autoscaling tracks, by autoscaling_metric. Requests per task divide
+# the load balancer's requests by the running tasks (Container Insights), since blue/green
+# deployments move production between two target groups.
+ECS_TRACKING = {
+    "cpu": TrackingPolicy(
+        "CpuScalingPolicy",
+        "cpu-utilization",
+        "TargetCpuUtilization",
+        "Target average CPU use of the service's tasks, in percent.",
+        predefined_metric="ECSServiceAverageCPUUtilization",
+    ),
+    "latency": TrackingPolicy(
+        "LatencyScalingPolicy",
+        "response-time",
+        "TargetResponseTimeSeconds",
+        "Target average response time of the tasks, in seconds, below the rollback alarm's.",
+        namespace="AWS/ApplicationELB",
+        metric_name="TargetResponseTime",
+    ),
+    "invocations": TrackingPolicy(
+        "RequestsScalingPolicy",
+        "requests-per-task",
+        "TargetRequestsPerTask",
+        "Target requests per task per minute.",
+        namespace="AWS/ApplicationELB",
+        metric_name="RequestCount",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -403,6 +457,11 @@ class ProjectContext:
             "lambda-function-role": fit(f"{slug}-lambda-serving", RULES["iam-role"].max_length),
             "traffic-hook-role": fit(f"{slug}-traffic-hooks", RULES["iam-role"].max_length),
             "codedeploy-role": fit(f"{slug}-codedeploy", RULES["iam-role"].max_length),
+            "ecs-execution-role": fit(f"{slug}-ecs-execution", RULES["iam-role"].max_length),
+            "ecs-task-role": fit(f"{slug}-ecs-task", RULES["iam-role"].max_length),
+            "ecs-infrastructure-role": fit(
+                f"{slug}-ecs-infrastructure", RULES["iam-role"].max_length
+            ),
             "alerts-topic": f"{slug}-alerts",
             "dead-letter-alarm": f"{slug}-events-dead-letters",
         }
@@ -425,8 +484,16 @@ class ProjectContext:
             else [stage.endpoint_name for stage in self.stages],
             "lambda-function": [
                 name for stage in self.stages for name in self.stage_functions(stage)
+            ],
+            "ecs-cluster": list(self.ecs_services.values()),
+            "ecs-service": list(self.ecs_services.values()),
+            "load-balancer": [self.load_balancer_name(s) for s in self.stages]
+            if self.ecs_target
+            else [],
+            "target-group": [
+                name for stage in self.stages for name in self.target_group_names(stage)
             ]
-            if self.lambda_target
+            if self.ecs_target
             else [],
             "codedeploy-application": [stage.endpoint_name for stage in self.stages]
             if self.lambda_target
@@ -456,6 +523,16 @@ class ProjectContext:
                 *(
                     [n["lambda-function-role"], n["traffic-hook-role"], n["codedeploy-role"]]
                     if self.lambda_target
+                    else []
+                ),
+                *(
+                    [
+                        n["ecs-execution-role"],
+                        n["ecs-task-role"],
+                        n["ecs-infrastructure-role"],
+                        n["traffic-hook-role"],
+                    ]
+                    if self.ecs_target
                     else []
                 ),
                 *([n["drift-reader-role"]] if self.cross_account_drift else []),
@@ -971,8 +1048,8 @@ class ProjectContext:
 
     @property
     def endpoints(self) -> dict[str, str]:
-        """Stage name -> endpoint name (none with batch transform or Lambda functions)."""
-        if self.batch or self.lambda_target:
+        """Stage name -> endpoint name (none with batch transform, Lambda or ECS)."""
+        if self.batch or self.own_service:
             return {}
         return {stage.name: stage.endpoint_name for stage in self.stages}
 
@@ -983,6 +1060,8 @@ class ProjectContext:
             return "batch pipeline scores with"
         if self.lambda_target:
             return "function's alias serves"
+        if self.ecs_target:
+            return "service's tasks serve"
         return "endpoint serves"
 
     @property
@@ -1009,8 +1088,8 @@ class ProjectContext:
     @property
     def inference_instance_types(self) -> list[str]:
         """Distinct instance types the stages serve on (for the model package); none for a
-        serverless endpoint or batch transform."""
-        if self.serverless or self.batch or self.lambda_target:
+        serverless endpoint, batch transform, or a Lambda or ECS target."""
+        if self.serverless or self.batch or self.own_service:
             return []
         return sorted({stage.instance_type for stage in self.stages})
 
@@ -1044,8 +1123,84 @@ class ProjectContext:
         return self.options.deployment_target == "lambda"
 
     @property
+    def ecs_target(self) -> bool:
+        """An Amazon ECS service on Fargate serves the model (from the project's own image)."""
+        return self.options.deployment_target == "ecs"
+
+    @property
+    def own_service(self) -> bool:
+        """The project's own image serves the model outside SageMaker (Lambda or ECS), from
+        the approved package's image and artifact."""
+        return self.lambda_target or self.ecs_target
+
+    @property
     def lambda_alias(self) -> str:
         return LAMBDA_ALIAS
+
+    @staticmethod
+    def load_balancer_name(stage: Stage) -> str:
+        """A stage's Application Load Balancer (32 characters at most)."""
+        return fit(stage.endpoint_name, RULES["load-balancer"].max_length)
+
+    @staticmethod
+    def target_group_names(stage: Stage) -> tuple[str, str]:
+        """A stage's two target groups: the one serving when the stack is created, and the
+        alternate one each deployment's new tasks start in (they swap roles after it)."""
+        limit = RULES["target-group"].max_length
+        return (
+            fit(f"{stage.endpoint_name}-blue", limit),
+            fit(f"{stage.endpoint_name}-green", limit),
+        )
+
+    @staticmethod
+    def ecs_log_group(stage: Stage) -> str:
+        return f"/ecs/{stage.endpoint_name}"
+
+    @staticmethod
+    def traffic_check_name(stage: Stage) -> str:
+        """The function that scores rows through a stage's load balancer: ECS's lifecycle
+        hook after test and production traffic shifts, and the smoke test."""
+        return fit(f"{stage.endpoint_name}-traffic-check", RULES["lambda-function"].max_length)
+
+    @property
+    def ecs_services(self) -> dict[str, str]:
+        """Stage name -> ECS service (and cluster) name."""
+        return {stage.name: stage.endpoint_name for stage in self.stages} if self.ecs_target else {}
+
+    @property
+    def traffic_checks(self) -> dict[str, str]:
+        """Stage name -> the function checking traffic through the stage's load balancer."""
+        if not self.ecs_target:
+            return {}
+        return {stage.name: self.traffic_check_name(stage) for stage in self.stages}
+
+    @property
+    def traffic_check_log_groups(self) -> list[str]:
+        return [f"/aws/lambda/{self.traffic_check_name(stage)}" for stage in self.stages]
+
+    @property
+    def ecs_ports(self) -> EcsPorts:
+        return ECS_PORTS
+
+    @property
+    def ecs_container_name(self) -> str:
+        """The serving container of an ECS task definition."""
+        return "model"
+
+    @property
+    def ecs_model_dir(self) -> str:
+        """Where the serving app unpacks the model on ECS (a task volume; SageMaker's path)."""
+        return "/opt/ml/model"
+
+    @cached_property
+    def ecs_deployment(self) -> EcsDeployment:
+        """The ECS deployment strategy of the deployment_strategy answers."""
+        o = self.options
+        if o.deployment_strategy == "canary":
+            return EcsDeployment("CANARY", o.wait_minutes, percent=o.canary_percent)
+        if o.deployment_strategy == "linear":
+            return EcsDeployment("LINEAR", o.wait_minutes, percent=o.linear_step_percent)
+        return EcsDeployment("BLUE_GREEN", o.wait_minutes)
 
     @cached_property
     def lambda_traffic_shift(self) -> LambdaTrafficShift:
@@ -1071,7 +1226,14 @@ class ProjectContext:
 
     @property
     def rollback_alarm_source(self) -> AlarmSource:
-        """The endpoint variant's metrics, or the function's through its alias."""
+        """The endpoint variant's metrics, the function's through its alias, or the ECS
+        service's load balancer's."""
+        if self.ecs_target:
+            return AlarmSource(
+                "ServiceName",
+                "AWS/ApplicationELB",
+                (("LoadBalancer", "!GetAtt LoadBalancer.LoadBalancerFullName"),),
+            )
         if self.lambda_target:
             return AlarmSource(
                 "FunctionName",
@@ -1099,7 +1261,12 @@ class ProjectContext:
         )
 
     def stage_functions(self, stage: Stage) -> list[str]:
-        """A stage's Lambda functions: the one serving, then its CodeDeploy hooks."""
+        """A stage's Lambda functions: the one serving, then its CodeDeploy hooks; with ECS,
+        the traffic check."""
+        if self.ecs_target:
+            return [self.traffic_check_name(stage)]
+        if not self.lambda_target:
+            return []
         return [stage.endpoint_name, *(self.traffic_hook_name(stage, h) for h in TRAFFIC_HOOKS)]
 
     @property
@@ -1119,6 +1286,11 @@ class ProjectContext:
     @property
     def service_log_groups(self) -> list[str]:
         """The log groups the model service stacks create, which their deploy role manages."""
+        if self.ecs_target:
+            return [
+                *(self.ecs_log_group(stage) for stage in self.stages),
+                *self.traffic_check_log_groups,
+            ]
         if self.lambda_target:
             return [*self.function_log_groups, *self.traffic_hook_log_groups]
         return [f"/aws/sagemaker/Endpoints/{stage.endpoint_name}" for stage in self.stages]
@@ -1328,6 +1500,11 @@ class ProjectContext:
     @property
     def serving_summary(self) -> str:
         """How the endpoints serve, for the README."""
+        if self.ecs_target:
+            return (
+                "Amazon ECS services on Fargate running the project's image behind internal "
+                "Application Load Balancers, traffic shifted by ECS blue/green deployments"
+            )
         if self.lambda_target:
             return (
                 "AWS Lambda functions running the project's image behind function URLs, "
@@ -1354,6 +1531,17 @@ class ProjectContext:
                 f"{stage.instance_count} \N{MULTIPLICATION SIGN} `{stage.instance_type}` per "
                 "transform job"
             )
+        if self.ecs_target:
+            fleet = (
+                f"Fargate tasks of {o.ecs_cpu} CPU units and {o.ecs_memory_mb} MiB, autoscaling "
+                f"{o.autoscaling_min_capacity}\N{EN DASH}{o.autoscaling_max_capacity}"
+            )
+            tracked = {
+                "invocations": f"{o.autoscaling_target_invocations} requests per task per minute",
+                "cpu": f"{o.autoscaling_target_cpu_percent}% CPU of the tasks",
+                "latency": f"{o.autoscaling_target_latency_ms} ms average response time",
+            }[o.autoscaling_metric]
+            return f"{fleet} on {tracked}"
         fleet = (
             f"{stage.instance_count} \N{MULTIPLICATION SIGN} `{stage.instance_type}`, "
             f"autoscaling {o.autoscaling_min_capacity}\N{EN DASH}{o.autoscaling_max_capacity}"
@@ -1388,6 +1576,23 @@ class ProjectContext:
         """The model-service stack's parameters for one stage (CloudFormation parameter
         files take strings)."""
         o = self.options
+        if self.ecs_target:
+            policy = self.tracking_policy
+            assert policy is not None and policy.parameter
+            blue, green = self.target_group_names(stage)
+            return {
+                "Stage": stage.name,
+                "ServiceName": stage.endpoint_name,
+                "LoadBalancerName": self.load_balancer_name(stage),
+                "BlueTargetGroupName": blue,
+                "GreenTargetGroupName": green,
+                "TrafficCheckName": self.traffic_check_name(stage),
+                "Cpu": str(o.ecs_cpu),
+                "Memory": str(o.ecs_memory_mb),
+                "MinCapacity": str(o.autoscaling_min_capacity),
+                "MaxCapacity": str(o.autoscaling_max_capacity),
+                policy.parameter: str(self._tracking_target(stage)),
+            }
         if self.lambda_target:
             return {
                 "Stage": stage.name,
@@ -1430,6 +1635,8 @@ class ProjectContext:
         itself, for batch transform, or for a Lambda function, which Lambda scales)."""
         if self.batch or self.lambda_target:
             return None
+        if self.ecs_target:
+            return ECS_TRACKING[self.options.autoscaling_metric]
         if self.serverless:
             if not self.provisioned_concurrency:
                 return None
@@ -1477,11 +1684,17 @@ class ProjectContext:
             ),
         }[self.options.autoscaling_metric]
 
-    def _tracking_target(self, stage: Stage) -> int:
+    def _tracking_target(self, stage: Stage) -> float:
         """One stage's value of the tracking policy's target parameter."""
         o = self.options
         if self.asynchronous:
             return o.async_backlog_target
+        if self.ecs_target:
+            return {
+                "cpu": o.autoscaling_target_cpu_percent,
+                "latency": o.autoscaling_target_latency_ms / 1000,
+                "invocations": o.autoscaling_target_invocations,
+            }[o.autoscaling_metric]
         if o.autoscaling_metric == "cpu":
             # SageMaker's CPUUtilization adds up every vCPU (400 % on four).
             return o.autoscaling_target_cpu_percent * (vcpus(stage.instance_type) or 1)
@@ -1491,8 +1704,8 @@ class ProjectContext:
 
     @property
     def scheduled_capacities(self) -> list[ScheduledCapacity]:
-        """Scheduled capacity changes of the instance fleet (none on serverless endpoints or
-        batch transform)."""
+        """Scheduled capacity changes of the instance fleet or ECS tasks (none on serverless
+        endpoints, batch transform or Lambda)."""
         if self.serverless or self.batch or self.lambda_target:
             return []
         return scheduled_capacities(self.options.autoscaling_schedule)
@@ -1603,6 +1816,20 @@ class ProjectContext:
         if self.batch:
             return "the next transform run uses the new model"
         wait = f"{o.wait_minutes} min"
+        if self.ecs_target:
+            if o.deployment_strategy == "canary":
+                return (
+                    f"ECS canary: {o.canary_percent}% of requests first, the rest after {wait}, "
+                    f"then bake {wait} before the old tasks stop"
+                )
+            if o.deployment_strategy == "linear":
+                return (
+                    f"ECS linear: {o.linear_step_percent}% more of the requests every {wait}, "
+                    f"then bake {wait} before the old tasks stop"
+                )
+            return (
+                f"ECS blue/green: every request at once, then bake {wait} before the old tasks stop"
+            )
         if self.lambda_target:
             shift = self.lambda_traffic_shift
             config = f"CodeDeploy `{shift.config_name or 'custom ' + shift.routing}`"

@@ -41,11 +41,15 @@ def _byoc(o: Options) -> bool:
 
 
 def _serves_http(o: Options) -> bool:
-    return o.container == "byoc" and o.deployment_target == "sagemaker"
+    return o.container == "byoc" and o.deployment_target != "lambda"
 
 
 def _lambda(o: Options) -> bool:
     return o.deployment_target == "lambda"
+
+
+def _ecs(o: Options) -> bool:
+    return o.deployment_target == "ecs"
 
 
 def _drift(o: Options) -> bool:
@@ -105,9 +109,14 @@ LAYOUT: tuple[PathRule, ...] = (
         _lambda,
         "deploying the Lambda model service in moto",
     ),
+    PathRule("src/{package}/traffic_check.py", _ecs, "the checks of an ECS service's deployments"),
+    PathRule("tests/unit/test_traffic_check.py", _ecs, "the ECS traffic check's tests"),
+    PathRule(
+        "tests/integration/test_ecs_stack.py", _ecs, "deploying the ECS model service in moto"
+    ),
     PathRule(
         "tests/integration/test_deploy_stack.py",
-        lambda o: not _lambda(o),
+        lambda o: o.deployment_target == "sagemaker",
         "deploying the SageMaker model service in moto",
     ),
     PathRule("src/{package}/drift.py", _drift, "the drift check retraining on drift runs"),

@@ -58,6 +58,12 @@ RULES = {
     "lambda-function": NameRule("Lambda function", 64, r"[a-zA-Z0-9_-]+"),
     "codedeploy-application": NameRule("CodeDeploy application", 100, r"[\w.+-]+"),
     "codedeploy-deployment-group": NameRule("CodeDeploy deployment group", 100, r"[\w.+-]+"),
+    "ecs-cluster": NameRule("ECS cluster", 255, r"[a-zA-Z0-9_-]+"),
+    "ecs-service": NameRule("ECS service", 255, r"[a-zA-Z0-9_-]+"),
+    "load-balancer": NameRule(
+        "Application Load Balancer", 32, r"(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?"
+    ),
+    "target-group": NameRule("target group", 32, r"[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?"),
     # A DAG id within MWAA's InvokeRestApi path limit (64) for /dags/<id>/dagRuns.
     "airflow-dag-id": NameRule("Airflow DAG id", 50, r"[a-zA-Z0-9_.-]+"),
     "ecr-repository": NameRule(

@@ -77,6 +77,11 @@ def on_lambda(values: Mapping[str, Any]) -> bool:
     return values.get("deployment_target") == "lambda"
 
 
+def on_ecs(values: Mapping[str, Any]) -> bool:
+    """Whether an Amazon ECS service on Fargate serves the model."""
+    return values.get("deployment_target") == "ecs"
+
+
 def on_instances(values: Mapping[str, Any]) -> bool:
     """Whether the model runs on SageMaker instances the project sizes (not serverless)."""
     return on_sagemaker(values) and values.get("inference") != "serverless"
@@ -93,12 +98,25 @@ def autoscaled(values: Mapping[str, Any]) -> bool:
     return on_sagemaker(values) and values.get("inference") in ("realtime", "async")
 
 
+def scaled_fleet(values: Mapping[str, Any]) -> bool:
+    """Whether autoscaling sizes what serves the model: a SageMaker endpoint's instances, or
+    an ECS service's tasks."""
+    return autoscaled(values) or on_ecs(values)
+
+
+def tracks_metric(values: Mapping[str, Any]) -> bool:
+    """Whether autoscaling tracks a chosen metric: on a real-time SageMaker endpoint or an
+    ECS service."""
+    return values.get("inference") == "realtime" and (on_sagemaker(values) or on_ecs(values))
+
+
 def waits_after_shifts(values: Mapping[str, Any]) -> bool:
-    """Whether deployments wait after shifting traffic: on every SageMaker endpoint, and on a
-    Lambda function that shifts it in steps (CodeDeploy shifts all at once without a wait)."""
+    """Whether deployments wait after shifting traffic: on every SageMaker endpoint and ECS
+    service, and on a Lambda function that shifts it in steps (CodeDeploy shifts all at once
+    without a wait)."""
     if not on_endpoint(values):
         return False
-    return on_sagemaker(values) or values.get("deployment_strategy") != "all-at-once"
+    return not on_lambda(values) or values.get("deployment_strategy") != "all-at-once"
 
 
 def batch(values: Mapping[str, Any]) -> bool:
@@ -115,17 +133,15 @@ def asynchronous(values: Mapping[str, Any]) -> bool:
 
 ON_INSTANCES = "deployment_target is sagemaker and inference is not serverless"
 ON_ENDPOINT = "inference is not batch"
-AUTOSCALED = "deployment_target is sagemaker and inference is realtime or async"
+SCALED_FLEET = "deployment_target is ecs, or sagemaker with inference realtime or async"
+TRACKS_METRIC = "inference is realtime and deployment_target is sagemaker or ecs"
 ON_LAMBDA = "deployment_target is lambda"
+ON_ECS = "deployment_target is ecs"
 
 
 def _realtime_on(metric: str) -> Callable[[Mapping[str, Any]], bool]:
-    """Applies to a real-time SageMaker endpoint whose autoscaling tracks ``metric``."""
-    return lambda values: (
-        on_sagemaker(values)
-        and values.get("inference") == "realtime"
-        and values.get("autoscaling_metric") == metric
-    )
+    """Applies where autoscaling tracks ``metric`` (see :func:`tracks_metric`)."""
+    return lambda values: tracks_metric(values) and values.get("autoscaling_metric") == metric
 
 
 NASTY_TEXT = "Q3 \"churn\": #1 {{ x }} {% y %} ${z} #{w} `id` $(id) 'q' \\ déjà 東京"
@@ -205,11 +221,12 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "deployment_target",
         "choice",
         "sagemaker",
-        "What serves the model: SageMaker (endpoints or batch transform), or an AWS Lambda "
+        "What serves the model: SageMaker (endpoints or batch transform); an AWS Lambda "
         "function running the project's own image behind a function URL, its traffic shifted "
-        "by CodeDeploy",
-        choices=("sagemaker", "lambda"),
-        supported=("sagemaker", "lambda"),
+        "by CodeDeploy; or an Amazon ECS service on Fargate running that image behind an "
+        "internal Application Load Balancer, its traffic shifted by ECS blue/green deployments",
+        choices=("sagemaker", "lambda", "ecs"),
+        supported=("sagemaker", "lambda", "ecs"),
     ),
     OptionSpec(
         "inference",
@@ -249,8 +266,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "deployment_strategy",
         "choice",
         "canary",
-        "How traffic moves to a new model version (SageMaker blue/green, or CodeDeploy on a "
-        "Lambda alias)",
+        "How traffic moves to a new model version (SageMaker blue/green, CodeDeploy on a "
+        "Lambda alias, or an ECS service's blue/green deployment)",
         choices=("canary", "linear", "all-at-once"),
         supported=("canary", "linear", "all-at-once"),
         applies=on_endpoint,
@@ -285,6 +302,28 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         maximum=60,
         applies=waits_after_shifts,
         applies_text="inference is not batch, and a Lambda target shifts traffic in steps",
+    ),
+    OptionSpec(
+        "ecs_cpu",
+        "int",
+        1024,
+        "CPU units of each ECS task on Fargate (1024 is one vCPU): 256, 512, 1024, 2048, "
+        "4096, 8192 or 16384",
+        minimum=256,
+        maximum=16384,
+        applies=on_ecs,
+        applies_text=ON_ECS,
+    ),
+    OptionSpec(
+        "ecs_memory_mb",
+        "int",
+        2048,
+        "Memory of each ECS task in MiB, a Fargate size that goes with ecs_cpu (e.g. 2048 to "
+        "8192 with 1024)",
+        minimum=512,
+        maximum=122880,
+        applies=on_ecs,
+        applies_text=ON_ECS,
     ),
     OptionSpec(
         "lambda_memory_mb",
@@ -354,8 +393,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Autoscaling minimum instances (every stage); 0 scales an asynchronous endpoint to zero",
         minimum=0,
         maximum=100,
-        applies=autoscaled,
-        applies_text=AUTOSCALED,
+        applies=scaled_fleet,
+        applies_text=SCALED_FLEET,
     ),
     OptionSpec(
         "autoscaling_max_capacity",
@@ -364,8 +403,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "Autoscaling maximum instances (every stage)",
         minimum=1,
         maximum=100,
-        applies=autoscaled,
-        applies_text=AUTOSCALED,
+        applies=scaled_fleet,
+        applies_text=SCALED_FLEET,
     ),
     OptionSpec(
         "autoscaling_target_invocations",
@@ -375,7 +414,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=1,
         maximum=100000,
         applies=_realtime_on("invocations"),
-        applies_text="inference is realtime on sagemaker and autoscaling_metric is invocations",
+        applies_text=TRACKS_METRIC + " and autoscaling_metric is invocations",
     ),
     OptionSpec(
         "autoscaling_metric",
@@ -384,8 +423,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "What real-time autoscaling tracks: invocations per instance, CPU or model latency",
         choices=("invocations", "cpu", "latency"),
         supported=("invocations", "cpu", "latency"),
-        applies=lambda values: on_sagemaker(values) and values.get("inference") == "realtime",
-        applies_text="deployment_target is sagemaker and inference is realtime",
+        applies=tracks_metric,
+        applies_text=TRACKS_METRIC,
     ),
     OptionSpec(
         "autoscaling_target_cpu_percent",
@@ -395,7 +434,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=10,
         maximum=90,
         applies=_realtime_on("cpu"),
-        applies_text="inference is realtime on sagemaker and autoscaling_metric is cpu",
+        applies_text=TRACKS_METRIC + " and autoscaling_metric is cpu",
     ),
     OptionSpec(
         "autoscaling_target_latency_ms",
@@ -405,7 +444,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         minimum=1,
         maximum=999,
         applies=_realtime_on("latency"),
-        applies_text="inference is realtime on sagemaker and autoscaling_metric is latency",
+        applies_text=TRACKS_METRIC + " and autoscaling_metric is latency",
     ),
     OptionSpec(
         "autoscaling_schedule",
@@ -413,8 +452,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "",
         "Scheduled capacity changes, ';'-separated '<cron(...) or rate(...)> <min>-<max>', e.g. "
         "'cron(0 8 ? * MON-FRI *) 4-8; cron(0 20 ? * MON-FRI *) 2-4'; empty for none",
-        applies=autoscaled,
-        applies_text=AUTOSCALED,
+        applies=scaled_fleet,
+        applies_text=SCALED_FLEET,
         samples=("", "cron(0 8 ? * MON-FRI *) 4-8; cron(0 20 ? * MON-FRI *) 1-4"),
     ),
     OptionSpec(
@@ -422,7 +461,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "text",
         "UTC",
         "IANA time zone of the scheduled capacity changes, e.g. Europe/Berlin",
-        applies=lambda values: autoscaled(values) and bool(values.get("autoscaling_schedule")),
+        applies=lambda values: scaled_fleet(values) and bool(values.get("autoscaling_schedule")),
         applies_text="autoscaling_schedule is set",
         samples=("UTC", "America/New_York"),
     ),
@@ -510,6 +549,16 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "",
         "Security groups (comma-separated sg-... ids) for those subnets; empty for none",
         samples=("", "sg-0a1b2c3d4e5f67890"),
+    ),
+    OptionSpec(
+        "vpc_id",
+        "text",
+        "",
+        "The VPC of those subnets (vpc-... id), in which the ECS service's load balancer and "
+        "security groups are created",
+        applies=on_ecs,
+        applies_text=ON_ECS,
+        samples=("vpc-0a1b2c3d4e5f67890",),
     ),
     OptionSpec(
         "orchestrator",
@@ -657,6 +706,8 @@ class Options:
     canary_percent: int
     linear_step_percent: int
     wait_minutes: int
+    ecs_cpu: int
+    ecs_memory_mb: int
     lambda_memory_mb: int
     lambda_timeout_seconds: int
     training_instance_type: str
@@ -681,6 +732,7 @@ class Options:
     batch_on_new_data: str
     vpc_subnet_ids: str
     vpc_security_group_ids: str
+    vpc_id: str
     orchestrator: str
     mwaa_environment: str
     mwaa_execution_role: str

@@ -163,9 +163,8 @@ class OrgProfile:
             "deployment_target": ("sagemaker",),
         }
         reasons = {
-            "deployment_target": "the stage's function would pull the tooling account's "
-            "image and read the model from its bucket, and CodeDeploy would run in the stage's "
-            "account",
+            "deployment_target": "the stage's Lambda function or ECS tasks would pull the "
+            "tooling account's image and read the model from its bucket",
         }
         return [
             OptionError(

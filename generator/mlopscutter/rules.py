@@ -32,10 +32,12 @@ from mlopscutter.options import (
     answered,
     autoscaled,
     batch,
+    on_ecs,
     on_endpoint,
     on_instances,
     on_lambda,
     on_sagemaker,
+    scaled_fleet,
     serverless,
 )
 from mlopscutter.region_support import REQUIRED_TYPES, offers
@@ -459,6 +461,72 @@ _LAMBDA_ALTERNATIVE = "deployment_target='sagemaker'"
 _lambda_refuses = _refuser(("deployment_target", "lambda"), "on Lambda", _LAMBDA_ALTERNATIVE)
 
 
+# An ECS service on Fargate runs the project's own serving app behind a load balancer.
+_ECS_ALTERNATIVE = "deployment_target='sagemaker'"
+
+
+_ecs_refuses = _refuser(("deployment_target", "ecs"), "on ECS", _ECS_ALTERNATIVE)
+
+# Fargate's task sizes (the ECS Developer Guide's "Task CPU and memory"): CPU units -> the
+# memory sizes in MiB it runs with, as (lowest, highest, step).
+FARGATE_MEMORY = {
+    256: (512, 2048, 512),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+    16384: (32768, 122880, 8192),
+}
+VPC_PATTERN = re.compile(r"vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+
+
+def fargate_memory_sizes(cpu: int) -> list[int]:
+    """The memory sizes (MiB) Fargate runs a task of ``cpu`` units with."""
+    low, high, step = FARGATE_MEMORY[cpu]
+    sizes = list(range(low, high + 1, step))
+    return [size for size in sizes if cpu != 256 or size != 1536]
+
+
+def _check_fargate_size(values: Mapping[str, Any]) -> str | None:
+    cpu, memory = values["ecs_cpu"], values["ecs_memory_mb"]
+    if cpu not in FARGATE_MEMORY:
+        return (
+            f"ecs_cpu={cpu} is not a Fargate task size; allowed: "
+            f"{', '.join(str(c) for c in FARGATE_MEMORY)}"
+        )
+    if memory in fargate_memory_sizes(cpu):
+        return None
+    low, high, step = FARGATE_MEMORY[cpu]
+    sizes = (
+        ", ".join(str(m) for m in fargate_memory_sizes(cpu))
+        if cpu == 256
+        else f"{low} to {high} in steps of {step}"
+    )
+    return f"ecs_memory_mb={memory} does not go with ecs_cpu={cpu} on Fargate; allowed: {sizes}"
+
+
+def _check_ecs_network(values: Mapping[str, Any]) -> str | None:
+    vpc, subnets = values["vpc_id"].strip(), id_list(values["vpc_subnet_ids"])
+    groups = id_list(values["vpc_security_group_ids"])
+    if not VPC_PATTERN.fullmatch(vpc):
+        return (
+            f"vpc_id={vpc!r} with deployment_target='ecs': the service's load balancer and "
+            "security groups are created in the VPC of the project's subnets; allowed: a VPC "
+            "id such as vpc-0a1b2c3d4e5f67890"
+        )
+    if len(subnets) >= 2 and groups:
+        return None
+    return (
+        f"deployment_target='ecs' in vpc_id={vpc!r} with "
+        f"vpc_subnet_ids={values['vpc_subnet_ids']!r} and "
+        f"vpc_security_group_ids={values['vpc_security_group_ids']!r}: an Application Load "
+        "Balancer needs subnets in at least two Availability Zones, and the project's "
+        "security groups say who may call it; allowed: two or more subnet ids and one or "
+        "more security group ids"
+    )
+
+
 def _check_lambda_traffic_interval(values: Mapping[str, Any]) -> str | None:
     strategy, wait = values["deployment_strategy"], values["wait_minutes"]
     if strategy == "all-at-once" or wait >= 1:
@@ -619,6 +687,12 @@ def _check_provisioned_concurrency(values: Mapping[str, Any]) -> str | None:
 def _check_scale_to_zero(values: Mapping[str, Any]) -> str | None:
     if values["autoscaling_min_capacity"] > 0 or values["inference"] == "async":
         return None
+    if values["deployment_target"] == "ecs":
+        return (
+            "autoscaling_min_capacity=0 with deployment_target='ecs': a service with no task "
+            "has nothing behind its load balancer to answer a request or to scale out on; "
+            "allowed: autoscaling_min_capacity >= 1"
+        )
     return (
         f"autoscaling_min_capacity=0 with inference={values['inference']!r}: SageMaker scales "
         "only asynchronous endpoints to zero instances; allowed: autoscaling_min_capacity >= 1, "
@@ -995,6 +1069,53 @@ def _all_rules() -> tuple[Rule, ...]:
             _check_lambda_traffic_interval,
             on_lambda,
         ),
+        _ecs_refuses(
+            "ecs-inference",
+            "inference",
+            ("serverless", "async", "batch"),
+            "serverless, asynchronous and batch inference are kinds of SageMaker hosting, and "
+            "an ECS service answers each request synchronously behind its load balancer",
+            "inference='realtime'",
+        ),
+        _ecs_refuses(
+            "ecs-endpoint-kind",
+            "endpoint_kind",
+            ("multi-model", "serial-pipeline"),
+            "multi-model endpoints and serial inference pipelines are SageMaker hosting "
+            "features; an ECS service's tasks serve the one model their task definition names",
+            "endpoint_kind='single-model'",
+        ),
+        _ecs_refuses(
+            "ecs-container",
+            "container",
+            ("provided",),
+            "the SageMaker framework images expect SageMaker to download and mount the model; "
+            "the service's tasks run the project's own serving app, which fetches the model "
+            "itself",
+            "container='byoc'",
+        ),
+        _ecs_refuses(
+            "ecs-drift",
+            "retrain_on_drift",
+            ("yes",),
+            "the drift check reads the requests a SageMaker endpoint captures (data capture), "
+            "which an ECS service does not have",
+            "retrain_on_drift='no'",
+        ),
+        Rule(
+            "ecs-task-size",
+            ("ecs_cpu", "ecs_memory_mb"),
+            "a Fargate task size",
+            _check_fargate_size,
+            on_ecs,
+        ),
+        Rule(
+            "ecs-network",
+            ("vpc_id", "vpc_subnet_ids", "vpc_security_group_ids"),
+            "a VPC, two subnets and a security group for the load-balanced service",
+            _check_ecs_network,
+            on_ecs,
+        ),
         Rule(
             "airflow-network",
             ("orchestrator", "mwaa_environment", "vpc_subnet_ids", "vpc_security_group_ids"),
@@ -1068,7 +1189,7 @@ def _all_rules() -> tuple[Rule, ...]:
             ("autoscaling_min_capacity", "autoscaling_max_capacity"),
             "autoscaling min <= max",
             _check_autoscaling_range,
-            autoscaled,
+            scaled_fleet,
         ),
         _stage_count_rule("staging"),
         _stage_count_rule("prod"),
@@ -1091,7 +1212,7 @@ def _all_rules() -> tuple[Rule, ...]:
             ("autoscaling_min_capacity", "inference"),
             "only asynchronous endpoints scale to zero",
             _check_scale_to_zero,
-            autoscaled,
+            scaled_fleet,
         ),
         Rule(
             "vpc-subnet-ids-form",
@@ -1122,14 +1243,14 @@ def _all_rules() -> tuple[Rule, ...]:
             ("autoscaling_schedule", "inference"),
             "scheduled capacity entries",
             _check_autoscaling_schedule,
-            autoscaled,
+            scaled_fleet,
         ),
         Rule(
             "autoscaling-timezone",
             ("autoscaling_timezone",),
             "an IANA time zone",
             _check_timezone,
-            lambda values: autoscaled(values) and bool(values["autoscaling_schedule"].strip()),
+            lambda values: scaled_fleet(values) and bool(values["autoscaling_schedule"].strip()),
         ),
         Rule(
             "cpu-target-needs-instance-size",

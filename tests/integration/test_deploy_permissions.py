@@ -79,8 +79,17 @@ NOT_NEEDED = {
         )
     },
     **{
+        (resource_type, "cognito-idp:DescribeUserPoolClient"): (
+            "no listener authenticates through Amazon Cognito"
+        )
+        for resource_type in (
+            "AWS::ElasticLoadBalancingV2::Listener",
+            "AWS::ElasticLoadBalancingV2::ListenerRule",
+        )
+    },
+    **{
         ("AWS::ApplicationAutoScaling::ScalableTarget", f"lambda:{action}"): (
-            "the scalable targets are SageMaker variants, not Lambda functions"
+            "the scalable targets are SageMaker variants or ECS services, not Lambda functions"
         )
         for action in (
             "GetProvisionedConcurrencyConfig",

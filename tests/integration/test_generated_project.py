@@ -46,6 +46,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "airflow",
         "airflow-existing-mwaa",
         "lambda",
+        "ecs",
     ],
 )
 def test_generated_project_passes_its_own_make_test_and_lint(

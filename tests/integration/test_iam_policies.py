@@ -49,6 +49,31 @@ UNSCOPED_ACTIONS = {
     "ec2:DescribeDhcpOptions": "as DescribeNetworkInterfaces",
     "ec2:DescribeSubnets": "as DescribeNetworkInterfaces",
     "ec2:DescribeSecurityGroups": "as DescribeNetworkInterfaces",
+    "ec2:DescribeInstances": "as DescribeNetworkInterfaces",
+    "ec2:DescribeIpamPools": "as DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroupRules": "as DescribeNetworkInterfaces",
+    "ecs:RegisterTaskDefinition": "no resource type: a task definition's ARN carries the "
+    "revision registering gives it",
+    "ecs:DescribeTaskDefinition": "no resource type",
+    "ecs:DeregisterTaskDefinition": "no resource type",
+    "ecs:PutAccountSetting": "an account-level setting",
+    "ecs:PutAccountSettingDefault": "an account-level setting",
+    **{
+        f"elasticloadbalancing:{action}": "Elastic Load Balancing's Describe actions name no "
+        "resource type"
+        for action in (
+            "DescribeLoadBalancers",
+            "DescribeLoadBalancerAttributes",
+            "DescribeCapacityReservation",
+            "DescribeTargetGroups",
+            "DescribeTargetGroupAttributes",
+            "DescribeTargetHealth",
+            "DescribeListeners",
+            "DescribeListenerAttributes",
+            "DescribeRules",
+            "DescribeTags",
+        )
+    },
     "xray:PutTraceSegments": "no resource type",
     "xray:PutTelemetryRecords": "no resource type",
     "xray:GetSamplingRules": "no resource type",

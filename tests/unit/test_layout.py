@@ -28,6 +28,9 @@ def test_codepipeline_github_flow() -> None:
         "src/customer_churn/traffic_hooks.py",
         "tests/unit/test_lambda.py",
         "tests/integration/test_lambda_stack.py",
+        "src/customer_churn/traffic_check.py",
+        "tests/unit/test_traffic_check.py",
+        "tests/integration/test_ecs_stack.py",
         "src/customer_churn/drift.py",
         "src/customer_churn/drift_pipeline.py",
         "tests/unit/test_drift.py",
@@ -58,6 +61,9 @@ def test_github_actions_gitflow() -> None:
         "src/customer_churn/traffic_hooks.py",
         "tests/unit/test_lambda.py",
         "tests/integration/test_lambda_stack.py",
+        "src/customer_churn/traffic_check.py",
+        "tests/unit/test_traffic_check.py",
+        "tests/integration/test_ecs_stack.py",
         "src/customer_churn/drift.py",
         "src/customer_churn/drift_pipeline.py",
         "tests/unit/test_drift.py",
@@ -71,6 +77,30 @@ def test_github_actions_gitflow() -> None:
         "tests/unit/test_airflow_jobs.py",
         "infra/stage-account.yaml",
     ]
+
+
+def test_an_ecs_service_keeps_the_serving_app_and_its_traffic_check() -> None:
+    ecs = pruned_paths(
+        _options(
+            deployment_target="ecs",
+            container="byoc",
+            vpc_id="vpc-0a1b2c3d",
+            vpc_subnet_ids="subnet-0a1b2c3d,subnet-0123456789abcdef0",
+            vpc_security_group_ids="sg-0a1b2c3d4e5f67890",
+        )
+    )
+    kept = {
+        "src/customer_churn/serve.py",
+        "src/customer_churn/traffic_check.py",
+        "tests/unit/test_traffic_check.py",
+        "tests/integration/test_ecs_stack.py",
+    }
+    assert kept.isdisjoint(ecs)
+    assert {
+        "src/customer_churn/lambda_handler.py",
+        "tests/integration/test_lambda_stack.py",
+        "tests/integration/test_deploy_stack.py",
+    } <= set(ecs)
 
 
 def test_the_profile_lint_files_exist_only_under_an_org_profile() -> None:

@@ -27,6 +27,13 @@ AIRFLOW_NETWORK = {
 }
 
 LAMBDA = {"deployment_target": "lambda", "container": "byoc"}
+ECS = {
+    "deployment_target": "ecs",
+    "container": "byoc",
+    "vpc_id": "vpc-0a1b2c3d",
+    "vpc_subnet_ids": "subnet-0a1b2c3d,subnet-1a2b3c4d",
+    "vpc_security_group_ids": "sg-0a1b2c3d",
+}
 BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("unknown-option", {"colour": "blue"}, ["colour", "unknown option", "project_name"]),
     ("integer", {"wait_minutes": "ten"}, ["wait_minutes", "'ten'", "whole number"]),
@@ -143,8 +150,54 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "deployment_target-choice",
-        {"deployment_target": "ecs"},
-        ["deployment_target='ecs'", "sagemaker, lambda"],
+        {"deployment_target": "eks"},
+        ["deployment_target='eks'", "sagemaker, lambda, ecs"],
+    ),
+    (
+        "ecs_cpu-range",
+        {**ECS, "ecs_cpu": 128},
+        ["ecs_cpu=128", "256 to 16384", "deployment_target is ecs"],
+    ),
+    ("ecs_memory_mb-range", {**ECS, "ecs_memory_mb": 200000}, ["ecs_memory_mb=200000"]),
+    (
+        "ecs-task-size",
+        {**ECS, "ecs_cpu": 1000},
+        ["ecs_cpu=1000", "not a Fargate task size", "256, 512, 1024, 2048, 4096, 8192, 16384"],
+    ),
+    (
+        "ecs-task-size",
+        {**ECS, "ecs_cpu": 1024, "ecs_memory_mb": 1024},
+        ["ecs_memory_mb=1024", "ecs_cpu=1024", "2048 to 8192 in steps of 1024"],
+    ),
+    (
+        "ecs-task-size",
+        {**ECS, "ecs_cpu": 256, "ecs_memory_mb": 1536},
+        ["ecs_memory_mb=1536", "ecs_cpu=256", "512, 1024, 2048"],
+    ),
+    (
+        "ecs-task-size",
+        {**ECS, "ecs_cpu": 8192, "ecs_memory_mb": 17408},
+        ["ecs_memory_mb=17408", "16384 to 61440 in steps of 4096"],
+    ),
+    (
+        "ecs-network",
+        {**ECS, "vpc_id": ""},
+        ["vpc_id=''", "load balancer", "vpc-0a1b2c3d4e5f67890"],
+    ),
+    (
+        "ecs-network",
+        {**ECS, "vpc_id": "vpc-12"},
+        ["vpc_id='vpc-12'", "a VPC id"],
+    ),
+    (
+        "ecs-network",
+        {**ECS, "vpc_subnet_ids": "subnet-0a1b2c3d"},
+        ["vpc_subnet_ids='subnet-0a1b2c3d'", "two Availability Zones", "two or more subnet"],
+    ),
+    (
+        "scale-to-zero-needs-async",
+        {**ECS, "autoscaling_min_capacity": 0},
+        ["autoscaling_min_capacity=0", "deployment_target='ecs'", "no task", ">= 1"],
     ),
     (
         "staging_instance_count-range",
@@ -546,6 +599,38 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
                 "byoc",
             ),
             ("lambda-drift", "retrain_on_drift", {"retrain_on_drift": "yes"}, "data capture", "no"),
+        ]
+    ],
+    *[
+        (
+            rule_id,
+            {**ECS, **overrides},
+            [f"{option}={overrides[option]!r}", reason, f"{option}={allowed!r}", "'sagemaker'"],
+        )
+        for rule_id, option, overrides, reason, allowed in [
+            ("ecs-inference", "inference", {"inference": "async"}, "synchronously", "realtime"),
+            (
+                "ecs-inference",
+                "inference",
+                {"inference": "serverless", "deployment_strategy": "all-at-once"},
+                "synchronously",
+                "realtime",
+            ),
+            (
+                "ecs-endpoint-kind",
+                "endpoint_kind",
+                {"endpoint_kind": "serial-pipeline"},
+                "SageMaker hosting features",
+                "single-model",
+            ),
+            (
+                "ecs-container",
+                "container",
+                {"container": "provided"},
+                "fetches the model itself",
+                "byoc",
+            ),
+            ("ecs-drift", "retrain_on_drift", {"retrain_on_drift": "yes"}, "data capture", "no"),
         ]
     ],
     (

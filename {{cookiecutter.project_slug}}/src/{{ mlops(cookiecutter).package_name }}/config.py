@@ -46,6 +46,14 @@ ENDPOINTS = {{ p.endpoints | tojson }}
 FUNCTIONS = {{ p.functions | tojson }}
 LAMBDA_ALIAS = "{{ p.lambda_alias }}"
 {%- endif %}
+{%- if p.ecs_target %}
+# Each stage's ECS service (and its cluster, of the same name), and the function that scores
+# rows through its internal load balancer (ECS's deployment hook, and the smoke test).
+SERVICES = {{ p.ecs_services | tojson }}
+TRAFFIC_CHECKS = {{ p.traffic_checks | tojson }}
+# The VPC the services' load balancers and security groups are created in.
+VPC_ID = "{{ cookiecutter.vpc_id }}"
+{%- endif %}
 STACKS = {{ p.stack_names | tojson }}
 # New training data lands under this prefix of the data bucket; empty: the bundled dataset.
 NEW_DATA_PREFIX = {{ p.new_data_prefix | tojson }}

@@ -11,6 +11,10 @@ of one stage's endpoint by copying its artifact under the stage's prefix.
 
 The stages serve Lambda functions: ``params`` names the package's image and model artifact,
 which a new function version serves, and CodeDeploy shifts the stage's alias to it.
+{%- elif p.ecs_target %}
+
+The stages serve ECS services: ``params`` names the package's image and model artifact, which a
+new task definition revision runs, and the service's blue/green deployment shifts traffic to it.
 {%- endif %}"""
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def model_package_group(sts: Any) -> str:
             f"{config.MODEL_PACKAGE_GROUP}")
 
 
-{% if p.multi_model or p.lambda_target -%}
+{% if p.multi_model or p.own_service -%}
 def serving_container(sagemaker: Any, package_arn: str) -> dict[str, Any]:
     """The package's container: its ``Image`` and ``ModelDataUrl`` (the artifact)."""
     described = sagemaker.describe_model_package(ModelPackageName=package_arn)
@@ -135,7 +139,7 @@ def write_package_file(package_arn: str, out_dir: Path) -> Path:
 {% endif -%}
 def write_stage_parameters(config_dir: Path, out_dir: Path, **parameters: str) -> list[Path]:
     """For each ``config_dir/<stage>.json``, write ``out_dir/<stage>.json`` with
-    ``parameters`` added (the {% if p.multi_model %}serving container{% elif p.lambda_target %}model package, its image and artifact{% else %}model package{% endif %} the build resolved)."""
+    ``parameters`` added (the {% if p.multi_model %}serving container{% elif p.own_service %}model package, its image and artifact{% else %}model package{% endif %} the build resolved)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for source in sorted(config_dir.glob("*.json")):
@@ -266,7 +270,7 @@ def main(argv: list[str] | None = None) -> list[Path] | str:
             ServingCodeUri=upload_serving_code(boto3.client("s3", region_name=config.region()),
                                                config.artifact_bucket()),
         ), write_package_file(package_arn, args.out_dir)]
-{%- elif p.lambda_target %}
+{%- elif p.own_service %}
         container = serving_container(sagemaker, package_arn)
         written = write_stage_parameters(
             args.config_dir, args.out_dir, ModelPackageArn=package_arn,

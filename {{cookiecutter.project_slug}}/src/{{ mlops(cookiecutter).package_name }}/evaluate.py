@@ -9,6 +9,9 @@ import json
 import tarfile
 import tempfile
 from pathlib import Path
+{%- if p.own_service %}
+from urllib.parse import urlparse
+{%- endif %}
 
 {% if not p.xgboost or p.serial_pipeline -%}
 import joblib
@@ -49,6 +52,19 @@ def extract_model(archive: Path, target: Path) -> None:
             tar.extractall(target)
 
 
+{% if p.own_service -%}
+def fetch_model(s3, model_data_url: str, target: Path) -> None:
+    """Download the ``model.tar.gz`` at ``model_data_url`` (``s3://bucket/key``) into ``target``
+    and unpack it there (the archive is removed after)."""
+    location = urlparse(model_data_url)
+    target.mkdir(parents=True, exist_ok=True)
+    archive = target / "model.tar.gz"
+    s3.download_file(location.netloc, location.path.lstrip("/"), str(archive))
+    extract_model(archive, target)
+    archive.unlink()
+
+
+{% endif -%}
 def load_model(model_dir: Path):
     """The model from ``model_dir``: a ``model.tar.gz`` (as training writes it) or the file.
 {%- if p.serial_pipeline %}

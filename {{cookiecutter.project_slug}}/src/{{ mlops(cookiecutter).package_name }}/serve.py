@@ -1,4 +1,12 @@
+{%- set p = mlops(cookiecutter) -%}
 """The serving app of the project's own container: SageMaker's hosting contract on port 8080.
+{%- if p.ecs_target %}
+
+On ECS the model is not mounted by SageMaker: the task definition names the approved package's
+artifact in ``MODEL_DATA_URL``, which the app downloads and unpacks into the model directory
+(a task volume) before it binds the port, so the load balancer's health check passes only once
+the model is loaded.
+{%- endif %}
 
 ``GET /ping`` answers 200 once the model is loaded; ``POST /invocations`` runs the request
 through the same handler functions the framework container would call (``inference.py``):
@@ -14,9 +22,20 @@ import logging
 import os
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+{%- if p.ecs_target %}
+from pathlib import Path
+{%- endif %}
 from typing import Any
 
+{%- if p.ecs_target %}
+
+import boto3
+{%- endif %}
+
 from . import inference
+{%- if p.ecs_target %}
+from .evaluate import fetch_model
+{%- endif %}
 
 MODEL_DIR = "/opt/ml/model"
 PORT = 8080
@@ -92,6 +111,12 @@ def main(argv: list[str] | None = None) -> None:
                                                                        PORT)))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
+{%- if p.ecs_target %}
+    model_data_url = os.environ.get("MODEL_DATA_URL")
+    if model_data_url:
+        LOG.info("fetching %s", model_data_url)
+        fetch_model(boto3.client("s3"), model_data_url, Path(args.model_dir))
+{%- endif %}
     server = make_server(args.model_dir, port=args.port)
     LOG.info("serving %s on port %d", args.model_dir, args.port)
     server.serve_forever()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ p.package_name }} import config, {% if p.multi_model %}deploy, {% endif %}preprocess, smoke
+from {{ p.package_name }} import config, {% if p.multi_model %}deploy, {% endif %}{% if not p.ecs_target %}preprocess, {% endif %}smoke
 
 STAGE = os.environ.get("E2E_STAGE", "")
 pytestmark = pytest.mark.skipif(not STAGE, reason="E2E_STAGE is not set: no deployed stage")
@@ -28,7 +28,18 @@ def expected() -> dict:
 def aws():
     """A session in the stage's account (its deployer role when that is another account)."""
     return config.stage_session(STAGE)
-{%- if p.lambda_target %}
+{%- if p.ecs_target %}
+
+
+def test_service_runs_the_deployed_package(expected, aws) -> None:
+    smoke.verify_service(aws.client("ecs"), expected["ServiceName"], expected["ServiceName"],
+                         expected["ModelPackageArn"])
+
+
+def test_service_answers_requests_through_its_load_balancer(expected, aws) -> None:
+    predictions = smoke.invoke_traffic_check(aws.client("lambda"), expected["TrafficCheckName"])
+    smoke.check_predictions(predictions, 5)
+{%- elif p.lambda_target %}
 
 
 def test_alias_runs_a_version_serving_the_deployed_package(expected, aws) -> None:

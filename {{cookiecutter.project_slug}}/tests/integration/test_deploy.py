@@ -13,8 +13,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from {{ p.package_name }} import config, deploy{% if not p.batch and not p.multi_model %}, smoke{% endif %}
-{%- if p.lambda_target %}
+from {{ p.package_name }} import config, deploy{% if not p.batch and not p.multi_model and not p.ecs_target %}, smoke{% endif %}
+{%- if p.own_service %}
 
 SERVING_IMAGE = "123456789012.dkr.ecr.{{ cookiecutter.aws_region }}.amazonaws.com/{{ p.names["serving-repository"] }}:0123abc"
 MODEL_DATA = "s3://{{ p.slug }}-artifacts/pipeline/models/job-1/output/model.tar.gz"
@@ -37,7 +37,7 @@ def sagemaker():
 def package(sagemaker, register_package):
     """Registers a package in this project's group (or ``group``) with the given status."""
     return lambda status, group=config.MODEL_PACKAGE_GROUP: register_package(
-        sagemaker, status, group=group, {% if p.lambda_target %}image=SERVING_IMAGE, model_data=MODEL_DATA{% else %}image=IMAGE{% endif %})
+        sagemaker, status, group=group, {% if p.own_service %}image=SERVING_IMAGE, model_data=MODEL_DATA{% else %}image=IMAGE{% endif %})
 
 
 def test_resolves_newest_approved_package(sagemaker, package) -> None:
@@ -66,9 +66,15 @@ def test_writes_stage_parameter_files(package, tmp_path) -> None:
         assert document["Parameters"]["ModelPackageArn"] == arn
 {%- if p.batch %}
         assert document["Parameters"]["BatchPipelineName"] == config.BATCH_PIPELINES[path.stem]
-{%- elif p.lambda_target %}
+{%- elif p.own_service %}
+{%- if p.ecs_target %}
+        assert document["Parameters"]["ServiceName"] == config.SERVICES[path.stem]
+        assert document["Parameters"]["TrafficCheckName"] == config.TRAFFIC_CHECKS[path.stem]
+        # The task definition runs the package's image on its artifact.
+{%- else %}
         assert document["Parameters"]["FunctionName"] == config.FUNCTIONS[path.stem]
         # The function version runs the package's image on its artifact.
+{%- endif %}
         assert document["Parameters"]["ImageUri"] == SERVING_IMAGE
         assert document["Parameters"]["ModelDataUrl"] == MODEL_DATA
 {%- else %}
@@ -133,7 +139,7 @@ def test_smoke_check_refuses_an_alias_still_shifting(package, function) -> None:
         smoke.verify_function(boto3.client("lambda"), config.FUNCTIONS["staging"], new_package)
 {%- endif %}
 
-{%- if not p.batch and not p.multi_model and not p.lambda_target %}
+{%- if not p.batch and not p.multi_model and not p.own_service %}
 
 
 def _serve(client, package_arn: str, endpoint_name: str) -> None:

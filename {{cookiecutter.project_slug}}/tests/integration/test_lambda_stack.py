@@ -28,42 +28,16 @@ ACCOUNT = "123456789012"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{config.REGION}.amazonaws.com/{{ p.names["serving-repository"] }}:0123abc"
 MODEL_DATA = "s3://{{ p.slug }}-artifacts-test/pipeline/models/job-1/output/model.tar.gz"
 ROLES = {
-    "LambdaServingRoleArn": "{{ p.names["lambda-function-role"] }}",
-    "TrafficHookRoleArn": "{{ p.names["traffic-hook-role"] }}",
-    "CodeDeployRoleArn": "{{ p.names["codedeploy-role"] }}",
-}
-TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Action": "sts:AssumeRole",
-    "Principal": {"Service": ["lambda.amazonaws.com", "codedeploy.amazonaws.com"]}}]}
-# The platform stack's exports the model service imports: a stand-in stack with the roles.
-PLATFORM = {
-    "Resources": {
-        output.removesuffix("Arn"): {
-            "Type": "AWS::IAM::Role",
-            "Properties": {"RoleName": name, "AssumeRolePolicyDocument": TRUST},
-        }
-        for output, name in ROLES.items()
-    },
-    "Outputs": {
-        **{
-            output: {"Value": {"Fn::GetAtt": [output.removesuffix("Arn"), "Arn"]},
-                     "Export": {"Name": f"{config.EXPORT_PREFIX}-{output}"}}
-            for output in ROLES
-        },
-        "ProjectKeyArn": {
-            "Value": f"arn:aws:kms:{config.REGION}:{ACCOUNT}:key/"
-                     "11111111-2222-3333-4444-555555555555",
-            "Export": {"Name": f"{config.EXPORT_PREFIX}-ProjectKeyArn"},
-        },
-    },
+    "LambdaServingRoleArn": ("{{ p.names["lambda-function-role"] }}", "lambda.amazonaws.com"),
+    "TrafficHookRoleArn": ("{{ p.names["traffic-hook-role"] }}", "lambda.amazonaws.com"),
+    "CodeDeployRoleArn": ("{{ p.names["codedeploy-role"] }}", "codedeploy.amazonaws.com"),
 }
 
 
 @pytest.fixture
-def aws():
+def aws(stand_in_platform):
     with mock_aws():
-        boto3.client("cloudformation").create_stack(StackName=config.PLATFORM_STACK,
-                                                     TemplateBody=json.dumps(PLATFORM))
+        stand_in_platform(ROLES)
         sagemaker = boto3.client("sagemaker")
         sagemaker.create_model_package_group(ModelPackageGroupName=config.MODEL_PACKAGE_GROUP)
         yield sagemaker

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 import time
 
+import boto3
 import pytest
 
 from card_fraud import config
@@ -84,3 +86,40 @@ def register_package():
         return str(arn)
 
     return register
+
+
+@pytest.fixture(scope="session")
+def stand_in_platform():
+    """Creates (in moto) a stand-in for the platform stack's exports the model service
+    imports: ``stand_in_platform({output: (role name, service principal)})`` makes each role
+    and exports its ARN as ``<EXPORT_PREFIX>-<output>``, with the project key's ARN."""
+
+    def create(roles: dict[str, tuple[str, str]]) -> None:
+        template = {
+            "Resources": {
+                output.removesuffix("Arn"): {
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {"RoleName": name, "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17", "Statement": [{
+                            "Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Principal": {"Service": service}}]}},
+                }
+                for output, (name, service) in roles.items()
+            },
+            "Outputs": {
+                **{
+                    output: {"Value": {"Fn::GetAtt": [output.removesuffix("Arn"), "Arn"]},
+                             "Export": {"Name": f"{config.EXPORT_PREFIX}-{output}"}}
+                    for output in roles
+                },
+                "ProjectKeyArn": {
+                    "Value": f"arn:aws:kms:{config.REGION}:{ACCOUNT}:key/"
+                             "11111111-2222-3333-4444-555555555555",
+                    "Export": {"Name": f"{config.EXPORT_PREFIX}-ProjectKeyArn"},
+                },
+            },
+        }
+        boto3.client("cloudformation").create_stack(StackName=config.PLATFORM_STACK,
+                                                     TemplateBody=json.dumps(template))
+
+    return create

@@ -8,6 +8,7 @@ import json
 import tarfile
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import joblib
 import numpy as np
@@ -25,6 +26,17 @@ def extract_model(archive: Path, target: Path) -> None:
             tar.extractall(target, filter="data")
         else:
             tar.extractall(target)
+
+
+def fetch_model(s3, model_data_url: str, target: Path) -> None:
+    """Download the ``model.tar.gz`` at ``model_data_url`` (``s3://bucket/key``) into ``target``
+    and unpack it there (the archive is removed after)."""
+    location = urlparse(model_data_url)
+    target.mkdir(parents=True, exist_ok=True)
+    archive = target / "model.tar.gz"
+    s3.download_file(location.netloc, location.path.lstrip("/"), str(archive))
+    extract_model(archive, target)
+    archive.unlink()
 
 
 def load_model(model_dir: Path):

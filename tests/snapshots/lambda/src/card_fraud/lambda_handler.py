@@ -16,12 +16,11 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import boto3
 
 from . import inference
-from .evaluate import extract_model
+from .evaluate import fetch_model
 
 # Lambda's synchronous request payload limit.
 MAX_BODY_BYTES = 6 * 1024 * 1024
@@ -34,13 +33,8 @@ def load_model(model_data_url: str, s3: Any = None) -> Any:
     execution environment (and per URL)."""
     with _lock:
         if model_data_url not in _loaded:
-            location = urlparse(model_data_url)
-            s3 = s3 or boto3.client("s3")
             work = Path(tempfile.mkdtemp(prefix="model-", dir=os.environ.get("MODEL_WORK_DIR")))
-            archive = work / "model.tar.gz"
-            s3.download_file(location.netloc, location.path.lstrip("/"), str(archive))
-            extract_model(archive, work / "model")
-            archive.unlink()
+            fetch_model(s3 or boto3.client("s3"), model_data_url, work / "model")
             _loaded[model_data_url] = inference.model_fn(str(work / "model"))
         return _loaded[model_data_url]
 

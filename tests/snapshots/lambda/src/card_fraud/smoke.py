@@ -17,6 +17,12 @@ def csv_body(rows: list[list[float]]) -> str:
     return "\n".join(",".join(repr(float(v)) for v in row) for row in rows)
 
 
+def check_predictions(predictions: list[dict], count: int) -> None:
+    """Raise :class:`SmokeTestError` unless there are ``count`` scores in [0, 1]."""
+    if len(predictions) != count or not all(0.0 <= p["score"] <= 1.0 for p in predictions):
+        raise SmokeTestError(f"expected {count} scores in [0, 1], got {predictions}")
+
+
 def rows_event(rows: list[list[float]]) -> dict:
     """A function URL request (payload format 2.0) posting ``rows`` as CSV."""
     return {"version": "2.0", "headers": {"content-type": "text/csv", "accept": "application/json"},
@@ -33,12 +39,6 @@ def invoke_function(lambda_client: Any, function: str, rows: list[list[float]]
     if response.get("FunctionError") or payload.get("statusCode") != 200:
         raise SmokeTestError(f"{function} answered {payload}")
     return list(json.loads(payload["body"])["predictions"]), str(response["ExecutedVersion"])
-
-
-def check_predictions(predictions: list[dict], count: int) -> None:
-    """Raise :class:`SmokeTestError` unless there are ``count`` scores in [0, 1]."""
-    if len(predictions) != count or not all(0.0 <= p["score"] <= 1.0 for p in predictions):
-        raise SmokeTestError(f"expected {count} scores in [0, 1], got {predictions}")
 
 
 def verify_function(lambda_client: Any, function_name: str, expected_package_arn: str) -> str:

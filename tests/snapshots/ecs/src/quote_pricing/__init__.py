@@ -1,0 +1,1 @@
+"""quote-pricing: training, evaluation, inference and delivery code."""
