@@ -189,6 +189,21 @@ class EcsDeployment:
     bake_minutes: int
     percent: int = 0
 
+    @property
+    def steps(self) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+        """The strategy's configuration property and its settings (none for BLUE_GREEN)."""
+        if self.strategy == "CANARY":
+            return "CanaryConfiguration", (
+                ("CanaryPercent", self.percent),
+                ("CanaryBakeTimeInMinutes", self.bake_minutes),
+            )
+        if self.strategy == "LINEAR":
+            return "LinearConfiguration", (
+                ("StepPercent", self.percent),
+                ("StepBakeTimeInMinutes", self.bake_minutes),
+            )
+        return None
+
 
 @dataclass(frozen=True)
 class EcsPorts:
@@ -200,7 +215,36 @@ class EcsPorts:
     test: int
 
 
-ECS_PORTS = EcsPorts(container=8080, production=80, test=8080)
+# The port of SageMaker's hosting contract, which the serving app listens on wherever it runs.
+SERVING_PORT = 8080
+ECS_PORTS = EcsPorts(container=SERVING_PORT, production=80, test=8080)
+
+
+@dataclass(frozen=True)
+class EcsListener:
+    """A listener of an ECS model service's load balancer: ``name`` test (which reaches a
+    deployment's new tasks only) or production, the deployment's lifecycle stage after which
+    the traffic check scores rows through it, and the check's environment variable naming its
+    port."""
+
+    name: str
+    port: int
+    hook_stage: str
+
+    @property
+    def logical_id(self) -> str:
+        return self.name.capitalize() + "Listener"
+
+    @property
+    def port_variable(self) -> str:
+        return f"{self.name.upper()}_PORT"
+
+
+# In the order a deployment checks them.
+ECS_LISTENERS = (
+    EcsListener("test", ECS_PORTS.test, "POST_TEST_TRAFFIC_SHIFT"),
+    EcsListener("production", ECS_PORTS.production, "POST_PRODUCTION_TRAFFIC_SHIFT"),
+)
 
 
 @dataclass(frozen=True)
@@ -272,11 +316,36 @@ ECS_TRACKING = {
         "RequestsScalingPolicy",
         "requests-per-task",
         "TargetRequestsPerTask",
+        # Tracked by metric math (tracking_metric_queries): no single metric to name.
         "Target requests per task per minute.",
-        namespace="AWS/ApplicationELB",
-        metric_name="RequestCount",
     ),
 }
+
+
+@dataclass(frozen=True)
+class ScalableTarget:
+    """What autoscaling sizes: Application Auto Scaling's namespace and dimension, the
+    resource (a CloudFormation ``!Sub`` string) and the stack parameters bounding it."""
+
+    namespace: str
+    dimension: str
+    resource_id: str
+    min_parameter: str = "MinCapacity"
+    max_parameter: str = "MaxCapacity"
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """One query of a metric-math tracking target: a metric's statistic, or (``expression``)
+    the value tracked, computed from the others."""
+
+    id: str
+    namespace: str = ""
+    metric_name: str = ""
+    dimensions: tuple[tuple[str, str], ...] = ()
+    stat: str = ""
+    expression: str = ""
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -1175,12 +1244,24 @@ class ProjectContext:
         return {stage.name: self.traffic_check_name(stage) for stage in self.stages}
 
     @property
-    def traffic_check_log_groups(self) -> list[str]:
-        return [f"/aws/lambda/{self.traffic_check_name(stage)}" for stage in self.stages]
-
-    @property
     def ecs_ports(self) -> EcsPorts:
         return ECS_PORTS
+
+    @property
+    def ecs_listeners(self) -> tuple[EcsListener, ...]:
+        return ECS_LISTENERS
+
+    @property
+    def ecs_port_variables(self) -> dict[str, str]:
+        """Listener name -> the traffic check's environment variable naming its port."""
+        return {listener.name: listener.port_variable for listener in ECS_LISTENERS}
+
+    @property
+    def ping_probe(self) -> str:
+        """The Python the serving image's health check runs: the app's /ping on loopback (the
+        image's HEALTHCHECK, and the ECS task's container health check)."""
+        url = f"http://127.0.0.1:{SERVING_PORT}/ping"
+        return f"import urllib.request; urllib.request.urlopen('{url}', timeout=4)"
 
     @property
     def ecs_container_name(self) -> str:
@@ -1281,6 +1362,10 @@ class ProjectContext:
 
     @property
     def traffic_hook_log_groups(self) -> list[str]:
+        """The log groups of the stages' traffic checks: a Lambda stage's two CodeDeploy hooks
+        share one; an ECS stage's check function has Lambda's own."""
+        if self.ecs_target:
+            return [f"/aws/lambda/{self.traffic_check_name(stage)}" for stage in self.stages]
         return [self.traffic_hook_log_group(stage) for stage in self.stages]
 
     @property
@@ -1289,7 +1374,7 @@ class ProjectContext:
         if self.ecs_target:
             return [
                 *(self.ecs_log_group(stage) for stage in self.stages),
-                *self.traffic_check_log_groups,
+                *self.traffic_hook_log_groups,
             ]
         if self.lambda_target:
             return [*self.function_log_groups, *self.traffic_hook_log_groups]
@@ -1628,6 +1713,65 @@ class ProjectContext:
             "MaxCapacity": str(o.autoscaling_max_capacity),
             policy.parameter: str(self._tracking_target(stage)),
         }
+
+    @property
+    def scalable_target(self) -> ScalableTarget | None:
+        """What the model service's autoscaling sizes (none for batch transform, a Lambda
+        function or an on-demand serverless endpoint)."""
+        if self.ecs_target:
+            return ScalableTarget(
+                "ecs", "ecs:service:DesiredCount", "service/${Cluster}/${Service.Name}"
+            )
+        if self.batch or self.lambda_target:
+            return None
+        variant = f"endpoint/${{Endpoint.EndpointName}}/variant/{VARIANT_NAME}"
+        if self.serverless:
+            if not self.provisioned_concurrency:
+                return None
+            return ScalableTarget(
+                "sagemaker",
+                "sagemaker:variant:DesiredProvisionedConcurrency",
+                variant,
+                "ProvisionedConcurrency",
+                "MaxConcurrency",
+            )
+        return ScalableTarget("sagemaker", "sagemaker:variant:DesiredInstanceCount", variant)
+
+    @property
+    def tracking_dimensions(self) -> tuple[tuple[str, str], ...]:
+        """The dimensions of the tracked metric: those of the metrics the rollback alarms
+        watch, the first alone unless the policy tracks a metric per variant."""
+        policy = self.tracking_policy
+        dimensions = self.rollback_alarm_source.dimensions
+        return dimensions if policy and policy.per_variant else dimensions[:1]
+
+    @property
+    def tracking_metric_queries(self) -> tuple[MetricQuery, ...]:
+        """The metric math an ECS service's requests-per-task target tracks: the load
+        balancer's requests over Container Insights' running tasks (none: one metric)."""
+        if not (self.ecs_target and self.options.autoscaling_metric == "invocations"):
+            return ()
+        return (
+            MetricQuery(
+                "requests",
+                "AWS/ApplicationELB",
+                "RequestCount",
+                self.rollback_alarm_source.dimensions,
+                "Sum",
+            ),
+            MetricQuery(
+                "tasks",
+                "ECS/ContainerInsights",
+                "RunningTaskCount",
+                (("ClusterName", "!Ref Cluster"), ("ServiceName", "!GetAtt Service.Name")),
+                "Average",
+            ),
+            MetricQuery(
+                "requests_per_task",
+                expression="requests / MAX([tasks, 1])",
+                label="Requests per task per minute",
+            ),
+        )
 
     @cached_property
     def tracking_policy(self) -> TrackingPolicy | None:

@@ -65,17 +65,18 @@ MISSING_IN: dict[str, frozenset[str]] = {
     ),
 }
 
-# Resource types each answer needs CloudFormation to offer in the Region. The connection is
-# not listed: where CloudFormation cannot create it, the CI/CD stack takes an existing one.
-REQUIRED_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("ci_provider", "codepipeline"): ("AWS::CodeBuild::Project",),
+# Resource types answers need CloudFormation to offer in the Region, keyed by the answers
+# (all of them; none: every project). The connection is not listed: where CloudFormation
+# cannot create it, the CI/CD stack takes an existing one.
+REQUIRED_TYPES: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {
+    (("ci_provider", "codepipeline"),): ("AWS::CodeBuild::Project",),
     # The model-approved rule reaches GitHub through an EventBridge API destination.
-    ("ci_provider", "github-actions"): (
+    (("ci_provider", "github-actions"),): (
         "AWS::Events::Connection",
         "AWS::Events::ApiDestination",
     ),
     **{
-        ("inference", kind): (
+        (("deployment_target", "sagemaker"), ("inference", kind)): (
             "AWS::SageMaker::Endpoint",
             "AWS::SageMaker::EndpointConfig",
             "AWS::SageMaker::Model",
@@ -83,11 +84,13 @@ REQUIRED_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
         for kind in ("realtime", "serverless", "async")
     },
     # Batch transform: the model and the stage's scoring pipeline, no endpoint.
-    ("inference", "batch"): ("AWS::SageMaker::Model", "AWS::SageMaker::Pipeline"),
-    # A Lambda function serves behind its function URL (the inference entries above are
-    # SageMaker's, and do not apply to it).
-    ("deployment_target", "lambda"): ("AWS::Lambda::Url",),
-    ("*", "*"): ("AWS::SageMaker::ModelPackageGroup",),
+    (("deployment_target", "sagemaker"), ("inference", "batch")): (
+        "AWS::SageMaker::Model",
+        "AWS::SageMaker::Pipeline",
+    ),
+    # A Lambda function serves behind its function URL.
+    (("deployment_target", "lambda"),): ("AWS::Lambda::Url",),
+    (): ("AWS::SageMaker::ModelPackageGroup",),
 }
 
 

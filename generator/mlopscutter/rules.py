@@ -223,14 +223,15 @@ def _check_region(values: Mapping[str, Any]) -> str | None:
 
 def _check_region_offers(values: Mapping[str, Any]) -> str | None:
     region = values["aws_region"]
-    for (option, value), resource_types in REQUIRED_TYPES.items():
-        if option != "*" and values[option] != value:
+    for conditions, resource_types in REQUIRED_TYPES.items():
+        if any(values[option] != value for option, value in conditions):
             continue
-        if option == "inference" and values["deployment_target"] != "sagemaker":
-            continue  # what a SageMaker endpoint needs
         missing = [t for t in resource_types if not offers(region, t)]
         if missing:
-            needed_by = "every project" if option == "*" else f"{option}={value!r}"
+            needed_by = (
+                " with ".join(f"{option}={value!r}" for option, value in conditions)
+                or "every project"
+            )
             regions = sorted(
                 r for r in COMMERCIAL_REGIONS if all(offers(r, t) for t in resource_types)
             )
@@ -454,18 +455,51 @@ _multi_model_refuses = _refuser(
 )
 
 
-# A Lambda function serves the project's own image synchronously, one model per function.
-_LAMBDA_ALTERNATIVE = "deployment_target='sagemaker'"
+# Where a Lambda function or an ECS service serves the project's own image synchronously, one
+# model each, what only SageMaker hosting offers is refused.
+_OWN_IMAGE_TARGETS = {"lambda": "on Lambda", "ecs": "on ECS"}
 
 
-_lambda_refuses = _refuser(("deployment_target", "lambda"), "on Lambda", _LAMBDA_ALTERNATIVE)
+def _own_image_refusals(
+    target: str, *, answers: str, serves: str, container_reason: str, captures: str
+) -> list[Rule]:
+    """The refusals of deployment_target ``target`` (lambda or ecs): SageMaker's inference
+    and endpoint kinds, its framework images and its data capture. The phrases say how the
+    target differs (what ``answers`` requests, what ``serves`` the model, what ``captures``
+    none)."""
+    refuses = _refuser(
+        ("deployment_target", target), _OWN_IMAGE_TARGETS[target], "deployment_target='sagemaker'"
+    )
+    return [
+        refuses(
+            f"{target}-inference",
+            "inference",
+            ("serverless", "async", "batch"),
+            f"serverless, asynchronous and batch inference are kinds of SageMaker hosting, and "
+            f"{answers}",
+            "inference='realtime'",
+        ),
+        refuses(
+            f"{target}-endpoint-kind",
+            "endpoint_kind",
+            ("multi-model", "serial-pipeline"),
+            f"multi-model endpoints and serial inference pipelines are SageMaker hosting "
+            f"features; {serves}",
+            "endpoint_kind='single-model'",
+        ),
+        refuses(
+            f"{target}-container", "container", ("provided",), container_reason, "container='byoc'"
+        ),
+        refuses(
+            f"{target}-drift",
+            "retrain_on_drift",
+            ("yes",),
+            f"the drift check reads the requests a SageMaker endpoint captures (data capture), "
+            f"which {captures}",
+            "retrain_on_drift='no'",
+        ),
+    ]
 
-
-# An ECS service on Fargate runs the project's own serving app behind a load balancer.
-_ECS_ALTERNATIVE = "deployment_target='sagemaker'"
-
-
-_ecs_refuses = _refuser(("deployment_target", "ecs"), "on ECS", _ECS_ALTERNATIVE)
 
 # Fargate's task sizes (the ECS Developer Guide's "Task CPU and memory"): CPU units -> the
 # memory sizes in MiB it runs with, as (lowest, highest, step).
@@ -1030,37 +1064,14 @@ def _all_rules() -> tuple[Rule, ...]:
             "and a multi-model endpoint's requests belong to many",
             "retrain_on_drift='no'",
         ),
-        _lambda_refuses(
-            "lambda-inference",
-            "inference",
-            ("serverless", "async", "batch"),
-            "serverless, asynchronous and batch inference are kinds of SageMaker hosting, and "
-            "a Lambda function answers each request synchronously on its own",
-            "inference='realtime'",
-        ),
-        _lambda_refuses(
-            "lambda-endpoint-kind",
-            "endpoint_kind",
-            ("multi-model", "serial-pipeline"),
-            "multi-model endpoints and serial inference pipelines are SageMaker hosting "
-            "features; a Lambda function serves the one model its version was deployed with",
-            "endpoint_kind='single-model'",
-        ),
-        _lambda_refuses(
-            "lambda-container",
-            "container",
-            ("provided",),
-            "the SageMaker framework images do not implement Lambda's runtime API, so the "
-            "function runs the project's own image with the Lambda runtime interface client",
-            "container='byoc'",
-        ),
-        _lambda_refuses(
-            "lambda-drift",
-            "retrain_on_drift",
-            ("yes",),
-            "the drift check reads the requests a SageMaker endpoint captures (data capture), "
-            "which a Lambda function does not have",
-            "retrain_on_drift='no'",
+        *_own_image_refusals(
+            "lambda",
+            answers="a Lambda function answers each request synchronously on its own",
+            serves="a Lambda function serves the one model its version was deployed with",
+            container_reason="the SageMaker framework images do not implement Lambda's "
+            "runtime API, so the function runs the project's own image with the Lambda runtime "
+            "interface client",
+            captures="a Lambda function does not have",
         ),
         Rule(
             "lambda-traffic-interval",
@@ -1069,38 +1080,14 @@ def _all_rules() -> tuple[Rule, ...]:
             _check_lambda_traffic_interval,
             on_lambda,
         ),
-        _ecs_refuses(
-            "ecs-inference",
-            "inference",
-            ("serverless", "async", "batch"),
-            "serverless, asynchronous and batch inference are kinds of SageMaker hosting, and "
-            "an ECS service answers each request synchronously behind its load balancer",
-            "inference='realtime'",
-        ),
-        _ecs_refuses(
-            "ecs-endpoint-kind",
-            "endpoint_kind",
-            ("multi-model", "serial-pipeline"),
-            "multi-model endpoints and serial inference pipelines are SageMaker hosting "
-            "features; an ECS service's tasks serve the one model their task definition names",
-            "endpoint_kind='single-model'",
-        ),
-        _ecs_refuses(
-            "ecs-container",
-            "container",
-            ("provided",),
-            "the SageMaker framework images expect SageMaker to download and mount the model; "
-            "the service's tasks run the project's own serving app, which fetches the model "
-            "itself",
-            "container='byoc'",
-        ),
-        _ecs_refuses(
-            "ecs-drift",
-            "retrain_on_drift",
-            ("yes",),
-            "the drift check reads the requests a SageMaker endpoint captures (data capture), "
-            "which an ECS service does not have",
-            "retrain_on_drift='no'",
+        *_own_image_refusals(
+            "ecs",
+            answers="an ECS service answers each request synchronously behind its load balancer",
+            serves="an ECS service's tasks serve the one model their task definition names",
+            container_reason="the SageMaker framework images expect SageMaker to download and "
+            "mount the model; the service's tasks run the project's own serving app, which "
+            "fetches the model itself",
+            captures="an ECS service does not have",
         ),
         Rule(
             "ecs-task-size",

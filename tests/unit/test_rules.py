@@ -564,73 +564,46 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     *[
         (
-            rule_id,
-            {**LAMBDA, **overrides},
+            f"{target}-{kind}",
+            {**answers, **overrides},
             [f"{option}={overrides[option]!r}", reason, f"{option}={allowed!r}", "'sagemaker'"],
         )
-        for rule_id, option, overrides, reason, allowed in [
-            ("lambda-inference", "inference", {"inference": "async"}, "synchronously", "realtime"),
+        for target, answers, container_reason in (
+            ("lambda", LAMBDA, "runtime API"),
+            ("ecs", ECS, "fetches the model itself"),
+        )
+        for kind, option, overrides, reason, allowed in [
+            ("inference", "inference", {"inference": "async"}, "synchronously", "realtime"),
             (
-                "lambda-inference",
+                "inference",
                 "inference",
                 {"inference": "batch", "batch_on_new_data": "yes"},
                 "synchronously",
                 "realtime",
             ),
             (
-                "lambda-endpoint-kind",
-                "endpoint_kind",
-                {"endpoint_kind": "multi-model"},
-                "SageMaker hosting features",
-                "single-model",
-            ),
-            (
-                "lambda-endpoint-kind",
-                "endpoint_kind",
-                {"endpoint_kind": "serial-pipeline"},
-                "SageMaker hosting features",
-                "single-model",
-            ),
-            (
-                "lambda-container",
-                "container",
-                {"container": "provided"},
-                "runtime API",
-                "byoc",
-            ),
-            ("lambda-drift", "retrain_on_drift", {"retrain_on_drift": "yes"}, "data capture", "no"),
-        ]
-    ],
-    *[
-        (
-            rule_id,
-            {**ECS, **overrides},
-            [f"{option}={overrides[option]!r}", reason, f"{option}={allowed!r}", "'sagemaker'"],
-        )
-        for rule_id, option, overrides, reason, allowed in [
-            ("ecs-inference", "inference", {"inference": "async"}, "synchronously", "realtime"),
-            (
-                "ecs-inference",
+                "inference",
                 "inference",
                 {"inference": "serverless", "deployment_strategy": "all-at-once"},
                 "synchronously",
                 "realtime",
             ),
             (
-                "ecs-endpoint-kind",
+                "endpoint-kind",
+                "endpoint_kind",
+                {"endpoint_kind": "multi-model"},
+                "SageMaker hosting features",
+                "single-model",
+            ),
+            (
+                "endpoint-kind",
                 "endpoint_kind",
                 {"endpoint_kind": "serial-pipeline"},
                 "SageMaker hosting features",
                 "single-model",
             ),
-            (
-                "ecs-container",
-                "container",
-                {"container": "provided"},
-                "fetches the model itself",
-                "byoc",
-            ),
-            ("ecs-drift", "retrain_on_drift", {"retrain_on_drift": "yes"}, "data capture", "no"),
+            ("container", "container", {"container": "provided"}, container_reason, "byoc"),
+            ("drift", "retrain_on_drift", {"retrain_on_drift": "yes"}, "data capture", "no"),
         ]
     ],
     (

@@ -1,3 +1,4 @@
+{%- set p = mlops(cookiecutter) -%}
 """The traffic check of a stage's ECS service, run from the serving image as a Lambda function
 in the project's subnets (the load balancer is internal).
 
@@ -22,7 +23,8 @@ from . import preprocess, smoke
 LOG = logging.getLogger(__name__)
 # Rows of the bundled dataset each check scores.
 SAMPLE_ROWS = 5
-LISTENER_PORTS = {"test": "TEST_PORT", "production": "PRODUCTION_PORT"}
+# The environment variable naming each listener's port.
+LISTENER_PORTS = {{ p.ecs_port_variables | tojson }}
 
 
 def sample_rows(count: int = SAMPLE_ROWS) -> list[list[float]]:

@@ -22,7 +22,8 @@ from . import preprocess, smoke
 LOG = logging.getLogger(__name__)
 # Rows of the bundled dataset each check scores.
 SAMPLE_ROWS = 5
-LISTENER_PORTS = {"test": "TEST_PORT", "production": "PRODUCTION_PORT"}
+# The environment variable naming each listener's port.
+LISTENER_PORTS = {"production": "PRODUCTION_PORT", "test": "TEST_PORT"}
 
 
 def sample_rows(count: int = SAMPLE_ROWS) -> list[list[float]]:
