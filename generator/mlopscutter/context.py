@@ -413,8 +413,35 @@ class ProjectContext:
         return FRAMEWORKS[self.options.framework]
 
     @property
+    def sklearn(self) -> bool:
+        return self.options.framework == "scikit-learn"
+
+    @property
     def xgboost(self) -> bool:
         return self.options.framework == "xgboost"
+
+    @property
+    def pytorch(self) -> bool:
+        return self.options.framework == "pytorch"
+
+    @property
+    def joblib(self) -> bool:
+        """Training saves scikit-learn objects with joblib: the model (scikit-learn), or the
+        serial pipeline's feature transform."""
+        return self.sklearn or self.serial_pipeline
+
+    @property
+    def repacks_model(self) -> bool:
+        """The framework image serves the code packed in the model archive (code/), so the
+        SageMaker SDK adds a job repacking the trained model with inference.py (PyTorch's
+        TorchServe-based images; the scikit-learn and XGBoost images take the code from S3)."""
+        return self.pytorch and not self.byoc
+
+    @property
+    def model_image_evaluates(self) -> bool:
+        """Evaluation loads the model, so it runs on the model's image unless scikit-learn's
+        (the data preparation image) loads it too."""
+        return not self.sklearn
 
     @property
     def serial_pipeline(self) -> bool:

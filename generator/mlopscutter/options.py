@@ -259,8 +259,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "choice",
         "scikit-learn",
         "ML framework; its SageMaker image trains the model (and serves it when provided)",
-        choices=("scikit-learn", "xgboost"),
-        supported=("scikit-learn", "xgboost"),
+        choices=("scikit-learn", "xgboost", "pytorch"),
+        supported=("scikit-learn", "xgboost", "pytorch"),
     ),
     OptionSpec(
         "deployment_strategy",

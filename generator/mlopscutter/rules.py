@@ -146,7 +146,8 @@ def _free_text_rule(name: str) -> Rule:
 
 # GPU and accelerator (Inferentia, Trainium) families. The SageMaker scikit-learn images
 # are built for CPU only (the SDK's image list has no "gpu" processor for them); the XGBoost
-# images train on GPU families too, and neither runs on Inferentia or Trainium.
+# and PyTorch images train on GPU families too, and none runs on Inferentia or Trainium (the
+# PyTorch Neuron images are other images).
 
 
 def _cpu_instance_rule(name: str, applies: Callable[[Mapping[str, Any]], bool]) -> Rule:
@@ -344,6 +345,12 @@ def _check_serial_pipeline(values: Mapping[str, Any]) -> str | None:
 # image's model server loading each target model on demand. One rule per option it rules on,
 # so that each is checked as soon as that option is placed.
 _MULTI_MODEL_ALTERNATIVE = "endpoint_kind='single-model'"
+# The frameworks whose image the project does not host on a multi-model endpoint, and why.
+_MULTI_MODEL_REFUSALS = {
+    name: framework.multi_model_refusal
+    for name, framework in FRAMEWORKS.items()
+    if framework.multi_model_refusal
+}
 
 
 def _check_multi_model_inference(values: Mapping[str, Any]) -> str | None:
@@ -410,20 +417,23 @@ def _refuses(
     kind: tuple[str, str],
     option: str,
     refused: Iterable[str],
-    reason: str,
+    reason: str | Mapping[str, str],
     allowed: str,
     alternative: str,
 ) -> Rule:
     """A rule refusing, under the answer ``kind`` (option, value), the values ``refused`` of
-    ``option``, for ``reason``; the message offers ``allowed`` or ``alternative``."""
+    ``option``, for ``reason`` (or ``reason[value]``, one for each refused value); the message
+    offers ``allowed`` or ``alternative``."""
     refused = tuple(refused)
     kind_option, kind_value = kind
 
     def check(values: Mapping[str, Any]) -> str | None:
-        if values[option] not in refused:
+        value = values[option]
+        if value not in refused:
             return None
+        why = reason if isinstance(reason, str) else reason[value]
         return (
-            f"{kind_option}={kind_value!r} with {option}={values[option]!r}: {reason}; "
+            f"{kind_option}={kind_value!r} with {option}={value!r}: {why}; "
             f"allowed: {allowed}, or {alternative}"
         )
 
@@ -438,11 +448,17 @@ def _refuses(
 
 def _refuser(
     kind: tuple[str, str], allowed_where: str, alternative: str
-) -> Callable[[str, str, Iterable[str], str, str], Rule]:
+) -> Callable[[str, str, Iterable[str], str | Mapping[str, str], str], Rule]:
     """A :func:`_refuses` for one answer ``kind``: ``make(rule_id, option, refused, reason,
     allowed)``, whose message offers ``allowed`` ``allowed_where`` or ``alternative``."""
 
-    def make(rule_id: str, option: str, refused: Iterable[str], reason: str, allowed: str) -> Rule:
+    def make(
+        rule_id: str,
+        option: str,
+        refused: Iterable[str],
+        reason: str | Mapping[str, str],
+        allowed: str,
+    ) -> Rule:
         return _refuses(
             rule_id, kind, option, refused, reason, f"{allowed} {allowed_where}", alternative
         )
@@ -1050,10 +1066,8 @@ def _all_rules() -> tuple[Rule, ...]:
         _multi_model_refuses(
             "multi-model-framework",
             "framework",
-            (name for name in FRAMEWORKS if name != "scikit-learn"),
-            "the SageMaker XGBoost image's multi-model hosting is documented for its built-in "
-            "algorithm mode, which bypasses the project's inference.py (and older images refuse "
-            "script mode on a multi-model endpoint)",
+            _MULTI_MODEL_REFUSALS,
+            _MULTI_MODEL_REFUSALS,
             "framework='scikit-learn'",
         ),
         _multi_model_refuses(

@@ -40,6 +40,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "byoc",
         "batch",
         "xgboost",
+        "pytorch",
         "serial-pipeline",
         "multi-model",
         "acme-ml-accounts-multi-model",
@@ -82,12 +83,12 @@ from sagemaker import image_uris
 
 asked = json.loads(sys.argv[1])
 missing = {}
-for name, version in asked["frameworks"]:
+for name, version, py_version in asked["frameworks"]:
     missing[name] = []
     for region in asked["regions"]:
         for scope in ("training", "inference"):
             try:
-                image_uris.retrieve(name, region, version=version, py_version="py3",
+                image_uris.retrieve(name, region, version=version, py_version=py_version,
                                     instance_type="ml.m5.large", image_scope=scope)
             except ValueError:
                 missing[name].append(region)
@@ -109,7 +110,7 @@ def test_framework_image_regions_are_those_of_the_sagemaker_sdk(
             ["make", f"VENV={shared_venv}", "install"], cwd=project, check=True, timeout=1200
         )
     asked = {
-        "frameworks": [(f.sdk_name, f.version) for f in FRAMEWORKS.values()],
+        "frameworks": [(f.sdk_name, f.version, f.py_version) for f in FRAMEWORKS.values()],
         "regions": sorted(COMMERCIAL_REGIONS),
     }
     result = subprocess.run(

@@ -247,6 +247,16 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["'ml.trn1.2xlarge' is an Inferentia or Trainium instance", "XGBoost", "ml.g5"],
     ),
     (
+        "training_instance_type-cpu",
+        {"training_instance_type": "ml.inf2.xlarge", "framework": "pytorch"},
+        ["'ml.inf2.xlarge' is an Inferentia or Trainium instance", "PyTorch", "ml.g5"],
+    ),
+    (
+        "prod_instance_type-cpu",
+        {"prod_instance_type": "ml.p3.2xlarge", "framework": "pytorch"},
+        ["serves PyTorch models on CPU", "framework='pytorch'"],
+    ),
+    (
         "staging_instance_type-cpu",
         {"staging_instance_type": "ml.inf2.xlarge"},
         ["serves scikit-learn models on CPU"],
@@ -558,6 +568,11 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["framework='xgboost'", "algorithm mode", "framework='scikit-learn'"],
     ),
     (
+        "multi-model-framework",
+        {"framework": "pytorch", "endpoint_kind": "multi-model"},
+        ["framework='pytorch'", "TorchServe model archive", "framework='scikit-learn'"],
+    ),
+    (
         "multi-model-drift",
         {"retrain_on_drift": "yes", "endpoint_kind": "multi-model"},
         ["retrain_on_drift='yes'", "many", "retrain_on_drift='no'"],
@@ -656,8 +671,8 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "framework-choice",
-        {"framework": "pytorch"},
-        ["framework='pytorch'", "scikit-learn, xgboost"],
+        {"framework": "tensorflow"},
+        ["framework='tensorflow'", "scikit-learn, xgboost, pytorch"],
     ),
     (
         "staging_instance_type-offered",
@@ -736,13 +751,33 @@ def test_a_region_without_a_processing_type_is_refused(monkeypatch) -> None:
     assert "ml.m5.large" in errors[0].message
 
 
-def test_xgboost_trains_on_gpu_and_serves_on_cpu() -> None:
-    """The XGBoost image trains on GPU families; serving stays on CPU for every framework."""
-    answers = {**default_answers(), "framework": "xgboost"}
+@pytest.mark.parametrize("framework", ["xgboost", "pytorch"])
+def test_xgboost_and_pytorch_train_on_gpu_and_serve_on_cpu(framework: str) -> None:
+    """The XGBoost and PyTorch images train on GPU families; serving stays on CPU for every
+    framework."""
+    answers = {**default_answers(), "framework": framework}
     trained_on_gpu = parse_options({**answers, "training_instance_type": "ml.g5.2xlarge"})
     assert trained_on_gpu.training_instance_type == "ml.g5.2xlarge"
     with pytest.raises(ValidationErrors):
         parse_options({**answers, "staging_instance_type": "ml.g5.2xlarge"})
+
+
+def test_pytorch_images_are_in_regions_without_the_scikit_learn_image_yet_refused_there() -> None:
+    """Data preparation runs on the scikit-learn image whatever the model's framework, so a
+    Region without it is refused for a PyTorch project too (naming the scikit-learn image)."""
+    answers = {
+        **default_answers(),
+        "framework": "pytorch",
+        "aws_region": "ap-southeast-7",
+        "training_instance_type": "ml.m6i.large",
+        "staging_instance_type": "ml.m6i.large",
+        "prod_instance_type": "ml.m6i.large",
+    }
+    with pytest.raises(ValidationErrors) as caught:
+        parse_options(answers)
+    [error] = [e for e in caught.value.errors if e.rule_id == "region-offers-framework-image"]
+    assert "no SageMaker scikit-learn 1.2-1 image" in error.message
+    assert "framework='pytorch'" in error.message
 
 
 def test_every_rule_has_a_bad_value_test() -> None:

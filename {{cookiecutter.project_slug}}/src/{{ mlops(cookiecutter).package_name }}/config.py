@@ -24,6 +24,7 @@ SAGEMAKER_ROLE_NAME = "{{ p.sagemaker_role_name }}"
 # ({{ p.framework.title }}) trains and serves it; data preparation runs on scikit-learn's.
 FRAMEWORK = "{{ p.framework.sdk_name }}"
 FRAMEWORK_VERSION = "{{ p.framework.version }}"
+FRAMEWORK_PY_VERSION = "{{ p.framework.py_version }}"
 SKLEARN_FRAMEWORK_VERSION = "{{ p.sklearn_framework_version }}"
 TRAINING_INSTANCE_TYPE = "{{ cookiecutter.training_instance_type }}"
 # Data preparation, evaluation and the drift jobs: a general-purpose type the Region offers.

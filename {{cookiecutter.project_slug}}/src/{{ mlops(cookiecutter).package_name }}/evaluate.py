@@ -13,19 +13,19 @@ from pathlib import Path
 from urllib.parse import urlparse
 {%- endif %}
 
-{% if not p.xgboost or p.serial_pipeline -%}
+{% if p.joblib -%}
 import joblib
 {% endif -%}
 import numpy as np
+{%- if p.pytorch %}
+import torch
+{%- endif %}
 from sklearn.metrics import accuracy_score, roc_auc_score
 {%- if p.xgboost %}
 from xgboost import XGBClassifier
-
-MODEL_FILE = "model.json"
-{%- else %}
-
-MODEL_FILE = "model.joblib"
 {%- endif %}
+
+MODEL_FILE = "{{ p.framework.model_file }}"
 {%- if p.serial_pipeline %}
 FEATURES_FILE = "features.joblib"
 
@@ -81,11 +81,28 @@ def load_model(model_dir: Path):
 {%- endif %}
 
 
+{% if p.pytorch -%}
+class ExportedClassifier:
+    """The saved torch.export program as a scorer of NumPy rows: ``predict_proba`` gives each
+    row's probabilities of the negative and the positive class."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.module = module
+
+    def predict_proba(self, rows: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            positive = self.module(torch.as_tensor(rows, dtype=torch.float32)).double().numpy()
+        return np.column_stack([1.0 - positive, positive])
+
+
+{% endif -%}
 def _load(path: Path):
 {%- if p.xgboost %}
     model = XGBClassifier()
     model.load_model(path)
     return model
+{%- elif p.pytorch %}
+    return ExportedClassifier(torch.export.load(path).module())
 {%- else %}
     return joblib.load(path)
 {%- endif %}

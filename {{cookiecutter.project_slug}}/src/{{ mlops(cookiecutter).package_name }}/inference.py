@@ -23,20 +23,18 @@ import os
 {%- endif %}
 from pathlib import Path
 
-{% if not p.xgboost or p.serial_pipeline -%}
+{% if p.joblib -%}
 import joblib
 {% endif -%}
 import numpy as np
+{%- if p.pytorch and not p.serial_pipeline %}
+import torch
+{%- endif %}
 {%- if p.xgboost and not p.serial_pipeline %}
 from xgboost import XGBClassifier
 {%- endif %}
-{%- if p.xgboost %}
 
-MODEL_FILE = "model.json"
-{%- else %}
-
-MODEL_FILE = "model.joblib"
-{%- endif %}
+MODEL_FILE = "{{ p.framework.model_file }}"
 {%- if p.serial_pipeline %}
 FEATURES_FILE = "features.joblib"
 # Which container of the serial pipeline this is: "features" or "model".
@@ -63,6 +61,13 @@ def model_fn(model_dir: str):
     model = XGBClassifier()
     model.load_model(Path(model_dir) / MODEL_FILE)
     return model
+{%- elif p.pytorch %}
+{%- if p.serial_pipeline %}
+    # Imported here: the features container runs on the scikit-learn image, without PyTorch.
+    import torch
+{% endif %}
+    # A torch.export program: the network with its weights, loaded without the training code.
+    return torch.export.load(Path(model_dir) / MODEL_FILE).module()
 {%- else %}
     return joblib.load(Path(model_dir) / MODEL_FILE)
 {%- endif %}
@@ -90,7 +95,20 @@ def predict_fn(data: np.ndarray, model) -> np.ndarray:
     if STEP == "features":
         return model.transform(data)
 {%- endif %}
+{%- if p.pytorch %}
+{%- if p.serial_pipeline %}
+    import torch
+{% endif %}
+    # The program checks the row width with an assertion; a request of the wrong width is the
+    # caller's error, a ValueError as the other frameworks raise it.
+    expected = model.mean.numel()
+    if data.shape[1] != expected:
+        raise ValueError(f"each row needs {expected} features, got {data.shape[1]}")
+    with torch.no_grad():
+        return model(torch.as_tensor(data, dtype=torch.float32)).double().numpy()
+{%- else %}
     return model.predict_proba(data)[:, 1]
+{%- endif %}
 
 
 def check_accept(accept: str) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import boto3
-{%- if p.xgboost %}
+{%- if p.model_image_evaluates %}
 from sagemaker import image_uris
 {%- endif %}
 {%- if p.retrains_on_drift %}
@@ -30,11 +30,17 @@ from sagemaker.network import NetworkConfig
 {%- if p.serial_pipeline %}
 from sagemaker.pipeline import PipelineModel
 {%- endif %}
-from sagemaker.processing import ProcessingInput, ProcessingOutput{% if p.xgboost %}, ScriptProcessor{% endif %}
-{%- if not p.xgboost %}
+from sagemaker.processing import ProcessingInput, ProcessingOutput{% if p.model_image_evaluates %}, ScriptProcessor{% endif %}
+{%- if p.pytorch %}
+from sagemaker.pytorch.estimator import PyTorch
+{%- if not p.byoc %}
+from sagemaker.pytorch.model import PyTorchModel
+{%- endif %}
+{%- endif %}
+{%- if p.sklearn %}
 from sagemaker.sklearn.estimator import SKLearn
 {%- endif %}
-{%- if not p.byoc and (not p.xgboost or p.serial_pipeline) %}
+{%- if not p.byoc and (p.sklearn or p.serial_pipeline) %}
 from sagemaker.sklearn.model import SKLearnModel
 {%- endif %}
 from sagemaker.sklearn.processing import SKLearnProcessor
@@ -112,12 +118,15 @@ def get_pipeline(
 
     def processor(purpose: str) -> SKLearnProcessor:
         return SKLearnProcessor(framework_version=config.SKLEARN_FRAMEWORK_VERSION, **job(purpose))
-{%- if p.xgboost %}
+{%- if p.model_image_evaluates %}
 
     def model_processor(purpose: str) -> ScriptProcessor:
-        """A job that loads the model, so it runs on the model's (XGBoost) image."""
+        """A job that loads the model, so it runs on the model's ({{ p.framework.title }}) image."""
         image = image_uris.retrieve(config.FRAMEWORK, session.boto_region_name,
-                                    version=config.FRAMEWORK_VERSION)
+                                    version=config.FRAMEWORK_VERSION,
+                                    py_version=config.FRAMEWORK_PY_VERSION,
+                                    instance_type=config.PROCESSING_INSTANCE_TYPE,
+                                    image_scope="training")
         return ScriptProcessor(image_uri=image, command=["python3"], **job(purpose))
 {%- endif %}
 
@@ -145,9 +154,9 @@ def get_pipeline(
         ),
     )
 {%- endif %}
-    estimator = {{ "XGBoost" if p.xgboost else "SKLearn" }}(
+    estimator = {{ p.framework.estimator }}(
         entry_point="train.py", source_dir=str(SCRIPTS),
-        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
+        framework_version=config.FRAMEWORK_VERSION, py_version=config.FRAMEWORK_PY_VERSION,
         instance_type=config.TRAINING_INSTANCE_TYPE, instance_count=1, role=role_arn,
         output_path=f"{prefix}/models", code_location=f"{prefix}/code",
         output_kms_key=kms_key,
@@ -177,7 +186,7 @@ def get_pipeline(
                                      path="evaluation.json")
     evaluate = ProcessingStep(
         name="EvaluateModel",
-        step_args={{ "model_processor" if p.xgboost else "processor" }}("evaluate").run(
+        step_args={{ "model_processor" if p.model_image_evaluates else "processor" }}("evaluate").run(
             code=str(SCRIPTS / "evaluate.py"),
             inputs=[
                 ProcessingInput(source=train.properties.ModelArtifacts.S3ModelArtifacts,
@@ -200,10 +209,26 @@ def get_pipeline(
         sagemaker_session=session,
     )
 {%- else %}
-    model = {{ "XGBoostModel" if p.xgboost else "SKLearnModel" }}(
+{%- if p.repacks_model %}
+    # The serving image for the first instance type the package lists (the CPU image; the
+    # SDK would otherwise need an instance type, which a serverless endpoint has not).
+    serving_image = image_uris.retrieve(
+        config.FRAMEWORK, session.boto_region_name, version=config.FRAMEWORK_VERSION,
+        py_version=config.FRAMEWORK_PY_VERSION, image_scope="inference",
+        instance_type=(config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0],
+    )
+{%- endif %}
+    model = {{ p.framework.model_class }}(
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
+{%- if p.repacks_model %}
+        image_uri=serving_image,
+        # inference.py alone (it imports nothing of the package): the SDK's repack job copies
+        # it into a directory of its own, not into this package's.
+        entry_point=str(SCRIPTS / "inference.py"),
+{%- else %}
         entry_point="inference.py", source_dir=str(SCRIPTS),
-        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
+{%- endif %}
+        framework_version=config.FRAMEWORK_VERSION, py_version=config.FRAMEWORK_PY_VERSION,
 {%- if p.serial_pipeline %}
         env={"SERVING_STEP": "model"},
 {%- endif %}
@@ -251,6 +276,18 @@ def get_pipeline(
             )),
 {%- endif %}
         ),
+{%- if p.repacks_model %}
+        # The {{ p.framework.title }} image reads inference.py from the model archive (code/), so the SDK
+        # adds a training job that repacks the trained model with it; it runs like the others.
+        repack_model_step_settings={
+            "instance_type": config.PROCESSING_INSTANCE_TYPE,
+            "output_kms_key": kms_key, "volume_kms_key": kms_key,
+{%- if p.vpc_subnets %}
+            "subnets": config.VPC_SUBNETS, "security_group_ids": config.VPC_SECURITY_GROUPS,
+            "encrypt_inter_container_traffic": True,
+{%- endif %}
+        },
+{%- endif %}
     )
     below_threshold = FailStep(
         name="MetricBelowThreshold",

@@ -2,10 +2,21 @@
 """Training (a SageMaker script-mode entry point): fit the {{ p.framework.title }} model on the
 train channel and save it to the model directory.
 
+{% if p.pytorch -%}
+The model is a small feed-forward network (the features standardised with the training split's
+mean and scale, one hidden layer of ReLU units, the positive-class probability out), fitted on
+the whole split each epoch with Adam, and saved as a torch.export program: it loads without
+this code, in the serving image and in evaluation alike.
+
+With a checkpoint directory (SageMaker's, on managed spot capacity), the network and the
+optimiser are saved every few epochs; a job restarted after a spot interruption loads the last
+checkpoint and continues, and ends with the same model as a run that was never interrupted.
+{%- else -%}
 With a checkpoint directory (SageMaker's, on managed spot capacity), boosting rounds are added
 in steps and the model is saved after each; a job restarted after a spot interruption loads the
 last checkpoint and continues, and ends with the same model as a run that was never
-interrupted."""
+interrupted.
+{%- endif %}"""
 
 from __future__ import annotations
 
@@ -16,31 +27,40 @@ import json
 import os
 from pathlib import Path
 
-{% if not p.xgboost or p.serial_pipeline -%}
+{% if p.joblib -%}
 import joblib
 {% endif -%}
 import numpy as np
-{%- if not p.xgboost %}
+{%- if p.pytorch %}
+import torch
+{%- endif %}
+{%- if p.sklearn %}
 from sklearn.ensemble import GradientBoostingClassifier
 {%- endif %}
 {%- if p.serial_pipeline %}
 from sklearn.impute import SimpleImputer
 {%- endif %}
-{%- if not p.xgboost or p.serial_pipeline %}
+{%- if p.joblib %}
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 {%- endif %}
+{%- if p.pytorch %}
+from torch import nn
+from torch.export import Dim, export
+{%- endif %}
 {%- if p.xgboost %}
 from xgboost import XGBClassifier
+{%- endif %}
 
-# XGBoost's own JSON format, which later XGBoost versions read.
-MODEL_FILE = "model.json"
+MODEL_FILE = "{{ p.framework.model_file }}"
+{%- if p.xgboost %}
 CHECKPOINT_FILE = "checkpoint.json"
 # What a checkpoint must have been trained with to be resumed (kept in the booster).
 RESUME_SETTINGS = ("max_depth", "learning_rate", "random_state", "tree_method")
+{%- elif p.pytorch %}
+CHECKPOINT_FILE = "checkpoint.pt"
+SEED = 0  # of the initial weights
 {%- else %}
-
-MODEL_FILE = "model.joblib"
 CHECKPOINT_FILE = "checkpoint.joblib"
 {%- endif %}
 {%- if p.serial_pipeline %}
@@ -80,6 +100,45 @@ def load(path: Path) -> XGBClassifier:
     model = XGBClassifier()
     model.load_model(path)
     return model
+{%- elif p.pytorch %}
+
+
+class Network(nn.Module):
+    """Standardises the features, then one hidden layer of ReLU units; its output is the
+    positive-class probability of each row."""
+
+    def __init__(self, features: np.ndarray, hidden_units: int) -> None:
+        super().__init__()
+        scale = features.std(axis=0)
+        self.register_buffer("mean", torch.as_tensor(features.mean(axis=0), dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(np.where(scale > 0, scale, 1.0),
+                                                      dtype=torch.float32))
+        # How many epochs the weights were trained for (kept in the saved program).
+        self.register_buffer("epochs", torch.tensor(0))
+        self.layers = nn.Sequential(nn.Linear(features.shape[1], hidden_units), nn.ReLU(),
+                                    nn.Linear(hidden_units, 1))
+
+    def logits(self, rows: torch.Tensor) -> torch.Tensor:
+        return self.layers((rows - self.mean) / self.scale).squeeze(-1)
+
+    def forward(self, rows: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.logits(rows))
+
+
+def save(network: Network, path: Path) -> Path:
+    """Export ``network`` (on the CPU) for any number of rows and save the program."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    network = network.cpu().eval()
+    # Two example rows: torch.export keeps a dimension of size 1 fixed.
+    example = torch.zeros(2, network.mean.numel())
+    program = export(network, (example,), dynamic_shapes=({0: Dim("rows", min=1)},))
+    torch.export.save(program, path)
+    return path
+
+
+def load(path: Path) -> torch.nn.Module:
+    """The saved program as a module: rows (a float32 tensor) -> probabilities."""
+    return torch.export.load(path).module()
 {%- else %}
 
 
@@ -115,13 +174,19 @@ def build_features() -> Pipeline:
 {%- endif %}
 
 
+{% if p.pytorch -%}
+def train(train_dir: Path, model_dir: Path, epochs: int = 200, hidden_units: int = 16,
+          learning_rate: float = 0.01, checkpoint_dir: Path | None = None,
+          stop_after: int | None = None) -> Path:
+{%- else -%}
 def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: int = 3,
           learning_rate: float = 0.1, checkpoint_dir: Path | None = None,
           stop_after: int | None = None) -> Path:
+{%- endif %}
     """Fit on ``train_dir`` and write ``model_dir/MODEL_FILE``{% if p.serial_pipeline %} (and ``FEATURES_FILE``){% endif %}; returns its path.
 
     With ``checkpoint_dir``, resume from its checkpoint (if any) and save one after every
-    ``CHECKPOINT_STEP`` stages. ``stop_after`` ends the run after that many stages, as a spot
+    ``CHECKPOINT_STEP`` {{ "epochs" if p.pytorch else "stages" }}. ``stop_after`` ends the run after that many {{ "epochs" if p.pytorch else "stages" }}, as a spot
     interruption would (the checkpoint is written; the model is not).
     """
     features, labels = read_csv_dir(train_dir)
@@ -129,6 +194,13 @@ def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: 
     featurizer = build_features().fit(features)
     features = featurizer.transform(features)
 {%- endif %}
+{%- if p.pytorch %}
+    network = _fit(features, labels, epochs, hidden_units, learning_rate, checkpoint_dir,
+                   stop_after)
+    if network is None:
+        assert checkpoint_dir is not None  # only a checkpointed run stops early
+        return checkpoint_dir / CHECKPOINT_FILE
+{%- else %}
     if checkpoint_dir is None:
         model = build_model(n_estimators, max_depth, learning_rate).fit(features, labels)
     else:
@@ -137,12 +209,53 @@ def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: 
                                       stop_after)
         if model is None:
             return checkpoint_dir / CHECKPOINT_FILE
+{%- endif %}
 {%- if p.serial_pipeline %}
     model_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(featurizer, model_dir / FEATURES_FILE)
 {%- endif %}
-    return save(model, model_dir / MODEL_FILE)
-{%- if p.xgboost %}
+    return save({{ "network" if p.pytorch else "model" }}, model_dir / MODEL_FILE)
+{%- if p.pytorch %}
+
+
+def _fit(features: np.ndarray, labels: np.ndarray, epochs: int, hidden_units: int,
+         learning_rate: float, checkpoint_dir: Path | None,
+         stop_after: int | None) -> Network | None:
+    """Adam on the whole split each epoch (binary cross-entropy). With ``checkpoint_dir``, the
+    network and the optimiser's state are saved every ``CHECKPOINT_STEP`` epochs, and a
+    checkpoint of the same settings is resumed."""
+    # SageMaker's GPU instances have CUDA; the saved program runs on the CPU.
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(SEED)
+    network = Network(features, hidden_units).to(device)
+    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
+    # What a checkpoint must have been trained with to be resumed (kept in the checkpoint).
+    settings = {"hidden_units": hidden_units, "learning_rate": learning_rate, "seed": SEED}
+    checkpoint = checkpoint_dir / CHECKPOINT_FILE if checkpoint_dir else None
+    if checkpoint is not None and checkpoint.is_file():
+        # weights_only: a checkpoint holds tensors and plain values, and nothing else is run.
+        saved = torch.load(checkpoint, map_location=device, weights_only=True)
+        if saved["settings"] == settings and saved["features"] == features.shape[1]:
+            network.load_state_dict(saved["network"])
+            optimizer.load_state_dict(saved["optimizer"])
+    rows = torch.as_tensor(features, dtype=torch.float32, device=device)
+    targets = torch.as_tensor(labels, dtype=torch.float32, device=device)
+    loss = nn.BCEWithLogitsLoss()
+    network.train()
+    for done in range(int(network.epochs) + 1, epochs + 1):
+        optimizer.zero_grad()
+        loss(network.logits(rows), targets).backward()
+        optimizer.step()
+        network.epochs.fill_(done)
+        if checkpoint is not None and (done % CHECKPOINT_STEP == 0 or done == epochs):
+            checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            torch.save({"settings": settings, "features": features.shape[1],
+                        "network": network.state_dict(), "optimizer": optimizer.state_dict()},
+                       checkpoint)
+            if stop_after is not None and stop_after <= done < epochs:
+                return None
+    return network
+{%- elif p.xgboost %}
 
 
 def _fit_with_checkpoints(features: np.ndarray, labels: np.ndarray, checkpoint_dir: Path,
@@ -206,9 +319,15 @@ def _same_settings(saved: GradientBoostingClassifier, wanted: GradientBoostingCl
 
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__)
+{%- if p.pytorch %}
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--hidden-units", type=int, default=16)
+    parser.add_argument("--learning-rate", type=float, default=0.01)
+{%- else %}
     parser.add_argument("--n-estimators", type=int, default=100)
     parser.add_argument("--max-depth", type=int, default=3)
     parser.add_argument("--learning-rate", type=float, default=0.1)
+{%- endif %}
     parser.add_argument("--train", type=Path,
                         default=Path(os.environ.get("SM_CHANNEL_TRAIN", "/opt/ml/input/data/train")))
     parser.add_argument("--model-dir", type=Path,
@@ -217,8 +336,13 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--checkpoint-dir", type=Path, default=Path("/opt/ml/checkpoints"))
     args = parser.parse_args(argv)
     checkpoints = args.checkpoint_dir if args.checkpoint_dir.is_dir() else None
+{%- if p.pytorch %}
+    return train(args.train, args.model_dir, args.epochs, args.hidden_units,
+                 args.learning_rate, checkpoint_dir=checkpoints)
+{%- else %}
     return train(args.train, args.model_dir, args.n_estimators, args.max_depth,
                  args.learning_rate, checkpoint_dir=checkpoints)
+{%- endif %}
 
 
 if __name__ == "__main__":

@@ -5,13 +5,16 @@ process -> train -> evaluate -> condition -> register; upsert and start go to mo
 from __future__ import annotations
 
 import json
+{%- if p.repacks_model %}
+from pathlib import Path
+{%- endif %}
 
 import boto3
 import pytest
 from moto import mock_aws
 from sagemaker import image_uris
 
-from {{ p.package_name }} import config, run_pipeline
+from {{ p.package_name }} import config, {% if p.repacks_model %}pipeline, {% endif %}run_pipeline
 from {{ p.package_name }}.pipeline import METRIC_PATH, get_pipeline
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/{{ p.sagemaker_role_name }}"
@@ -68,12 +71,13 @@ def test_every_job_runs_in_the_project_subnets(definition) -> None:
 
 
 def _framework_image(framework: str, version: str, scope: str, instance_type: str) -> str:
-    return image_uris.retrieve(framework, config.region(), version=version, py_version="py3",
+    py_version = config.FRAMEWORK_PY_VERSION if framework == config.FRAMEWORK else "py3"
+    return image_uris.retrieve(framework, config.region(), version=version, py_version=py_version,
                                instance_type=instance_type, image_scope=scope)
 
 
 def test_each_job_runs_on_its_framework_image(definition) -> None:
-    """The pinned {{ p.framework.title }} image trains{% if p.xgboost %} and evaluates{% endif %} the model{% if not p.byoc %} and serves it{% endif %};
+    """The pinned {{ p.framework.title }} image trains{% if p.model_image_evaluates %} and evaluates{% endif %} the model{% if not p.byoc %} and serves it{% endif %};
     data preparation runs on the scikit-learn image (both as the SDK resolves them here)."""
     steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
     processing = steps["PrepareData"]["ProcessingResources"]["ClusterConfig"]["InstanceType"]
@@ -83,7 +87,7 @@ def test_each_job_runs_on_its_framework_image(definition) -> None:
                                    config.TRAINING_INSTANCE_TYPE)
     assert steps["TrainModel"]["AlgorithmSpecification"]["TrainingImage"] == model_image
     evaluation = steps["EvaluateModel"]["AppSpecification"]["ImageUri"]
-{%- if p.xgboost %}
+{%- if p.model_image_evaluates %}
     assert evaluation == _framework_image(config.FRAMEWORK, config.FRAMEWORK_VERSION, "training",
                                           processing)  # it loads the model
 {%- else %}
@@ -103,7 +107,12 @@ def test_each_job_runs_on_its_framework_image(definition) -> None:
     assert container["Environment"]["SERVING_STEP"] == "model"
     for step in (features, container):
         assert step["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
-        assert "TrainModel" in json.dumps(step["ModelDataUrl"])
+    assert "TrainModel" in json.dumps(features["ModelDataUrl"])
+{%- if p.repacks_model %}
+    assert "RepackModel" in json.dumps(container["ModelDataUrl"])  # the model, with its code
+{%- else %}
+    assert "TrainModel" in json.dumps(container["ModelDataUrl"])
+{%- endif %}
 {%- else %}
     [container] = register["InferenceSpecification"]["Containers"]
 {%- endif %}
@@ -112,6 +121,30 @@ def test_each_job_runs_on_its_framework_image(definition) -> None:
 {%- endif %}
 
 
+{% if p.repacks_model -%}
+def test_the_model_repack_job_runs_like_the_project_jobs(definition) -> None:
+    """The {{ p.framework.title }} image reads inference.py from the model archive, so the SDK adds a
+    training job that repacks the trained model with it: on the processing instance type,
+    encrypted with the project key{% if p.vpc_subnets %}, in the project's subnets{% endif %}; the package's directory is not
+    written to (the job takes a copy of inference.py)."""
+    gate = next(s for s in definition["Steps"] if s["Name"] == "CheckMetric")["Arguments"]
+    [repack] = [s["Arguments"] for s in gate["IfSteps"] if s["Type"] == "Training"]
+    assert repack["ResourceConfig"]["InstanceType"] == config.PROCESSING_INSTANCE_TYPE
+    assert repack["OutputDataConfig"]["KmsKeyId"] == KMS_KEY
+    assert repack["ResourceConfig"]["VolumeKmsKeyId"] == KMS_KEY
+{%- if p.vpc_subnets %}
+    assert repack["VpcConfig"] == {"Subnets": config.VPC_SUBNETS,
+                                   "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+    assert repack["EnableInterContainerTrafficEncryption"] is True
+{%- endif %}
+    assert "TrainModel" in json.dumps(repack["InputDataConfig"])
+    register = next(s for s in gate["IfSteps"] if s["Type"] == "RegisterModel")["Arguments"]
+    container = register["InferenceSpecification"]["Containers"][-1]
+    assert "RepackModel" in json.dumps(container["ModelDataUrl"])  # what is registered
+    assert not list(Path(pipeline.__file__).parent.glob("_repack*"))
+
+
+{% endif -%}
 def test_steps_run_in_order(definition) -> None:
     steps = {step["Name"]: step for step in definition["Steps"]}
     assert list(steps) == ["PrepareData", {% if p.retrains_on_drift %}"DriftBaseline", {% endif %}"TrainModel", "EvaluateModel", "CheckMetric"]

@@ -19,7 +19,7 @@ from botocore.validate import ParamValidator
 from cfnlint.decode import cfn_yaml
 from moto import mock_aws
 
-from {{ p.package_name }} import airflow_jobs, config, inference, preprocess, repack, train
+from {{ p.package_name }} import airflow_jobs, config, inference, preprocess, repack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "{{ p.slug }}-artifacts-test"
@@ -265,11 +265,9 @@ def test_uploads_the_scripts_and_the_dag(s3, tmp_path) -> None:
     assert s3.get_object(Bucket=BUCKET, Key=keys[1])["Body"].read() == written.read_bytes()
 
 
-def test_the_packaged_model_carries_the_inference_code(tmp_path{% if p.serial_pipeline %}, monkeypatch{% endif %}) -> None:
-    data = preprocess.main(["--input-dir", str(tmp_path / "none"),
-                            "--output-dir", str(tmp_path / "data")])
+def test_the_packaged_model_carries_the_inference_code(tmp_path, train_small{% if p.serial_pipeline %}, monkeypatch{% endif %}) -> None:
     model_dir = tmp_path / "model"
-    train.train(data["train"].parent, model_dir, n_estimators=5, max_depth=2)
+    train_small(model_dir, 5)
     archive = tmp_path / "model.tar.gz"
     trained = sorted(path.name for path in model_dir.iterdir())
     with tarfile.open(archive, "w:gz") as tar:

@@ -4,28 +4,23 @@
 from __future__ import annotations
 
 import json
-{%- if p.serial_pipeline and p.xgboost %}
+{%- if p.serial_pipeline and p.model_image_evaluates %}
 import os
 import subprocess
 import sys
 {%- endif %}
 
-{% if p.serial_pipeline -%}
-import joblib
-{% endif -%}
 import numpy as np
 import pytest
 
-from {{ p.package_name }} import inference, preprocess, train
+from {{ p.package_name }} import {% if p.serial_pipeline %}evaluate, {% endif %}inference, preprocess
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
+def model_dir(tmp_path_factory, train_small):
     """What a training job leaves in its model directory, trained on the bundled dataset."""
-    data = tmp_path_factory.mktemp("data")
-    paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
     directory = tmp_path_factory.mktemp("model")
-    train.train(paths["train"].parent, directory, n_estimators=20, max_depth=2)
+    train_small(directory)
     return directory
 
 
@@ -58,6 +53,13 @@ def test_json_request_matches_csv(model_dir) -> None:
 def test_single_csv_row_is_one_instance(model_dir) -> None:
     row = ",".join(str(v) for v in _sample_rows(1)[0])
     assert inference.input_fn(row, "text/csv; charset=utf-8").shape == (1, 30)
+
+
+def test_rows_of_the_wrong_width_are_a_value_error(model_dir) -> None:
+    """What the serving apps answer 400 for: the model's own check, as a ValueError."""
+    model = inference.model_fn(str(model_dir))
+    with pytest.raises(ValueError):
+        inference.predict_fn(inference.input_fn("1.0,2.0", "text/csv"), model)
 
 
 @pytest.mark.parametrize("content_type", ["application/x-npy", "text/plain"])
@@ -96,10 +98,10 @@ def test_the_pipeline_fills_in_missing_values_then_scores(model_dir, monkeypatch
 
     holed = rows.copy()
     holed[1, 0] = np.nan
-    transform = joblib.load(model_dir / inference.FEATURES_FILE)
-    expected = train.load(model_dir / train.MODEL_FILE).predict_proba(transform.transform(holed))
+    # As evaluation scores the pipeline: the feature transform, then the model.
+    expected = evaluate.load_model(model_dir).predict_proba(holed)
     scores = [p["score"] for p in json.loads(scored)["predictions"]]
-    assert scores == pytest.approx(expected[:, 1].tolist(), rel=1e-9)
+    assert scores == pytest.approx(expected[:, 1].tolist(), rel={{ "1e-6" if p.pytorch else "1e-9" }})
 
 
 def test_the_features_step_answers_json_requests_too(model_dir, monkeypatch) -> None:
@@ -108,16 +110,21 @@ def test_the_features_step_answers_json_requests_too(model_dir, monkeypatch) -> 
     body, content_type = _serve("features", model_dir, json.dumps({"instances": rows}).encode(),
                                 "application/json", monkeypatch)
     assert content_type == "text/csv" and len(body.splitlines()) == 2
-{%- if p.xgboost %}
+{%- if p.model_image_evaluates %}
 
 
-def test_the_features_step_runs_without_xgboost(model_dir) -> None:
-    """The features container runs on the scikit-learn image, which has no XGBoost: that step
-    must load and answer with xgboost unimportable."""
+def test_the_features_step_runs_without_{{ p.framework.sdk_name }}(model_dir) -> None:
+    """The features container runs on the scikit-learn image, which has no {{ p.framework.title }}: that step
+    must load and answer with {{ "torch" if p.pytorch else "xgboost" }} unimportable."""
     row = ",".join(repr(v) for v in _sample_rows(1)[0].tolist())
+    blocked = "{{ "torch" if p.pytorch else "xgboost" }}"
     script = (
         "import sys\n"
-        "sys.modules['xgboost'] = None  # any import of it fails\n"
+        "class Blocked:  # any import of the framework fails, as on the scikit-learn image\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] == {blocked!r}:\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, Blocked())\n"
         "from {{ p.package_name }} import inference\n"
         f"model = inference.model_fn({str(model_dir)!r})\n"
         f"data = inference.input_fn({row!r}, 'text/csv')\n"

@@ -4,9 +4,17 @@
 from __future__ import annotations
 
 import json
+{%- if p.pytorch %}
+import subprocess
+import sys
+{%- endif %}
 import tarfile
 
 import numpy as np
+{%- if p.pytorch %}
+import pytest
+import torch
+{%- endif %}
 
 from {{ p.package_name }} import evaluate, preprocess, train
 from {{ p.package_name }}.config import MIN_ROC_AUC
@@ -37,7 +45,7 @@ def test_train_then_evaluate_passes_the_pipeline_gate(tmp_path) -> None:
     paths = preprocess.main(["--input-dir", str(tmp_path / "none"),
                              "--output-dir", str(tmp_path / "data")])
     model_path = train.main(["--train", str(paths["train"].parent),
-                             "--model-dir", str(tmp_path / "model"), "--n-estimators", "50"])
+                             "--model-dir", str(tmp_path / "model"), {{ '"--epochs", "100"' if p.pytorch else '"--n-estimators", "50"' }}])
     # SageMaker packs the model directory into model.tar.gz, which evaluation unpacks.
     written_files = sorted(model_path.parent.iterdir())
 {%- if p.serial_pipeline %}
@@ -64,6 +72,82 @@ def _features_and_labels(tmp_path):
     return paths["train"].parent
 
 
+{% if p.pytorch -%}
+def _epochs(path) -> int:
+    """How many epochs a saved model or checkpoint of train() was trained for."""
+    if path.name == train.CHECKPOINT_FILE:
+        return int(torch.load(path, weights_only=True)["network"]["epochs"])
+    return int(train.load(path).epochs)
+
+
+def _scores(path, features: np.ndarray) -> np.ndarray:
+    """The positive-class probabilities of a saved model, as evaluation computes them."""
+    return evaluate.load_model(path.parent).predict_proba(features)[:, 1]
+
+
+def test_an_interrupted_spot_training_resumes_from_its_checkpoint(tmp_path) -> None:
+    """Checkpointed training stopped midway (as a spot interruption would) and run again ends
+    with the same model as a checkpointed run that was never interrupted, and as a run without
+    checkpoints (every epoch sees the whole split, so steps change nothing)."""
+    train_dir = _features_and_labels(tmp_path)
+    checkpoints = tmp_path / "checkpoints"
+    interrupted = train.train(train_dir, tmp_path / "never", epochs=60,
+                              checkpoint_dir=checkpoints, stop_after=40)
+    assert interrupted == checkpoints / train.CHECKPOINT_FILE
+    assert not (tmp_path / "never").exists()
+    assert _epochs(interrupted) == 40
+    resumed = train.train(train_dir, tmp_path / "resumed", epochs=60, checkpoint_dir=checkpoints)
+    straight = train.train(train_dir, tmp_path / "straight", epochs=60,
+                           checkpoint_dir=tmp_path / "fresh")
+    uninterrupted = train.train(train_dir, tmp_path / "plain", epochs=60)
+    features, _ = train.read_csv_dir(train_dir)
+    assert _epochs(resumed) == _epochs(straight) == _epochs(uninterrupted) == 60
+    assert np.array_equal(_scores(resumed, features), _scores(straight, features))
+    assert np.array_equal(_scores(resumed, features), _scores(uninterrupted, features))
+    # The last 20 epochs changed the model: the checkpoint was not simply copied.
+    assert not np.array_equal(_scores(resumed, features),
+                              _scores(train.train(train_dir, tmp_path / "forty", epochs=40),
+                                      features))
+
+
+def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path) -> None:
+    train_dir = _features_and_labels(tmp_path)
+    checkpoints = tmp_path / "checkpoints"
+    train.train(train_dir, tmp_path / "a", epochs=40, hidden_units=4, checkpoint_dir=checkpoints)
+    model = train.train(train_dir, tmp_path / "b", epochs=40, hidden_units=8,
+                        checkpoint_dir=checkpoints)
+    fresh = train.train(train_dir, tmp_path / "c", epochs=40, hidden_units=8)
+    features, _ = train.read_csv_dir(train_dir)
+    assert _epochs(model) == 40
+    hidden = dict(train.load(model).named_parameters())["layers.0.weight"]
+    assert hidden.shape == (8, features.shape[1])  # the hidden units asked for
+    assert np.array_equal(_scores(model, features), _scores(fresh, features))
+
+
+def test_the_saved_program_scores_any_number_of_rows_without_the_training_code(tmp_path) -> None:
+    """The exported program loads with torch alone, in a process where the project's package
+    cannot be imported (as in the serving image, which has no Network class), and scores one
+    row or many as this process does."""
+    train_dir = _features_and_labels(tmp_path)
+    saved = train.train(train_dir, tmp_path / "model", epochs=20)
+    rows = train.read_csv_dir(train_dir)[0][:3].tolist()
+    script = (
+        "import json, sys\n"
+        f"sys.modules[{train.__name__.split('.')[0]!r}] = None  # any import of it fails\n"
+        "import torch\n"
+        f"module = torch.export.load({str(saved)!r}).module()\n"
+        f"rows = torch.tensor({rows!r}, dtype=torch.float32)\n"
+        "with torch.no_grad():\n"
+        "    print(json.dumps([module(rows[:1]).tolist(), module(rows).tolist()]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    one, many = json.loads(result.stdout)
+    assert len(one) == 1 and len(many) == 3
+    assert one[0] == pytest.approx(many[0])
+    assert many == pytest.approx(_scores(saved, np.array(rows)).tolist(), rel=1e-6)
+{%- else -%}
 def _rounds(model) -> int:
     """How many boosting rounds the model holds."""
 {%- if p.xgboost %}
@@ -119,3 +203,5 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path) -> None:
                                    checkpoint_dir=checkpoints))
     assert _rounds(model) == 40
     assert max(_tree_depths(model)) == 3
+
+{%- endif %}

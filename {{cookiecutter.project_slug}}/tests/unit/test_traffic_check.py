@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from {{ p.package_name }} import evaluate, inference, preprocess, serve, smoke, traffic_check, train
+from {{ p.package_name }} import evaluate, inference, serve, smoke, traffic_check
 
 SERVICE = "arn:aws:ecs:{{ cookiecutter.aws_region }}:123456789012:service/{{ p.stages[0].endpoint_name }}/{{ p.stages[0].endpoint_name }}"
 
@@ -27,10 +27,9 @@ def _start(server: ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="module")
-def model_archive(tmp_path_factory):
+def model_archive(tmp_path_factory, train_small):
     work = tmp_path_factory.mktemp("archive")
-    features, labels = preprocess.load_dataset(None)
-    train.save(train.build_model(20, 2, 0.1).fit(features, labels), work / inference.MODEL_FILE)
+    train_small(work)
     archive = work / "model.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(work / inference.MODEL_FILE, arcname=inference.MODEL_FILE)

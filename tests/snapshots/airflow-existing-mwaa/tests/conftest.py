@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from churn_score import config
+from churn_score import config, preprocess, train
 
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -41,6 +41,20 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def train_small(tmp_path_factory):
+    """Trains a small scikit-learn model on the bundled dataset's training split, as a training
+    job does: ``train_small(model_dir, size=20)`` writes ``model_dir`` and returns the model
+    file. ``size`` is the number of boosting rounds: models of other sizes score differently."""
+    data = tmp_path_factory.mktemp("data")
+    paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
+
+    def run(model_dir, size: int = 20):
+        return train.train(paths["train"].parent, model_dir, n_estimators=size, max_depth=2)
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -7,16 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from churn_score import inference, preprocess, train
+from churn_score import inference, preprocess
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
+def model_dir(tmp_path_factory, train_small):
     """What a training job leaves in its model directory, trained on the bundled dataset."""
-    data = tmp_path_factory.mktemp("data")
-    paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
     directory = tmp_path_factory.mktemp("model")
-    train.train(paths["train"].parent, directory, n_estimators=20, max_depth=2)
+    train_small(directory)
     return directory
 
 
@@ -49,6 +47,13 @@ def test_json_request_matches_csv(model_dir) -> None:
 def test_single_csv_row_is_one_instance(model_dir) -> None:
     row = ",".join(str(v) for v in _sample_rows(1)[0])
     assert inference.input_fn(row, "text/csv; charset=utf-8").shape == (1, 30)
+
+
+def test_rows_of_the_wrong_width_are_a_value_error(model_dir) -> None:
+    """What the serving apps answer 400 for: the model's own check, as a ValueError."""
+    model = inference.model_fn(str(model_dir))
+    with pytest.raises(ValueError):
+        inference.predict_fn(inference.input_fn("1.0,2.0", "text/csv"), model)
 
 
 @pytest.mark.parametrize("content_type", ["application/x-npy", "text/plain"])

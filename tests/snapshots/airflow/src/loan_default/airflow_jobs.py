@@ -182,23 +182,25 @@ def resolve_images(region: str) -> dict[str, str]:
     them."""
     from sagemaker import image_uris
 
-    def image(framework: str, version: str, instance_type: str, scope: str) -> str:
-        return str(image_uris.retrieve(framework, region, version=version, py_version="py3",
+    def sklearn(instance_type: str, scope: str) -> str:
+        return str(image_uris.retrieve("sklearn", region, version=config.SKLEARN_FRAMEWORK_VERSION,
+                                       py_version="py3", instance_type=instance_type,
+                                       image_scope=scope))
+
+    def model(instance_type: str, scope: str) -> str:
+        return str(image_uris.retrieve(config.FRAMEWORK, region, version=config.FRAMEWORK_VERSION,
+                                       py_version=config.FRAMEWORK_PY_VERSION,
                                        instance_type=instance_type, image_scope=scope))
 
-    processing = image("sklearn", config.SKLEARN_FRAMEWORK_VERSION,
-                       config.PROCESSING_INSTANCE_TYPE, "training")
     serving_type = (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0]
     return {
-        "processing": processing,
-        "training": image(config.FRAMEWORK, config.FRAMEWORK_VERSION,
-                          config.TRAINING_INSTANCE_TYPE, "training"),
+        "processing": sklearn(config.PROCESSING_INSTANCE_TYPE, "training"),
+        "training": model(config.TRAINING_INSTANCE_TYPE, "training"),
         # Evaluation loads the model, so it runs on the model's framework image.
-        "evaluation": image(config.FRAMEWORK, config.FRAMEWORK_VERSION,
-                            config.PROCESSING_INSTANCE_TYPE, "training"),
-        "serving": image(config.FRAMEWORK, config.FRAMEWORK_VERSION, serving_type, "inference"),
+        "evaluation": model(config.PROCESSING_INSTANCE_TYPE, "training"),
+        "serving": model(serving_type, "inference"),
         # The serial pipeline's first container: the feature transform.
-        "features": image("sklearn", config.SKLEARN_FRAMEWORK_VERSION, serving_type, "inference"),
+        "features": sklearn(serving_type, "inference"),
     }
 
 

@@ -23,6 +23,7 @@ SAGEMAKER_ROLE_NAME = "claims-severity-sagemaker-execution"
 # (scikit-learn) trains and serves it; data preparation runs on scikit-learn's.
 FRAMEWORK = "sklearn"
 FRAMEWORK_VERSION = "1.2-1"
+FRAMEWORK_PY_VERSION = "py3"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
 # Data preparation, evaluation and the drift jobs: a general-purpose type the Region offers.

@@ -10,15 +10,13 @@ import threading
 import numpy as np
 import pytest
 
-from quote_pricing import inference, preprocess, serve, train
+from quote_pricing import preprocess, serve
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, train_small):
     model_dir = tmp_path_factory.mktemp("model")
-    features, labels = preprocess.load_dataset(None)
-    train.save(train.build_model(20, 2, 0.1).fit(features, labels),
-               model_dir / inference.MODEL_FILE)
+    train_small(model_dir)
     running = serve.make_server(str(model_dir), host="127.0.0.1", port=0)
     thread = threading.Thread(target=running.serve_forever, daemon=True)
     thread.start()

@@ -44,7 +44,8 @@ def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
 
 
 def _framework_image(framework: str, version: str, scope: str, instance_type: str) -> str:
-    return image_uris.retrieve(framework, config.region(), version=version, py_version="py3",
+    py_version = config.FRAMEWORK_PY_VERSION if framework == config.FRAMEWORK else "py3"
+    return image_uris.retrieve(framework, config.region(), version=version, py_version=py_version,
                                instance_type=instance_type, image_scope=scope)
 
 

@@ -84,7 +84,7 @@ def get_pipeline(
     )
     estimator = SKLearn(
         entry_point="train.py", source_dir=str(SCRIPTS),
-        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
+        framework_version=config.FRAMEWORK_VERSION, py_version=config.FRAMEWORK_PY_VERSION,
         instance_type=config.TRAINING_INSTANCE_TYPE, instance_count=1, role=role_arn,
         output_path=f"{prefix}/models", code_location=f"{prefix}/code",
         output_kms_key=kms_key,
@@ -128,7 +128,7 @@ def get_pipeline(
     model = SKLearnModel(
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
         entry_point="inference.py", source_dir=str(SCRIPTS),
-        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
+        framework_version=config.FRAMEWORK_VERSION, py_version=config.FRAMEWORK_PY_VERSION,
         code_location=f"{prefix}/code", sagemaker_session=session,
     )
     metrics = ModelMetrics(model_statistics=MetricsSource(

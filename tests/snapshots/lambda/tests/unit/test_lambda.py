@@ -15,18 +15,16 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from card_fraud import inference, lambda_handler, preprocess, smoke, traffic_hooks, train
+from card_fraud import inference, lambda_handler, preprocess, smoke, traffic_hooks
 
 FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:card-fraud-staging"
 
 
 @pytest.fixture(scope="module")
-def model_archive(tmp_path_factory) -> bytes:
+def model_archive(tmp_path_factory, train_small) -> bytes:
     """``model.tar.gz`` as the training job writes it, trained on the bundled dataset."""
-    data = tmp_path_factory.mktemp("data")
-    paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
     directory = tmp_path_factory.mktemp("model")
-    train.train(paths["train"].parent, directory, n_estimators=20, max_depth=2)
+    train_small(directory)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for path in sorted(directory.iterdir()):

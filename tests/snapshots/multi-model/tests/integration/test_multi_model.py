@@ -28,15 +28,13 @@ TEMPLATE = cfn_yaml.load(str(PROJECT_ROOT / "infra" / "model-service.yaml"))
 
 
 @pytest.fixture(scope="module")
-def artifacts(tmp_path_factory) -> dict[str, bytes]:
+def artifacts(tmp_path_factory, train_small) -> dict[str, bytes]:
     """Two model versions, as the training pipeline registers them: model.tar.gz holding the
     fitted model (and the inference code the SDK packs next to it). They score differently."""
-    data = tmp_path_factory.mktemp("data")
-    paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
     archives = {}
-    for version, estimators in (("small", 2), ("large", 40)):
+    for version, size in (("small", 2), ("large", 40)):
         model_dir = tmp_path_factory.mktemp(version)
-        train.train(paths["train"].parent, model_dir, n_estimators=estimators, max_depth=2)
+        train_small(model_dir, size)
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
             archive.add(model_dir / train.MODEL_FILE, arcname=train.MODEL_FILE)

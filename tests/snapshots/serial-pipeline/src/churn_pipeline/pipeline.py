@@ -79,7 +79,10 @@ def get_pipeline(
     def model_processor(purpose: str) -> ScriptProcessor:
         """A job that loads the model, so it runs on the model's (XGBoost) image."""
         image = image_uris.retrieve(config.FRAMEWORK, session.boto_region_name,
-                                    version=config.FRAMEWORK_VERSION)
+                                    version=config.FRAMEWORK_VERSION,
+                                    py_version=config.FRAMEWORK_PY_VERSION,
+                                    instance_type=config.PROCESSING_INSTANCE_TYPE,
+                                    image_scope="training")
         return ScriptProcessor(image_uri=image, command=["python3"], **job(purpose))
 
     prepare = ProcessingStep(
@@ -93,7 +96,7 @@ def get_pipeline(
     )
     estimator = XGBoost(
         entry_point="train.py", source_dir=str(SCRIPTS),
-        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
+        framework_version=config.FRAMEWORK_VERSION, py_version=config.FRAMEWORK_PY_VERSION,
         instance_type=config.TRAINING_INSTANCE_TYPE, instance_count=1, role=role_arn,
         output_path=f"{prefix}/models", code_location=f"{prefix}/code",
         output_kms_key=kms_key,
@@ -137,7 +140,7 @@ def get_pipeline(
     model = XGBoostModel(
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
         entry_point="inference.py", source_dir=str(SCRIPTS),
-        framework_version=config.FRAMEWORK_VERSION, py_version="py3",
+        framework_version=config.FRAMEWORK_VERSION, py_version=config.FRAMEWORK_PY_VERSION,
         env={"SERVING_STEP": "model"},
         code_location=f"{prefix}/code", sagemaker_session=session,
     )

@@ -20,7 +20,6 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from xgboost import XGBClassifier
 
-# XGBoost's own JSON format, which later XGBoost versions read.
 MODEL_FILE = "model.json"
 CHECKPOINT_FILE = "checkpoint.json"
 # What a checkpoint must have been trained with to be resumed (kept in the booster).

@@ -44,7 +44,8 @@ def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
 
 
 def _framework_image(framework: str, version: str, scope: str, instance_type: str) -> str:
-    return image_uris.retrieve(framework, config.region(), version=version, py_version="py3",
+    py_version = config.FRAMEWORK_PY_VERSION if framework == config.FRAMEWORK else "py3"
+    return image_uris.retrieve(framework, config.region(), version=version, py_version=py_version,
                                instance_type=instance_type, image_scope=scope)
 
 
@@ -73,7 +74,8 @@ def test_each_job_runs_on_its_framework_image(definition) -> None:
     assert container["Environment"]["SERVING_STEP"] == "model"
     for step in (features, container):
         assert step["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
-        assert "TrainModel" in json.dumps(step["ModelDataUrl"])
+    assert "TrainModel" in json.dumps(features["ModelDataUrl"])
+    assert "TrainModel" in json.dumps(container["ModelDataUrl"])
     assert container["Image"] == _framework_image(
         config.FRAMEWORK, config.FRAMEWORK_VERSION, "inference", serving_type)
 

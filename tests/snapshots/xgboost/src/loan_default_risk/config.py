@@ -23,6 +23,7 @@ SAGEMAKER_ROLE_NAME = "loan-default-risk-sagemaker-execution"
 # (XGBoost) trains and serves it; data preparation runs on scikit-learn's.
 FRAMEWORK = "xgboost"
 FRAMEWORK_VERSION = "3.0-5"
+FRAMEWORK_PY_VERSION = "py3"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.g4dn.xlarge"
 # Data preparation, evaluation and the drift jobs: a general-purpose type the Region offers.

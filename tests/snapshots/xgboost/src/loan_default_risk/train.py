@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 from xgboost import XGBClassifier
 
-# XGBoost's own JSON format, which later XGBoost versions read.
 MODEL_FILE = "model.json"
 CHECKPOINT_FILE = "checkpoint.json"
 # What a checkpoint must have been trained with to be resumed (kept in the booster).

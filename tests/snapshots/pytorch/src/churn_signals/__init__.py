@@ -1,0 +1,1 @@
+"""churn-signals: training, evaluation, inference and delivery code."""
