@@ -27,6 +27,7 @@ class Framework:
     option: str  # the answer
     title: str  # as prose names it
     sdk_name: str  # the framework name of sagemaker.image_uris (and the SDK's module)
+    module: str  # what the project's code imports of it
     version: str  # the SageMaker image version pinned
     py_version: str  # the image's Python, as the SDK names it
     missing_in: frozenset[str]  # Regions the SDK lists no image of this version for
@@ -46,6 +47,7 @@ FRAMEWORKS: dict[str, Framework] = {
         "scikit-learn",
         "scikit-learn",
         "sklearn",
+        "sklearn",
         "1.2-1",
         "py3",
         _NO_FRAMEWORK_IMAGES,
@@ -60,6 +62,7 @@ FRAMEWORKS: dict[str, Framework] = {
     "xgboost": Framework(
         "xgboost",
         "XGBoost",
+        "xgboost",
         "xgboost",
         "3.0-5",
         "py3",
@@ -80,6 +83,7 @@ FRAMEWORKS: dict[str, Framework] = {
         "pytorch",
         "PyTorch",
         "pytorch",
+        "torch",
         "2.6.0",
         "py312",
         frozenset(),

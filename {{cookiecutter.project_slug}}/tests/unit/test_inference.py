@@ -115,9 +115,9 @@ def test_the_features_step_answers_json_requests_too(model_dir, monkeypatch) -> 
 
 def test_the_features_step_runs_without_{{ p.framework.sdk_name }}(model_dir) -> None:
     """The features container runs on the scikit-learn image, which has no {{ p.framework.title }}: that step
-    must load and answer with {{ "torch" if p.pytorch else "xgboost" }} unimportable."""
+    must load and answer with {{ p.framework.module }} unimportable."""
     row = ",".join(repr(v) for v in _sample_rows(1)[0].tolist())
-    blocked = "{{ "torch" if p.pytorch else "xgboost" }}"
+    blocked = "{{ p.framework.module }}"
     script = (
         "import sys\n"
         "class Blocked:  # any import of the framework fails, as on the scikit-learn image\n"

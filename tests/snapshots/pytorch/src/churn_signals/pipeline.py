@@ -74,13 +74,16 @@ def get_pipeline(
     def processor(purpose: str) -> SKLearnProcessor:
         return SKLearnProcessor(framework_version=config.SKLEARN_FRAMEWORK_VERSION, **job(purpose))
 
+    def model_image(scope: str, instance_type: str) -> str:
+        """The model's framework image of ``scope`` for ``instance_type`` in the Region."""
+        return image_uris.retrieve(config.FRAMEWORK, session.boto_region_name,
+                                   version=config.FRAMEWORK_VERSION,
+                                   py_version=config.FRAMEWORK_PY_VERSION,
+                                   instance_type=instance_type, image_scope=scope)
+
     def model_processor(purpose: str) -> ScriptProcessor:
         """A job that loads the model, so it runs on the model's (PyTorch) image."""
-        image = image_uris.retrieve(config.FRAMEWORK, session.boto_region_name,
-                                    version=config.FRAMEWORK_VERSION,
-                                    py_version=config.FRAMEWORK_PY_VERSION,
-                                    instance_type=config.PROCESSING_INSTANCE_TYPE,
-                                    image_scope="training")
+        image = model_image("training", config.PROCESSING_INSTANCE_TYPE)
         return ScriptProcessor(image_uri=image, command=["python3"], **job(purpose))
 
     prepare = ProcessingStep(
@@ -137,11 +140,8 @@ def get_pipeline(
     )
     # The serving image for the first instance type the package lists (the CPU image; the
     # SDK would otherwise need an instance type, which a serverless endpoint has not).
-    serving_image = image_uris.retrieve(
-        config.FRAMEWORK, session.boto_region_name, version=config.FRAMEWORK_VERSION,
-        py_version=config.FRAMEWORK_PY_VERSION, image_scope="inference",
-        instance_type=(config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0],
-    )
+    serving_image = model_image(
+        "inference", (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0])
     model = PyTorchModel(
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
         image_uri=serving_image,

@@ -76,13 +76,16 @@ def get_pipeline(
     def processor(purpose: str) -> SKLearnProcessor:
         return SKLearnProcessor(framework_version=config.SKLEARN_FRAMEWORK_VERSION, **job(purpose))
 
+    def model_image(scope: str, instance_type: str) -> str:
+        """The model's framework image of ``scope`` for ``instance_type`` in the Region."""
+        return image_uris.retrieve(config.FRAMEWORK, session.boto_region_name,
+                                   version=config.FRAMEWORK_VERSION,
+                                   py_version=config.FRAMEWORK_PY_VERSION,
+                                   instance_type=instance_type, image_scope=scope)
+
     def model_processor(purpose: str) -> ScriptProcessor:
         """A job that loads the model, so it runs on the model's (XGBoost) image."""
-        image = image_uris.retrieve(config.FRAMEWORK, session.boto_region_name,
-                                    version=config.FRAMEWORK_VERSION,
-                                    py_version=config.FRAMEWORK_PY_VERSION,
-                                    instance_type=config.PROCESSING_INSTANCE_TYPE,
-                                    image_scope="training")
+        image = model_image("training", config.PROCESSING_INSTANCE_TYPE)
         return ScriptProcessor(image_uri=image, command=["python3"], **job(purpose))
 
     prepare = ProcessingStep(
