@@ -15,7 +15,7 @@ import boto3
 {% endif -%}
 import pytest
 
-from {{ p.package_name }} import config, preprocess, train
+from {{ p.package_name }} import config
 
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -54,7 +54,10 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def train_small(tmp_path_factory):
     """Trains a small {{ p.framework.title }} model on the bundled dataset's training split, as a training
     job does: ``train_small(model_dir, size=20)`` writes ``model_dir`` and returns the model
-    file. ``size`` is the number of {{ "epochs" if p.pytorch else "boosting rounds" }}: models of other sizes score differently."""
+    file. ``size`` is the number of {{ "epochs" if p.pytorch else "boosting rounds" }}: models of other sizes score differently.
+    Imported here: the GitHub API client's tests need only the standard library."""
+    from {{ p.package_name }} import preprocess, train
+
     data = tmp_path_factory.mktemp("data")
     paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
 

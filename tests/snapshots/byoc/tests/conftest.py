@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from claims_severity import config, preprocess, train
+from claims_severity import config
 
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -47,7 +47,10 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def train_small(tmp_path_factory):
     """Trains a small scikit-learn model on the bundled dataset's training split, as a training
     job does: ``train_small(model_dir, size=20)`` writes ``model_dir`` and returns the model
-    file. ``size`` is the number of boosting rounds: models of other sizes score differently."""
+    file. ``size`` is the number of boosting rounds: models of other sizes score differently.
+    Imported here: the GitHub API client's tests need only the standard library."""
+    from claims_severity import preprocess, train
+
     data = tmp_path_factory.mktemp("data")
     paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
 
