@@ -425,6 +425,12 @@ class ProjectContext:
         return self.options.framework == "pytorch"
 
     @property
+    def compiles_for_edge(self) -> bool:
+        """Each model that passes evaluation is compiled with SageMaker Neo for an edge device
+        (``edge_target_device``), the compiled artifact recorded on its model package."""
+        return bool(self.options.edge_target_device)
+
+    @property
     def joblib(self) -> bool:
         """Training saves scikit-learn objects with joblib: the model (scikit-learn), or the
         serial pipeline's feature transform."""

@@ -40,6 +40,10 @@ class Framework:
     requirement: str | None
     # Why a multi-model endpoint of the framework's image is not generated, if it is not.
     multi_model_refusal: str | None = None
+    # The version SageMaker Neo compiles the framework's models for edge devices at (its
+    # CreateCompilationJob FrameworkVersion), or None with the reason it compiles none.
+    neo_version: str | None = None
+    edge_refusal: str | None = None
 
 
 FRAMEWORKS: dict[str, Framework] = {
@@ -56,6 +60,8 @@ FRAMEWORKS: dict[str, Framework] = {
         "SKLearnModel",
         "model.joblib",
         None,
+        edge_refusal="SageMaker Neo compiles no scikit-learn model for edge devices (its "
+        "Supported Frameworks table lists none)",
     ),
     # XGBoost 3.0 images: the SageMaker XGBoost documentation lists GPU training (P3, G4dn,
     # G5 and later families) for its images from 1.2-2 on.
@@ -75,6 +81,9 @@ FRAMEWORKS: dict[str, Framework] = {
         "the SageMaker XGBoost image's multi-model hosting is documented for its built-in "
         "algorithm mode, which bypasses the project's inference.py (and older images refuse "
         "script mode on a multi-model endpoint)",
+        edge_refusal="SageMaker Neo compiles XGBoost models of version 1.3 or earlier, in "
+        "XGBoost's old binary format, for edge devices; the project trains XGBoost 3.0 and "
+        "saves its JSON format, which XGBoost 1.3 cannot read",
     ),
     # PyTorch 2.6.0 images (Python 3.12; CPU and GPU). The model is saved as a torch.export
     # program, which loads without the project's code. Locally the project tests with the
@@ -95,5 +104,46 @@ FRAMEWORKS: dict[str, Framework] = {
         "the SageMaker PyTorch image serves a multi-model endpoint through TorchServe, each "
         "target model packaged with its handler code as a TorchServe model archive, which "
         "the project's training job and model publishing do not produce",
+        # Neo's edge table lists PyTorch 1.7 and 1.8 (one TorchScript .pth file). The traced
+        # network is an archive of file format version 4, the dynamic version torch.div's
+        # semantics change introduced before 1.8 (caffe2/serialize/versions.h), which 1.8 reads.
+        neo_version="1.8",
     ),
 }
+
+
+# SageMaker Neo's edge devices (CreateCompilationJob's TargetDevice) that run Linux and take a
+# model with no files or compiler options beyond it (the SageMaker Developer Guide's
+# "Supported Devices, Chip Architectures, and Systems"): Ambarella devices need extra files in
+# the archive, the i.MX 8M Plus a TIM-VX build, the Qualcomm ones Android options, Core ML
+# class labels, and the ml_* targets are cloud instances, not edge devices.
+EDGE_DEVICES: tuple[str, ...] = (
+    "aisage",
+    "imx8qm",
+    "jetson_nano",
+    "jetson_tx1",
+    "jetson_tx2",
+    "jetson_xavier",
+    "rasp3b",
+    "rasp4b",
+    "rk3288",
+    "rk3399",
+)
+# Regions of COMMERCIAL_REGIONS for which SageMaker SDK 2.257 lists no Neo PyTorch image
+# (sagemaker/image_uri_config/neo-pytorch.json, every version alike): the SDK's record of the
+# Regions Neo runs in. A compilation job is not offered there.
+NO_NEO_REGIONS = frozenset(
+    {
+        "ap-east-2",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+        "ca-west-1",
+        "eu-south-2",
+        "me-central-1",
+        "mx-central-1",
+    }
+)

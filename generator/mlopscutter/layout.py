@@ -72,6 +72,10 @@ def _airflow(o: Options) -> bool:
     return o.orchestrator == "airflow"
 
 
+def _edge(o: Options) -> bool:
+    return bool(o.edge_target_device)
+
+
 def _sagemaker_pipelines(o: Options) -> bool:
     return o.orchestrator == "sagemaker-pipelines"
 
@@ -138,6 +142,8 @@ LAYOUT: tuple[PathRule, ...] = (
     PathRule("src/{package}/airflow_jobs.py", _airflow, "the DAG's SageMaker job definitions"),
     PathRule("src/{package}/repack.py", _airflow, "the DAG's step that adds the inference code"),
     PathRule("tests/unit/test_airflow_jobs.py", _airflow, "the DAG's job definitions' tests"),
+    PathRule("src/{package}/edge.py", _edge, "the SageMaker Neo compilation job for the device"),
+    PathRule("tests/unit/test_edge.py", _edge, "the Neo compilation job's tests"),
     PathRule("src/{package}/pipeline.py", _sagemaker_pipelines, "the SageMaker pipeline"),
     PathRule("src/{package}/run_pipeline.py", _sagemaker_pipelines, "the SageMaker pipeline"),
     PathRule(

@@ -619,6 +619,15 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         applies_text="training_spot is yes",
     ),
     OptionSpec(
+        "edge_target_device",
+        "text",
+        "",
+        "Compile each model that passes evaluation with SageMaker Neo for this edge device "
+        "(a Neo TargetDevice such as jetson_nano or rasp4b; PyTorch models) and record the "
+        "compiled artifact on its model package; empty for none",
+        samples=("", "jetson_nano"),
+    ),
+    OptionSpec(
         "retrain_schedule",
         "text",
         "",
@@ -739,6 +748,7 @@ class Options:
     training_spot: str
     training_max_runtime_minutes: int
     training_max_wait_minutes: int
+    edge_target_device: str
     retrain_schedule: str
     retrain_on_new_data: str
     new_data_prefix: str

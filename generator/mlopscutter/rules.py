@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlopscutter.errors import OptionError
-from mlopscutter.frameworks import FRAMEWORKS
+from mlopscutter.frameworks import EDGE_DEVICES, FRAMEWORKS, NO_NEO_REGIONS
 from mlopscutter.instance_offerings import (
     PROCESSING_PREFERENCE,
     Kind,
@@ -698,6 +698,72 @@ def _key_part_check(option: str, *, prefix: bool) -> Callable[[Mapping[str, Any]
     return check
 
 
+# Edge compilation with SageMaker Neo: a device Neo compiles for, a framework it compiles and a
+# Region it runs in; the compiled network takes the model's features, so a serial pipeline's
+# scikit-learn feature transform would have no edge counterpart.
+_NO_EDGE = "edge_target_device='' (no edge compilation)"
+
+
+def _check_edge_device(values: Mapping[str, Any]) -> str | None:
+    device = values["edge_target_device"]
+    if not device or device in EDGE_DEVICES:
+        return None
+    return (
+        f"edge_target_device={device!r} is not an edge device this template compiles for with "
+        f"SageMaker Neo; allowed: {', '.join(EDGE_DEVICES)}, or {_NO_EDGE}"
+    )
+
+
+def _check_edge_framework(values: Mapping[str, Any]) -> str | None:
+    framework = FRAMEWORKS[values["framework"]]
+    if framework.edge_refusal is None:
+        return None
+    compiled = [f.option for f in FRAMEWORKS.values() if f.neo_version]
+    return (
+        f"framework={framework.option!r} with edge_target_device="
+        f"{values['edge_target_device']!r}: {framework.edge_refusal}; allowed: framework="
+        f"{' or '.join(repr(name) for name in compiled)} for edge compilation, or {_NO_EDGE}"
+    )
+
+
+def _check_edge_serial_pipeline(values: Mapping[str, Any]) -> str | None:
+    if values["endpoint_kind"] != "serial-pipeline":
+        return None
+    return (
+        f"endpoint_kind='serial-pipeline' with edge_target_device="
+        f"{values['edge_target_device']!r}: Neo compiles the network, which takes the features "
+        "the pipeline's scikit-learn container makes from raw rows, and that transform has no "
+        "compiled counterpart on the device; allowed: endpoint_kind='single-model' for edge "
+        f"compilation, or {_NO_EDGE}"
+    )
+
+
+def _check_edge_orchestrator(values: Mapping[str, Any]) -> str | None:
+    if values["orchestrator"] != "airflow":
+        return None
+    return (
+        f"orchestrator='airflow' with edge_target_device={values['edge_target_device']!r}: "
+        "the Airflow DAG has no edge compilation task yet (the SageMaker pipeline has one); "
+        f"allowed: orchestrator='sagemaker-pipelines' for edge compilation, or {_NO_EDGE}"
+    )
+
+
+def _check_edge_region(values: Mapping[str, Any]) -> str | None:
+    region = values["aws_region"]
+    if region not in NO_NEO_REGIONS:
+        return None
+    offered = sorted(COMMERCIAL_REGIONS - NO_NEO_REGIONS)
+    return (
+        f"aws_region={region!r} with edge_target_device={values['edge_target_device']!r}: "
+        "the SageMaker Python SDK lists no SageMaker Neo image for that Region, its record of "
+        f"where Neo runs; allowed: a Region it lists ({', '.join(offered)}), or {_NO_EDGE}"
+    )
+
+
+def _compiles_for_edge(values: Mapping[str, Any]) -> bool:
+    return bool(values.get("edge_target_device"))
+
+
 def _check_spot_wait(values: Mapping[str, Any]) -> str | None:
     wait, runtime = values["training_max_wait_minutes"], values["training_max_runtime_minutes"]
     if wait >= runtime:
@@ -1284,6 +1350,40 @@ def _all_rules() -> tuple[Rule, ...]:
             "serverless endpoints shift traffic all at once",
             _check_serverless_strategy,
             serverless,
+        ),
+        Rule(
+            "edge-target-device",
+            ("edge_target_device",),
+            "a SageMaker Neo edge device",
+            _check_edge_device,
+        ),
+        Rule(
+            "edge-framework",
+            ("framework", "edge_target_device"),
+            "Neo compiles the framework's models",
+            _check_edge_framework,
+            _compiles_for_edge,
+        ),
+        Rule(
+            "edge-serial-pipeline",
+            ("endpoint_kind", "edge_target_device"),
+            "a compiled network has no feature container",
+            _check_edge_serial_pipeline,
+            _compiles_for_edge,
+        ),
+        Rule(
+            "edge-orchestrator",
+            ("orchestrator", "edge_target_device"),
+            "the orchestrator compiles for edge devices",
+            _check_edge_orchestrator,
+            _compiles_for_edge,
+        ),
+        Rule(
+            "edge-region",
+            ("aws_region", "edge_target_device"),
+            "Neo runs in the Region",
+            _check_edge_region,
+            _compiles_for_edge,
         ),
         Rule(
             "spot-wait-covers-runtime",

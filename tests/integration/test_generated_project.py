@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mlopscutter.frameworks import FRAMEWORKS
+from mlopscutter.frameworks import FRAMEWORKS, NO_NEO_REGIONS
 from mlopscutter.regions import COMMERCIAL_REGIONS
 from tests.helpers import render_example
 
@@ -93,6 +93,10 @@ for name, version, py_version in asked["frameworks"]:
             except ValueError:
                 missing[name].append(region)
                 break
+# SageMaker Neo: the Regions with no Neo image of the version a framework compiles at.
+for name, version in asked["neo"]:
+    registries = image_uris.config_for_framework(f"neo-{name}")["versions"][version]["registries"]
+    missing[f"neo-{name}"] = [r for r in asked["regions"] if r not in registries]
 print(json.dumps(missing))
 """
 
@@ -101,8 +105,9 @@ print(json.dumps(missing))
 def test_framework_image_regions_are_those_of_the_sagemaker_sdk(
     tmp_path: Path, shared_venv: Path
 ) -> None:
-    """mlopscutter.frameworks says which Regions have no framework image (and refuses them);
-    the SageMaker SDK the generated projects install must agree, Region by Region."""
+    """mlopscutter.frameworks says which Regions have no framework image, and which no Neo
+    image (and refuses them); the SageMaker SDK the generated projects install must agree,
+    Region by Region."""
     python = shared_venv / "bin" / "python"
     if not python.exists():  # run on its own: install a project's dependencies first
         project = render_example("canary", tmp_path)
@@ -111,6 +116,7 @@ def test_framework_image_regions_are_those_of_the_sagemaker_sdk(
         )
     asked = {
         "frameworks": [(f.sdk_name, f.version, f.py_version) for f in FRAMEWORKS.values()],
+        "neo": [(f.sdk_name, f.neo_version) for f in FRAMEWORKS.values() if f.neo_version],
         "regions": sorted(COMMERCIAL_REGIONS),
     }
     result = subprocess.run(
@@ -123,4 +129,8 @@ def test_framework_image_regions_are_those_of_the_sagemaker_sdk(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     missing = json.loads(result.stdout.strip().splitlines()[-1])
-    assert {f.sdk_name: sorted(f.missing_in) for f in FRAMEWORKS.values()} == missing
+    expected = {f.sdk_name: sorted(f.missing_in) for f in FRAMEWORKS.values()}
+    expected |= {
+        f"neo-{f.sdk_name}": sorted(NO_NEO_REGIONS) for f in FRAMEWORKS.values() if f.neo_version
+    }
+    assert expected == missing

@@ -42,6 +42,8 @@ def test_codepipeline_github_flow() -> None:
         "src/customer_churn/airflow_jobs.py",
         "src/customer_churn/repack.py",
         "tests/unit/test_airflow_jobs.py",
+        "src/customer_churn/edge.py",
+        "tests/unit/test_edge.py",
         "infra/stage-account.yaml",
     ]
 
@@ -75,6 +77,8 @@ def test_github_actions_gitflow() -> None:
         "src/customer_churn/airflow_jobs.py",
         "src/customer_churn/repack.py",
         "tests/unit/test_airflow_jobs.py",
+        "src/customer_churn/edge.py",
+        "tests/unit/test_edge.py",
         "infra/stage-account.yaml",
     ]
 

@@ -294,6 +294,54 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("schedule-expression", {"retrain_schedule": "daily"}, ["'daily'", "cron(", "rate("]),
     (
+        "edge-target-device",
+        {"framework": "pytorch", "edge_target_device": "coreml"},
+        ["edge_target_device='coreml'", "jetson_nano", "rasp4b", "edge_target_device=''"],
+    ),
+    (
+        "edge-framework",
+        {"edge_target_device": "jetson_nano"},
+        ["framework='scikit-learn'", "lists none", "framework='pytorch'", "no edge compilation"],
+    ),
+    (
+        "edge-framework",
+        {"framework": "xgboost", "edge_target_device": "rasp4b"},
+        ["framework='xgboost'", "XGBoost 1.3 cannot read", "framework='pytorch'"],
+    ),
+    (
+        "edge-serial-pipeline",
+        {
+            "framework": "pytorch",
+            "endpoint_kind": "serial-pipeline",
+            "edge_target_device": "jetson_xavier",
+        },
+        ["endpoint_kind='serial-pipeline'", "feature", "endpoint_kind='single-model'"],
+    ),
+    (
+        "edge-orchestrator",
+        {
+            "framework": "pytorch",
+            "orchestrator": "airflow",
+            "vpc_subnet_ids": "subnet-0a1b2c3d,subnet-0123456789abcdef0",
+            "vpc_security_group_ids": "sg-0a1b2c3d4e5f67890",
+            "edge_target_device": "jetson_nano",
+        },
+        [
+            "orchestrator='airflow'",
+            "no edge compilation task",
+            "orchestrator='sagemaker-pipelines'",
+        ],
+    ),
+    (
+        "edge-region",
+        {
+            "framework": "pytorch",
+            "aws_region": "ap-southeast-3",
+            "edge_target_device": "jetson_nano",
+        },
+        ["aws_region='ap-southeast-3'", "Neo", "eu-west-1", "edge_target_device=''"],
+    ),
+    (
         "spot-wait-covers-runtime",
         {
             "training_spot": "yes",
@@ -951,6 +999,20 @@ def test_the_training_types_are_botocores() -> None:
 
     assert len(training_types()) > 100
     assert sorted(training_types() - set(training_from_botocore())) == []
+
+
+def test_the_edge_devices_are_neo_edge_targets() -> None:
+    """Every edge device offered is a TargetDevice of the installed botocore's
+    CreateCompilationJob, and none is a cloud instance target (ml_*)."""
+    import botocore.session
+
+    from mlopscutter.frameworks import EDGE_DEVICES
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    targets = set(model.shape_for("TargetDevice").enum)
+    assert set(EDGE_DEVICES) <= targets
+    assert not [device for device in EDGE_DEVICES if device.startswith("ml_")]
+    assert "PYTORCH" in model.shape_for("Framework").enum
 
 
 def test_batch_transform_runs_on_ebs_volumes_only() -> None:

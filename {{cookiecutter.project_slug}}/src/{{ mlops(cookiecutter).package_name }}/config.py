@@ -34,6 +34,13 @@ PROCESSING_INSTANCE_TYPE = "{{ p.processing_instance_type }}"
 TRAINING_SPOT = {{ p.spot_training }}
 TRAINING_MAX_RUNTIME_SECONDS = {{ p.training_max_runtime_seconds }}
 TRAINING_MAX_WAIT_SECONDS = {{ p.training_max_wait_seconds }}
+{%- if p.compiles_for_edge %}
+# SageMaker Neo compiles each model that passes evaluation for this edge device, at the
+# framework version its edge table lists (the network is traced to TorchScript for it).
+EDGE_TARGET_DEVICE = "{{ cookiecutter.edge_target_device }}"
+NEO_FRAMEWORK = "PYTORCH"
+NEO_FRAMEWORK_VERSION = "{{ p.framework.neo_version }}"
+{%- endif %}
 # {{ cookiecutter.training_instance_type }} {{ "uses EBS volumes, encrypted with the project key" if p.training_volume_encryption else "has instance-store volumes, which SageMaker encrypts itself" }}.
 ENCRYPT_TRAINING_VOLUMES = {{ "True" if p.training_volume_encryption else "False" }}
 # The instance types the endpoints serve on, recorded in the model package{{ " (none: the endpoints are serverless)" if p.serverless }}.

@@ -1,6 +1,11 @@
 {%- set p = mlops(cookiecutter) -%}
 """The SageMaker Pipelines definition: process -> train -> evaluate -> condition on the
 metric -> register a model package in this project's group (or fail the execution).
+{%- if p.compiles_for_edge %}
+
+Past the metric, SageMaker Neo compiles the model for {{ cookiecutter.edge_target_device }} (edge.py) before it is
+registered, and the model package records the compiled artifact.
+{%- endif %}
 {%- if p.retrains_on_drift %}
 
 The training split's drift baseline is registered with the model package; the drift-check
@@ -204,6 +209,28 @@ def get_pipeline(
         ),
         property_files=[evaluation_report],
     )
+{%- if p.compiles_for_edge %}
+    # Neo compiles the traced network the training job wrote to its output data (edge.py);
+    # the compiled artifact is recorded on the model package.
+    edge_report = PropertyFile(name="EdgeReport", output_name="edge", path="edge.json")
+    compile_for_edge = ProcessingStep(
+        name="CompileForEdge",
+        step_args=processor("edge").run(
+            code=str(SCRIPTS / "edge.py"),
+            arguments=["--target-device", config.EDGE_TARGET_DEVICE,
+                       "--framework", config.NEO_FRAMEWORK,
+                       "--framework-version", config.NEO_FRAMEWORK_VERSION,
+                       "--project", config.PROJECT_SLUG, "--region", session.boto_region_name],
+            inputs=[ProcessingInput(
+                source=Join(on="/", values=[f"{prefix}/models", train.properties.TrainingJobName,
+                                            "output", "output.tar.gz"]),
+                destination="/opt/ml/processing/trained",
+            )],
+            outputs=[ProcessingOutput(output_name="edge", source="/opt/ml/processing/edge")],
+        ),
+        property_files=[edge_report],
+    )
+{%- endif %}
 {%- if p.byoc %}
     # The project's own serving image (serve.py), built and pushed by `make image`.
     model = Model(
@@ -264,6 +291,15 @@ def get_pipeline(
             model_package_group_name=model_package_group,
             approval_status=approval_status,
             model_metrics=metrics,
+{%- if p.compiles_for_edge %}
+            customer_metadata_properties={
+                "EdgeTargetDevice": config.EDGE_TARGET_DEVICE,
+                **{name: JsonGet(step_name=compile_for_edge.name, property_file=edge_report,
+                                 json_path=key)
+                   for name, key in (("EdgeArtifact", "artifact"),
+                                     ("EdgeCompilationJob", "compilation_job"))},
+            },
+{%- endif %}
 {%- if p.retrains_on_drift %}
             # The data the model was trained on, binned: what the drift check compares with.
             drift_check_baselines=DriftCheckBaselines(model_data_statistics=MetricsSource(
@@ -300,7 +336,7 @@ def get_pipeline(
                          json_path=METRIC_PATH),
             right=min_roc_auc,
         )],
-        if_steps=[register],
+        if_steps=[{% if p.compiles_for_edge %}compile_for_edge, {% endif %}register],
         else_steps=[below_threshold],
     )
     return Pipeline(

@@ -7,6 +7,12 @@ The model is a small feed-forward network (the features standardised with the tr
 mean and scale, one hidden layer of ReLU units, the positive-class probability out), fitted on
 the whole split each epoch with Adam, and saved as a torch.export program: it loads without
 this code, in the serving image and in evaluation alike.
+{%- if p.compiles_for_edge %}
+
+For SageMaker Neo, the network is also traced to TorchScript (EDGE_FILE) and written with its
+input shape (EDGE_INPUT_FILE) to the job's output data (SM_OUTPUT_DATA_DIR, uploaded as the
+job's output.tar.gz): the edge compilation job (edge.py) compiles it for the device.
+{%- endif %}
 
 With a checkpoint directory (SageMaker's, on managed spot capacity), the network and the
 optimiser are saved every few epochs; a job restarted after a spot interruption loads the last
@@ -21,10 +27,13 @@ interrupted.
 from __future__ import annotations
 
 import argparse
-{%- if p.xgboost %}
+{%- if p.xgboost or p.compiles_for_edge %}
 import json
 {%- endif %}
 import os
+{%- if p.compiles_for_edge %}
+import warnings
+{%- endif %}
 from pathlib import Path
 
 {% if p.joblib -%}
@@ -60,6 +69,10 @@ RESUME_SETTINGS = ("max_depth", "learning_rate", "random_state", "tree_method")
 {%- elif p.pytorch %}
 CHECKPOINT_FILE = "checkpoint.pt"
 SEED = 0  # of the initial weights
+{%- if p.compiles_for_edge %}
+EDGE_FILE = "model.pth"  # the traced network, what Neo compiles
+EDGE_INPUT_FILE = "input.json"  # its input's name and shape (Neo's DataInputConfig)
+{%- endif %}
 {%- else %}
 CHECKPOINT_FILE = "checkpoint.joblib"
 {%- endif %}
@@ -139,6 +152,27 @@ def save(network: Network, path: Path) -> Path:
 def load(path: Path) -> torch.nn.Module:
     """The saved program as a module: rows (a float32 tensor) -> probabilities."""
     return torch.export.load(path).module()
+{%- if p.compiles_for_edge %}
+
+
+def save_edge(network: Network, directory: Path) -> Path:
+    """Trace ``network`` (on the CPU) to TorchScript for one row, Neo's fixed input shape,
+    and write it with that shape to ``directory``; returns the TorchScript file. The traced
+    module must score as the network does, or nothing is written."""
+    network = network.cpu().eval()
+    row = network.mean.reshape(1, -1) + network.scale.reshape(1, -1)
+    # TorchScript is deprecated in newer PyTorch releases, and it is what Neo compiles.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="torch.jit")
+        traced = torch.jit.trace(network, (row,))
+        if not torch.allclose(traced(row), network(row)):
+            raise RuntimeError("the traced network does not score as the network does")
+        directory.mkdir(parents=True, exist_ok=True)
+        torch.jit.save(traced, directory / EDGE_FILE)
+    shape = {"input0": list(row.shape)}
+    (directory / EDGE_INPUT_FILE).write_text(json.dumps(shape))
+    return directory / EDGE_FILE
+{%- endif %}
 {%- else %}
 
 
@@ -177,7 +211,7 @@ def build_features() -> Pipeline:
 {% if p.pytorch -%}
 def train(train_dir: Path, model_dir: Path, epochs: int = 200, hidden_units: int = 16,
           learning_rate: float = 0.01, checkpoint_dir: Path | None = None,
-          stop_after: int | None = None) -> Path:
+          stop_after: int | None = None{% if p.compiles_for_edge %}, edge_dir: Path | None = None{% endif %}) -> Path:
 {%- else -%}
 def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: int = 3,
           learning_rate: float = 0.1, checkpoint_dir: Path | None = None,
@@ -187,7 +221,8 @@ def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: 
 
     With ``checkpoint_dir``, resume from its checkpoint (if any) and save one after every
     ``CHECKPOINT_STEP`` {{ "epochs" if p.pytorch else "stages" }}. ``stop_after`` ends the run after that many {{ "epochs" if p.pytorch else "stages" }}, as a spot
-    interruption would (the checkpoint is written; the model is not).
+    interruption would (the checkpoint is written; the model is not).{% if p.compiles_for_edge %} With ``edge_dir``,
+    the network is traced for Neo into it too (:func:`save_edge`).{% endif %}
     """
     features, labels = read_csv_dir(train_dir)
 {%- if p.serial_pipeline %}
@@ -213,6 +248,10 @@ def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: 
 {%- if p.serial_pipeline %}
     model_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(featurizer, model_dir / FEATURES_FILE)
+{%- endif %}
+{%- if p.compiles_for_edge %}
+    if edge_dir is not None:
+        save_edge(network, edge_dir)
 {%- endif %}
     return save({{ "network" if p.pytorch else "model" }}, model_dir / MODEL_FILE)
 {%- if p.pytorch %}
@@ -334,11 +373,17 @@ def main(argv: list[str] | None = None) -> Path:
                         default=Path(os.environ.get("SM_MODEL_DIR", "/opt/ml/model")))
     # SageMaker creates this directory only when checkpointing is configured (spot training).
     parser.add_argument("--checkpoint-dir", type=Path, default=Path("/opt/ml/checkpoints"))
+{%- if p.compiles_for_edge %}
+    # SageMaker uploads this directory as the job's output.tar.gz, which Neo compiles.
+    output_data = os.environ.get("SM_OUTPUT_DATA_DIR")
+    parser.add_argument("--edge-dir", type=Path,
+                        default=Path(output_data) if output_data else None)
+{%- endif %}
     args = parser.parse_args(argv)
     checkpoints = args.checkpoint_dir if args.checkpoint_dir.is_dir() else None
 {%- if p.pytorch %}
     return train(args.train, args.model_dir, args.epochs, args.hidden_units,
-                 args.learning_rate, checkpoint_dir=checkpoints)
+                 args.learning_rate, checkpoint_dir=checkpoints{% if p.compiles_for_edge %}, edge_dir=args.edge_dir{% endif %})
 {%- else %}
     return train(args.train, args.model_dir, args.n_estimators, args.max_depth,
                  args.learning_rate, checkpoint_dir=checkpoints)

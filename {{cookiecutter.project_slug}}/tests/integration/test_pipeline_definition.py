@@ -145,6 +145,44 @@ def test_the_model_repack_job_runs_like_the_project_jobs(definition) -> None:
 
 
 {% endif -%}
+{% if p.compiles_for_edge -%}
+def test_a_model_that_passes_is_compiled_for_the_edge_device_before_it_is_registered(
+        definition) -> None:
+    """Past the metric gate, edge.py compiles what the training job traced (its output.tar.gz)
+    with SageMaker Neo, encrypted with the project key{% if p.vpc_subnets %} and in the project's subnets{% endif %}; the model
+    package records the compiled artifact and its compilation job from the step's report."""
+    gate = next(s for s in definition["Steps"] if s["Name"] == "CheckMetric")["Arguments"]
+    steps = {step["Name"]: step for step in gate["IfSteps"]}
+    assert next(iter(steps)) == "CompileForEdge"
+    job = steps["CompileForEdge"]["Arguments"]
+    assert job["AppSpecification"]["ContainerArguments"] == [
+        "--target-device", config.EDGE_TARGET_DEVICE, "--framework", "PYTORCH",
+        "--framework-version", config.NEO_FRAMEWORK_VERSION, "--project", config.PROJECT_SLUG,
+        "--region", config.region()]
+    assert job["AppSpecification"]["ContainerEntrypoint"][-1].endswith("/edge.py")
+    [trained] = [i["S3Input"] for i in job["ProcessingInputs"] if i["InputName"] != "code"]
+    assert trained["LocalPath"] == "/opt/ml/processing/trained"
+    assert trained["S3Uri"] == {"Std:Join": {"On": "/", "Values": [
+        f"s3://{BUCKET}/{config.PIPELINE_NAME}/models",
+        {"Get": "Steps.TrainModel.TrainingJobName"}, "output", "output.tar.gz"]}}
+    [output] = job["ProcessingOutputConfig"]["Outputs"]
+    assert output["OutputName"] == "edge"  # what edge.py finds its S3 prefix by
+    assert job["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
+{%- if p.vpc_subnets %}
+    assert job["NetworkConfig"]["VpcConfig"] == {"Subnets": config.VPC_SUBNETS,
+                                                 "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+{%- endif %}
+    [register] = [step["Arguments"] for step in steps.values() if step["Type"] == "RegisterModel"]
+    report = {"Get": "Steps.CompileForEdge.PropertyFiles.EdgeReport"}
+    assert register["CustomerMetadataProperties"] == {
+        "EdgeTargetDevice": config.EDGE_TARGET_DEVICE,
+        "EdgeArtifact": {"Std:JsonGet": {"PropertyFile": report, "Path": "artifact"}},
+        "EdgeCompilationJob": {"Std:JsonGet": {"PropertyFile": report,
+                                               "Path": "compilation_job"}},
+    }
+
+
+{% endif -%}
 def test_steps_run_in_order(definition) -> None:
     steps = {step["Name"]: step for step in definition["Steps"]}
     assert list(steps) == ["PrepareData", {% if p.retrains_on_drift %}"DriftBaseline", {% endif %}"TrainModel", "EvaluateModel", "CheckMetric"]

@@ -9,6 +9,9 @@ import subprocess
 import sys
 {%- endif %}
 import tarfile
+{%- if p.compiles_for_edge %}
+import zipfile
+{%- endif %}
 
 import numpy as np
 {%- if p.pytorch %}
@@ -149,6 +152,47 @@ def test_the_saved_program_scores_any_number_of_rows_without_the_training_code(t
     with torch.no_grad():  # the program itself (a serial pipeline's model takes features)
         here = train.load(saved)(torch.as_tensor(rows, dtype=torch.float32)).tolist()
     assert many == pytest.approx(here, rel=1e-6)
+{%- if p.compiles_for_edge %}
+
+
+def test_the_network_traced_for_neo_scores_as_the_saved_program(tmp_path) -> None:
+    """Training traces the network to TorchScript for Neo, one row at a time (Neo compiles a
+    fixed input shape), and writes that shape as Neo's input configuration; the traced
+    module scores as the exported program does. Its archive is of file format version 4
+    (torch.div's): a newer version is one Neo's PyTorch {{ p.framework.neo_version }} may not read."""
+    train_dir = _features_and_labels(tmp_path)
+    saved = train.train(train_dir, tmp_path / "model", epochs=20, edge_dir=tmp_path / "edge")
+    traced = torch.jit.load(tmp_path / "edge" / train.EDGE_FILE)
+    features = train.read_csv_dir(train_dir)[0]
+    program = train.load(saved)
+    with torch.no_grad():
+        for row in torch.as_tensor(features[:5], dtype=torch.float32):
+            assert traced(row[None]).item() == pytest.approx(program(row[None]).item(), rel=1e-6)
+    shape = json.loads((tmp_path / "edge" / train.EDGE_INPUT_FILE).read_text())
+    assert shape == {"input0": [1, features.shape[1]]}
+    with zipfile.ZipFile(tmp_path / "edge" / train.EDGE_FILE) as archive:
+        versions = {int(archive.read(name)) for name in archive.namelist()
+                    if name.endswith("/version")}
+    assert versions == {4}
+
+
+@pytest.mark.parametrize("on_sagemaker", [True, False])
+def test_training_traces_the_network_into_sagemakers_output_data(tmp_path, monkeypatch,
+                                                                   on_sagemaker) -> None:
+    """On SageMaker (SM_OUTPUT_DATA_DIR set) the traced network goes to the job's output
+    data, which SageMaker uploads as output.tar.gz; elsewhere nothing is traced."""
+    output = tmp_path / "output-data"
+    if on_sagemaker:
+        monkeypatch.setenv("SM_OUTPUT_DATA_DIR", str(output))
+    else:
+        monkeypatch.delenv("SM_OUTPUT_DATA_DIR", raising=False)
+    train.main(["--train", str(_features_and_labels(tmp_path)),
+                "--model-dir", str(tmp_path / "model"), "--epochs", "2", "--hidden-units", "2"])
+    traced = sorted(path.relative_to(tmp_path).as_posix()
+                    for path in tmp_path.rglob("*") if path.parent.name == "output-data")
+    expected = [f"output-data/{train.EDGE_INPUT_FILE}", f"output-data/{train.EDGE_FILE}"]
+    assert traced == (sorted(expected) if on_sagemaker else [])
+{%- endif %}
 {%- else -%}
 def _rounds(model) -> int:
     """How many boosting rounds the model holds."""

@@ -1,0 +1,1 @@
+"""line-sensor-faults: training, evaluation, inference and delivery code."""

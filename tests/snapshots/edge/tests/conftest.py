@@ -1,0 +1,103 @@
+"""Shared fixtures: no test reaches AWS or the internet; boto3 calls go to moto."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+
+import pytest
+
+from line_sensor_faults import config
+
+ACCOUNT = "123456789012"  # moto's default account
+
+
+@pytest.fixture(autouse=True)
+def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and a fixed region, so no test can use a real account."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse connections to anything but loopback, so nothing a test runs reaches out (the
+    SageMaker SDK's telemetry request, for one, is refused and dropped by the SDK)."""
+    connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address) -> None:
+        if isinstance(address, tuple) and address[0] != "localhost":
+            try:
+                loopback = ipaddress.ip_address(address[0]).is_loopback
+            except ValueError:  # a host name: never resolved, never reached
+                loopback = False
+            if not loopback:
+                raise ConnectionRefusedError(f"tests may not connect to {address}")
+        connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def train_small(tmp_path_factory):
+    """Trains a small PyTorch model on the bundled dataset's training split, as a training
+    job does: ``train_small(model_dir, size=20)`` writes ``model_dir`` and returns the model
+    file. ``size`` is the number of epochs: models of other sizes score differently.
+    Imported here: the GitHub API client's tests need only the standard library."""
+    from line_sensor_faults import preprocess, train
+
+    data = tmp_path_factory.mktemp("data")
+    paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
+
+    def run(model_dir, size: int = 20):
+        return train.train(paths["train"].parent, model_dir, epochs=size, hidden_units=8)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def make_bucket():
+    """Creates a bucket in (moto's) S3 in the project's Region: ``make_bucket(s3, name)``
+    returns the name."""
+
+    def make(s3, name: str) -> str:
+        location = ({} if config.region() == "us-east-1"
+                    else {"CreateBucketConfiguration": {"LocationConstraint": config.region()}})
+        s3.create_bucket(Bucket=name, **location)
+        return name
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def register_package():
+    """Registers a model package in (moto's) registry the way the training pipeline does:
+    ``register_package(sagemaker, status="Approved", group=..., image=..., model_data=...,
+    **create_model_package_arguments)`` returns its ARN. Packages get distinct creation
+    times, which "newest approved" is decided by."""
+
+    def register(sagemaker, status: str = "Approved", *,
+                 group: str = config.MODEL_PACKAGE_GROUP, image: str = "",
+                 model_data: str | None = "s3://bucket/model.tar.gz", **extra) -> str:
+        region = sagemaker.meta.region_name
+        container = {"Image": image or f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/m:1"}
+        if model_data:
+            container["ModelDataUrl"] = model_data
+        arn = sagemaker.create_model_package(
+            ModelPackageGroupName=group, ModelApprovalStatus=status,
+            InferenceSpecification={
+                "Containers": [container],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+            **extra,
+        )["ModelPackageArn"]
+        time.sleep(0.01)
+        return str(arn)
+
+    return register

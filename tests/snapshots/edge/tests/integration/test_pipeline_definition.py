@@ -1,0 +1,224 @@
+"""The SageMaker pipeline definition builds (scripts upload to moto's S3) and has the shape
+process -> train -> evaluate -> condition -> register; upsert and start go to moto too."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+from sagemaker import image_uris
+
+from line_sensor_faults import config, pipeline, run_pipeline
+from line_sensor_faults.pipeline import METRIC_PATH, get_pipeline
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/line-sensor-faults-sagemaker-execution"
+BUCKET = "line-sensor-faults-artifacts-test"
+
+
+@pytest.fixture
+def aws(make_bucket):
+    with mock_aws():
+        make_bucket(boto3.client("s3", region_name=config.region()), BUCKET)
+        yield
+
+
+KMS_KEY = "arn:aws:kms:us-west-2:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
+@pytest.fixture
+def definition(aws) -> dict:
+    return json.loads(get_pipeline(role_arn=ROLE_ARN, bucket=BUCKET, kms_key=KMS_KEY).definition())
+
+
+def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
+    steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
+    for name in ("PrepareData", "EvaluateModel"):
+        assert steps[name]["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
+        assert steps[name]["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == KMS_KEY
+    training = steps["TrainModel"]
+    assert training["OutputDataConfig"]["KmsKeyId"] == KMS_KEY
+    assert (training["ResourceConfig"].get("VolumeKmsKeyId") == KMS_KEY) == (
+        config.ENCRYPT_TRAINING_VOLUMES)
+
+
+def test_every_job_runs_in_the_project_subnets(definition) -> None:
+    steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
+    expected = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+    for name in ("PrepareData", "EvaluateModel"):
+        network = steps[name]["NetworkConfig"]
+        assert network["VpcConfig"] == expected
+        assert network["EnableInterContainerTrafficEncryption"] is True
+    assert steps["TrainModel"]["VpcConfig"] == expected
+    assert steps["TrainModel"]["EnableInterContainerTrafficEncryption"] is True
+
+
+def _framework_image(framework: str, version: str, scope: str, instance_type: str) -> str:
+    py_version = config.FRAMEWORK_PY_VERSION if framework == config.FRAMEWORK else "py3"
+    return image_uris.retrieve(framework, config.region(), version=version, py_version=py_version,
+                               instance_type=instance_type, image_scope=scope)
+
+
+def test_each_job_runs_on_its_framework_image(definition) -> None:
+    """The pinned PyTorch image trains and evaluates the model and serves it;
+    data preparation runs on the scikit-learn image (both as the SDK resolves them here)."""
+    steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
+    processing = steps["PrepareData"]["ProcessingResources"]["ClusterConfig"]["InstanceType"]
+    assert steps["PrepareData"]["AppSpecification"]["ImageUri"] == _framework_image(
+        "sklearn", config.SKLEARN_FRAMEWORK_VERSION, "training", processing)
+    model_image = _framework_image(config.FRAMEWORK, config.FRAMEWORK_VERSION, "training",
+                                   config.TRAINING_INSTANCE_TYPE)
+    assert steps["TrainModel"]["AlgorithmSpecification"]["TrainingImage"] == model_image
+    evaluation = steps["EvaluateModel"]["AppSpecification"]["ImageUri"]
+    assert evaluation == _framework_image(config.FRAMEWORK, config.FRAMEWORK_VERSION, "training",
+                                          processing)  # it loads the model
+    gate = steps["CheckMetric"]
+    register = next(s for s in gate["IfSteps"] if s["Type"] == "RegisterModel")["Arguments"]
+    serving_type = (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0]
+    [container] = register["InferenceSpecification"]["Containers"]
+    assert container["Image"] == _framework_image(
+        config.FRAMEWORK, config.FRAMEWORK_VERSION, "inference", serving_type)
+
+
+def test_the_model_repack_job_runs_like_the_project_jobs(definition) -> None:
+    """The PyTorch image reads inference.py from the model archive, so the SDK adds a
+    training job that repacks the trained model with it: on the processing instance type,
+    encrypted with the project key, in the project's subnets; the package's directory is not
+    written to (the job takes a copy of inference.py)."""
+    gate = next(s for s in definition["Steps"] if s["Name"] == "CheckMetric")["Arguments"]
+    [repack] = [s["Arguments"] for s in gate["IfSteps"] if s["Type"] == "Training"]
+    assert repack["ResourceConfig"]["InstanceType"] == config.PROCESSING_INSTANCE_TYPE
+    assert repack["OutputDataConfig"]["KmsKeyId"] == KMS_KEY
+    assert repack["ResourceConfig"]["VolumeKmsKeyId"] == KMS_KEY
+    assert repack["VpcConfig"] == {"Subnets": config.VPC_SUBNETS,
+                                   "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+    assert repack["EnableInterContainerTrafficEncryption"] is True
+    assert "TrainModel" in json.dumps(repack["InputDataConfig"])
+    register = next(s for s in gate["IfSteps"] if s["Type"] == "RegisterModel")["Arguments"]
+    container = register["InferenceSpecification"]["Containers"][-1]
+    assert "RepackModel" in json.dumps(container["ModelDataUrl"])  # what is registered
+    assert not list(Path(pipeline.__file__).parent.glob("_repack*"))
+
+
+def test_a_model_that_passes_is_compiled_for_the_edge_device_before_it_is_registered(
+        definition) -> None:
+    """Past the metric gate, edge.py compiles what the training job traced (its output.tar.gz)
+    with SageMaker Neo, encrypted with the project key and in the project's subnets; the model
+    package records the compiled artifact and its compilation job from the step's report."""
+    gate = next(s for s in definition["Steps"] if s["Name"] == "CheckMetric")["Arguments"]
+    steps = {step["Name"]: step for step in gate["IfSteps"]}
+    assert next(iter(steps)) == "CompileForEdge"
+    job = steps["CompileForEdge"]["Arguments"]
+    assert job["AppSpecification"]["ContainerArguments"] == [
+        "--target-device", config.EDGE_TARGET_DEVICE, "--framework", "PYTORCH",
+        "--framework-version", config.NEO_FRAMEWORK_VERSION, "--project", config.PROJECT_SLUG,
+        "--region", config.region()]
+    assert job["AppSpecification"]["ContainerEntrypoint"][-1].endswith("/edge.py")
+    [trained] = [i["S3Input"] for i in job["ProcessingInputs"] if i["InputName"] != "code"]
+    assert trained["LocalPath"] == "/opt/ml/processing/trained"
+    assert trained["S3Uri"] == {"Std:Join": {"On": "/", "Values": [
+        f"s3://{BUCKET}/{config.PIPELINE_NAME}/models",
+        {"Get": "Steps.TrainModel.TrainingJobName"}, "output", "output.tar.gz"]}}
+    [output] = job["ProcessingOutputConfig"]["Outputs"]
+    assert output["OutputName"] == "edge"  # what edge.py finds its S3 prefix by
+    assert job["ProcessingOutputConfig"]["KmsKeyId"] == KMS_KEY
+    assert job["NetworkConfig"]["VpcConfig"] == {"Subnets": config.VPC_SUBNETS,
+                                                 "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+    [register] = [step["Arguments"] for step in steps.values() if step["Type"] == "RegisterModel"]
+    report = {"Get": "Steps.CompileForEdge.PropertyFiles.EdgeReport"}
+    assert register["CustomerMetadataProperties"] == {
+        "EdgeTargetDevice": config.EDGE_TARGET_DEVICE,
+        "EdgeArtifact": {"Std:JsonGet": {"PropertyFile": report, "Path": "artifact"}},
+        "EdgeCompilationJob": {"Std:JsonGet": {"PropertyFile": report,
+                                               "Path": "compilation_job"}},
+    }
+
+
+def test_steps_run_in_order(definition) -> None:
+    steps = {step["Name"]: step for step in definition["Steps"]}
+    assert list(steps) == ["PrepareData", "TrainModel", "EvaluateModel", "CheckMetric"]
+    assert steps["PrepareData"]["Type"] == "Processing"
+    assert steps["TrainModel"]["Type"] == "Training"
+    train_input = steps["TrainModel"]["Arguments"]["InputDataConfig"][0]
+    assert "PrepareData" in json.dumps(train_input)
+    assert "TrainModel" in json.dumps(steps["EvaluateModel"]["Arguments"]["ProcessingInputs"])
+
+
+def test_registration_is_gated_on_the_metric(definition) -> None:
+    gate = next(s for s in definition["Steps"] if s["Name"] == "CheckMetric")
+    condition = gate["Arguments"]["Conditions"][0]
+    assert condition["Type"] == "GreaterThanOrEqualTo"
+    assert condition["LeftValue"]["Std:JsonGet"]["Path"] == METRIC_PATH
+    assert condition["RightValue"] == {"Get": "Parameters.MinRocAuc"}
+    register = next(s for s in gate["Arguments"]["IfSteps"] if s["Type"] == "RegisterModel")
+    assert register["Arguments"]["ModelPackageGroupName"] == config.MODEL_PACKAGE_GROUP
+    assert register["Arguments"]["ModelApprovalStatus"] == {
+        "Get": "Parameters.ModelApprovalStatus"
+    }
+    assert "EvaluateModel" in json.dumps(register["Arguments"]["ModelMetrics"])
+    assert gate["Arguments"]["ElseSteps"][0]["Type"] == "Fail"
+
+
+def test_parameters_include_what_the_schedule_rule_passes(definition) -> None:
+    names = {parameter["Name"] for parameter in definition["Parameters"]}
+    assert {"ModelApprovalStatus", "MinRocAuc", "TriggeredBy"} <= names
+
+
+def test_training_data_comes_from_the_input_data_parameter(aws) -> None:
+    """With a data location (new data retrains the model), the PrepareData step reads it through
+    the InputDataUri parameter; without one, it takes no input (the bundled dataset)."""
+    uri = "s3://line-sensor-faults-data-test/incoming/"
+    built = json.loads(get_pipeline(role_arn=ROLE_ARN, bucket=BUCKET, kms_key=KMS_KEY,
+                                    data_uri=uri).definition())
+    assert {"Name": "InputDataUri", "Type": "String", "DefaultValue": uri} in built["Parameters"]
+    (data_input,) = _data_inputs(built)
+    assert data_input["S3Input"]["S3Uri"] == {"Get": "Parameters.InputDataUri"}
+    bundled = json.loads(get_pipeline(role_arn=ROLE_ARN, bucket=BUCKET, kms_key=KMS_KEY).definition())
+    assert _data_inputs(bundled) == []
+    assert "InputDataUri" not in {parameter["Name"] for parameter in bundled["Parameters"]}
+
+
+def _data_inputs(definition: dict) -> list[dict]:
+    """The PrepareData step's inputs that land where preprocess.py reads data."""
+    prepare = next(s for s in definition["Steps"] if s["Name"] == "PrepareData")
+    return [i for i in prepare["Arguments"].get("ProcessingInputs", [])
+            if i["S3Input"]["LocalPath"] == "/opt/ml/processing/input"]
+
+
+def test_training_runs_within_its_limits_on_the_chosen_capacity(definition) -> None:
+    train = next(s for s in definition["Steps"] if s["Name"] == "TrainModel")["Arguments"]
+    stopping = train["StoppingCondition"]
+    assert stopping["MaxRuntimeInSeconds"] == config.TRAINING_MAX_RUNTIME_SECONDS
+    if config.TRAINING_SPOT:
+        assert train["EnableManagedSpotTraining"] is True
+        assert stopping["MaxWaitTimeInSeconds"] == config.TRAINING_MAX_WAIT_SECONDS
+        assert stopping["MaxWaitTimeInSeconds"] >= stopping["MaxRuntimeInSeconds"]
+        assert train["CheckpointConfig"]["S3Uri"] == (
+            f"s3://{BUCKET}/{config.PIPELINE_NAME}/checkpoints")
+    else:
+        assert not train.get("EnableManagedSpotTraining")
+        assert "MaxWaitTimeInSeconds" not in stopping
+        assert "CheckpointConfig" not in train
+
+
+def test_scripts_were_uploaded_to_the_bucket(definition) -> None:
+    keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert any(key.endswith("preprocess.py") for key in keys)
+    assert any(key.endswith("evaluate.py") for key in keys)
+
+
+def test_upsert_and_start(aws, monkeypatch) -> None:
+    monkeypatch.setenv("ARTIFACT_BUCKET", BUCKET)
+    monkeypatch.setenv("SAGEMAKER_ROLE_ARN", ROLE_ARN)
+    monkeypatch.setenv("KMS_KEY_ARN", KMS_KEY)
+    monkeypatch.setenv("DATA_BUCKET", "line-sensor-faults-data-test")
+    result = run_pipeline.main(["--start"])
+    sagemaker = boto3.client("sagemaker")
+    names = [p["PipelineName"] for p in sagemaker.list_pipelines()["PipelineSummaries"]]
+    assert names == [config.PIPELINE_NAME]
+    executions = sagemaker.list_pipeline_executions(PipelineName=config.PIPELINE_NAME)
+    assert [e["PipelineExecutionArn"] for e in executions["PipelineExecutionSummaries"]] == [
+        result["PipelineExecutionArn"]
+    ]
