@@ -41,6 +41,8 @@ AIRFLOW_TEMPLATES = {
     "triggered_by": (
         "{{ dag_run.conf.get('triggered_by', 'manual') if dag_run.conf else 'manual' }}"
     ),
+    # What the DAG's edge_artifact task returned: the artifact Neo compiled.
+    "edge_artifact": "{{ ti.xcom_pull(task_ids='edge_artifact') }}",
 }
 # CloudWatch Logs retention of every log group the project creates.
 LOG_RETENTION_DAYS = 90

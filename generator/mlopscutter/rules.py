@@ -738,16 +738,6 @@ def _check_edge_serial_pipeline(values: Mapping[str, Any]) -> str | None:
     )
 
 
-def _check_edge_orchestrator(values: Mapping[str, Any]) -> str | None:
-    if values["orchestrator"] != "airflow":
-        return None
-    return (
-        f"orchestrator='airflow' with edge_target_device={values['edge_target_device']!r}: "
-        "the Airflow DAG has no edge compilation task yet (the SageMaker pipeline has one); "
-        f"allowed: orchestrator='sagemaker-pipelines' for edge compilation, or {_NO_EDGE}"
-    )
-
-
 def _check_edge_region(values: Mapping[str, Any]) -> str | None:
     region = values["aws_region"]
     if region not in NO_NEO_REGIONS:
@@ -1369,13 +1359,6 @@ def _all_rules() -> tuple[Rule, ...]:
             ("endpoint_kind", "edge_target_device"),
             "a compiled network has no feature container",
             _check_edge_serial_pipeline,
-            _compiles_for_edge,
-        ),
-        Rule(
-            "edge-orchestrator",
-            ("orchestrator", "edge_target_device"),
-            "the orchestrator compiles for edge devices",
-            _check_edge_orchestrator,
             _compiles_for_edge,
         ),
         Rule(

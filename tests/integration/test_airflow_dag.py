@@ -37,7 +37,8 @@ airflow_jobs.write_definitions(airflow_jobs.definitions(
     images={{kind: registry + "/sagemaker-scikit-learn:1.2-1-cpu-py3"
             for kind in ("processing", "training", "evaluation", "serving", "features")}},
     code={{name: "s3://" + bucket + "/code/" + name
-          for name in ("preprocess", "evaluate", "repack", "inference", "sourcedir", "drift")}},
+          for name in ("preprocess", "evaluate", "repack", "inference", "sourcedir", "drift",
+                       "edge")}},
     alerts_topic_arn="arn:aws:sns:" + config.REGION + ":123456789012:" + config.ALERTS_TOPIC,
     data_uri="s3://loan-default-data/incoming/"), dags=__import__("pathlib").Path(sys.argv[1]))
 """
@@ -54,7 +55,9 @@ from airflow.models import DagBag
 bag = DagBag(dag_folder=sys.argv[1], include_examples=False)
 errors = {path: str(error) for path, error in bag.import_errors.items()}
 report = {"version": airflow.__version__, "import_errors": errors, "dags": {}}
-context = {"ts_nodash": sys.argv[2], "dag_run": SimpleNamespace(conf={"triggered_by": "schedule"})}
+# The task instance's XCom: what an upstream task returned, here its id.
+context = {"ts_nodash": sys.argv[2], "dag_run": SimpleNamespace(conf={"triggered_by": "schedule"}),
+           "ti": SimpleNamespace(xcom_pull=lambda task_ids: "xcom:" + task_ids)}
 for dag_id, dag in bag.dags.items():
     rendered = {}
     for task in dag.tasks:
@@ -78,7 +81,8 @@ print(json.dumps(report, default=str))
 """
 
 
-# An environment the project creates (in its VPC), and an existing one (jobs outside a VPC).
+# An environment the project creates (in its VPC), and an existing one (jobs outside a VPC,
+# a PyTorch model compiled with SageMaker Neo for an edge device).
 @pytest.fixture(scope="module", params=["airflow", "airflow-existing-mwaa"])
 def inspected(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -118,6 +122,7 @@ def inspected(
     report["slug"] = answers["project_slug"]
     report["vpc"] = bool(answers.get("vpc_subnet_ids"))
     report["drift"] = answers.get("retrain_on_drift") == "yes"
+    report["edge"] = answers.get("edge_target_device", "")
     return report
 
 
@@ -138,6 +143,7 @@ def test_the_dag_runs_the_training_steps_in_order(inspected: dict[str, Any]) -> 
         "train_model",
         "evaluate_model",
         "check_metric",
+        *(["compile_for_edge", "edge_artifact"] if inspected["edge"] else []),
         "package_model",
         "register_model",
     ]
@@ -149,6 +155,9 @@ def test_the_dag_runs_the_training_steps_in_order(inspected: dict[str, Any]) -> 
         assert "SageMakerProcessingOperator" in bases[task]
     if inspected["drift"]:
         assert "SageMakerProcessingOperator" in bases["drift_baseline"]
+    if inspected["edge"]:
+        assert "SageMakerProcessingOperator" in bases["compile_for_edge"]
+        assert dag["tasks"]["edge_artifact"]["operator"] == "PythonOperator"
     assert "SageMakerTrainingOperator" in bases["train_model"]
     assert "SageMakerRegisterModelVersionOperator" in bases["register_model"]
     assert dag["tasks"]["check_metric"]["operator"] == "PythonOperator"
@@ -171,6 +180,8 @@ def test_airflow_renders_requests_the_sagemaker_api_accepts(inspected: dict[str,
     processing = ["prepare_data", "evaluate_model", "package_model"]
     if inspected["drift"]:
         processing.append("drift_baseline")
+    if inspected["edge"]:
+        processing.append("compile_for_edge")
     for task in processing:
         request = rendered[f"{task}.config"]
         _check("CreateProcessingJob", request)
@@ -181,7 +192,19 @@ def test_airflow_renders_requests_the_sagemaker_api_accepts(inspected: dict[str,
     assert ("VpcConfig" in training) is inspected["vpc"]
     registration = rendered["register_model.extras"]
     _check("CreateModelPackage", registration)
-    assert registration["CustomerMetadataProperties"] == {"TriggeredBy": "schedule"}
+    expected = {"TriggeredBy": "schedule"}
+    if inspected["edge"]:  # the artifact edge_artifact returned; the compilation job's name
+        compiling = rendered["compile_for_edge.config"]
+        assert compiling["AppSpecification"]["ContainerArguments"][:2] == [
+            "--target-device",
+            inspected["edge"],
+        ]
+        expected |= {
+            "EdgeTargetDevice": inspected["edge"],
+            "EdgeArtifact": "xcom:edge_artifact",
+            "EdgeCompilationJob": compiling["ProcessingJobName"],
+        }
+    assert registration["CustomerMetadataProperties"] == expected
     assert f"/{RUN}/packaged/model.tar.gz" in json.dumps(registration)
     if inspected["drift"]:
         baseline = registration["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]

@@ -318,21 +318,6 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["endpoint_kind='serial-pipeline'", "feature", "endpoint_kind='single-model'"],
     ),
     (
-        "edge-orchestrator",
-        {
-            "framework": "pytorch",
-            "orchestrator": "airflow",
-            "vpc_subnet_ids": "subnet-0a1b2c3d,subnet-0123456789abcdef0",
-            "vpc_security_group_ids": "sg-0a1b2c3d4e5f67890",
-            "edge_target_device": "jetson_nano",
-        },
-        [
-            "orchestrator='airflow'",
-            "no edge compilation task",
-            "orchestrator='sagemaker-pipelines'",
-        ],
-    ),
-    (
         "edge-region",
         {
             "framework": "pytorch",

@@ -2,6 +2,10 @@
 """{{ p.slug }} training on Amazon MWAA: prepare the data -> {% if p.retrains_on_drift %}bin it for the drift check -> {% endif %}train -> evaluate -> check the
 metric -> package the model with its inference code -> register a model package (pending
 manual approval), each step a SageMaker job started by the Amazon provider's operators.
+{%- if p.compiles_for_edge %}
+Past the metric, SageMaker Neo compiles the model for {{ cookiecutter.edge_target_device }} (edge.py, a processing job), and
+the model package records the compiled artifact.
+{%- endif %}
 
 The job requests are in {{ p.dag_module }}.json beside this file, written by ``make train``
 (``{{ p.package_name }}.airflow_jobs``) with the Region's images and the uploaded scripts. One run at a
@@ -54,6 +58,17 @@ def check_metric(report_uri: str, path: str, minimum: float) -> float:
     return value
 
 
+{%- if p.compiles_for_edge %}
+
+
+def edge_artifact(report_uri: str) -> str:
+    """The compiled artifact the edge compilation job reported (the model package records
+    it)."""
+    bucket, key = S3Hook.parse_s3_url(report_uri)
+    return str(json.loads(S3Hook().read_key(key, bucket))["artifact"])
+{%- endif %}
+
+
 def notify_failure(context: dict[str, Any]) -> None:
     """Report a failed run to the alerts topic."""
     run = context["dag_run"]
@@ -66,7 +81,7 @@ def notify_failure(context: dict[str, Any]) -> None:
 
 with DAG(
     dag_id=JOBS["dag_id"],
-    description="{{ p.slug }}: prepare, train, evaluate, gate on ROC AUC, register",
+    description="{{ p.slug }}: prepare, train, evaluate, gate on ROC AUC, {% if p.compiles_for_edge %}compile, {% endif %}register",
     schedule=None,
     start_date=datetime(2025, 1, 1),
     catchup=False,
@@ -87,6 +102,12 @@ with DAG(
         op_kwargs={"report_uri": JOBS["metric"]["report"], "path": JOBS["metric"]["path"],
                    "minimum": JOBS["metric"]["minimum"]},
     )
+{%- if p.compiles_for_edge %}
+    compile_for_edge = SageMakerProcessingOperator(task_id="compile_for_edge",
+                                                   config=JOBS["edge"])
+    compiled = PythonOperator(task_id="edge_artifact", python_callable=edge_artifact,
+                              op_kwargs={"report_uri": JOBS["edge_report"]})
+{%- endif %}
     package = SageMakerProcessingOperator(task_id="package_model", config=JOBS["package"])
     register = RegisterModelVersion(
         task_id="register_model",
@@ -96,4 +117,4 @@ with DAG(
         extras=JOBS["register"],
     )
 
-    prepare >> {% if p.retrains_on_drift %}baseline >> {% endif %}train >> evaluate >> gate >> package >> register
+    prepare >> {% if p.retrains_on_drift %}baseline >> {% endif %}train >> evaluate >> gate >> {% if p.compiles_for_edge %}compile_for_edge >> compiled >> {% endif %}package >> register

@@ -2,6 +2,9 @@
 """The training DAG's SageMaker jobs, written as the requests the Amazon provider's operators
 send: CreateProcessingJob (prepare the data, {% if p.retrains_on_drift %}bin the training split for the drift check, {% endif %}evaluate, package the model with its inference
 code), CreateTrainingJob and CreateModelPackage.
+{%- if p.compiles_for_edge %} A processing job compiles the model with SageMaker Neo
+for {{ cookiecutter.edge_target_device }} (edge.py).
+{%- endif %}
 
 ``make train`` (``python -m {{ p.package_name }}.airflow_jobs --start``) resolves the framework
 images for the Region with the SageMaker SDK, uploads the scripts, writes these definitions
@@ -27,6 +30,9 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 # Rendered by Airflow in each run: the run's logical date, e.g. 20251124T060000.
 RUN = "{{ p.airflow_templates.run }}"
 TRIGGERED_BY = "{{ p.airflow_templates.triggered_by }}"
+{%- if p.compiles_for_edge %}
+EDGE_ARTIFACT = "{{ p.airflow_templates.edge_artifact }}"
+{%- endif %}
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 CODE_DIR = "/opt/ml/processing/input/code"
 {%- if p.vpc_subnets %}
@@ -94,13 +100,19 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
     """Everything the DAG runs, for one project: ``images`` names the ``processing``,
     ``training``, ``evaluation`` and ``serving`` images{% if p.serial_pipeline %} (and ``features``, the feature
     transform's){% endif %}; ``code`` the S3 URIs of the uploaded
-    scripts (``preprocess``, ``evaluate``, ``repack``, ``inference``) and of the training
+    scripts (``preprocess``, ``evaluate``, ``repack``, ``inference``{% if p.compiles_for_edge %},
+    ``edge``{% endif %}) and of the training
     ``sourcedir`` archive."""
     run = f"s3://{bucket}/{config.DAG_ID}/{RUN}"
     splits = {name: f"{run}/data/{name}" for name in ("train", "validation", "test")}
     model = f"{run}/models/{job_name('train')}/output/model.tar.gz"
     evaluation = f"{run}/evaluation"
     packaged = f"{run}/packaged"
+{%- if p.compiles_for_edge %}
+    # The training job's output data (output.tar.gz): the network traced for Neo.
+    traced = f"{run}/models/{job_name('train')}/output/output.tar.gz"
+    edge = f"{run}/edge"
+{%- endif %}
 {%- if p.retrains_on_drift %}
     baseline = f"{run}/baseline"
 {%- endif %}
@@ -162,6 +174,18 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
             outputs={"evaluation": evaluation}, **shared),
         "metric": {"report": f"{evaluation}/evaluation.json", "path": METRIC_PATH,
                    "minimum": config.MIN_ROC_AUC},
+{%- if p.compiles_for_edge %}
+        # Neo compiles the traced network (edge.py), as the processing job it runs in.
+        "edge": _processing_job(
+            "edge", image=images["processing"], script_uri=code["edge"],
+            arguments=("--target-device", config.EDGE_TARGET_DEVICE,
+                       "--framework", config.NEO_FRAMEWORK,
+                       "--framework-version", config.NEO_FRAMEWORK_VERSION,
+                       "--project", config.PROJECT_SLUG, "--region", config.region()),
+            inputs=[_s3_input("trained", traced, "/opt/ml/processing/trained")],
+            outputs={"edge": edge}, **shared),
+        "edge_report": f"{edge}/edge.json",
+{%- endif %}
         "package": _processing_job(
             "package", image=images["processing"], script_uri=code["repack"],
             inputs=[_s3_input("model", model, "/opt/ml/processing/model"),
@@ -205,7 +229,10 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
             "DriftCheckBaselines": {"ModelDataQuality": {"Statistics": {
                 "ContentType": "application/json", "S3Uri": f"{baseline}/baseline.json"}}},
 {%- endif %}
-            "CustomerMetadataProperties": {"TriggeredBy": TRIGGERED_BY},
+            "CustomerMetadataProperties": {"TriggeredBy": TRIGGERED_BY{% if p.compiles_for_edge %},
+                                           "EdgeTargetDevice": config.EDGE_TARGET_DEVICE,
+                                           "EdgeArtifact": EDGE_ARTIFACT,
+                                           "EdgeCompilationJob": job_name("edge"){% endif %}},
         },
     }
 
@@ -244,7 +271,7 @@ def upload_code(s3: Any, bucket: str) -> dict[str, str]:
     their URIs."""
     prefix = f"{config.DAG_ID}/code"
     uris = {}
-    for name in ("preprocess", "evaluate", "repack", "inference"{% if p.retrains_on_drift %}, "drift"{% endif %}):
+    for name in ("preprocess", "evaluate", "repack", "inference"{% if p.retrains_on_drift %}, "drift"{% endif %}{% if p.compiles_for_edge %}, "edge"{% endif %}):
         key = f"{prefix}/{name}.py"
         s3.upload_file(str(SCRIPTS / f"{name}.py"), bucket, key)
         uris[name] = f"s3://{bucket}/{key}"

@@ -34,9 +34,14 @@ IMAGES = {
 {%- endif %}
 }
 CODE = {name: f"s3://{BUCKET}/{config.DAG_ID}/code/{name}.py"
-        for name in ("preprocess", "evaluate", "repack", "inference"{% if p.retrains_on_drift %}, "drift"{% endif %})}
+        for name in ("preprocess", "evaluate", "repack", "inference"{% if p.retrains_on_drift %}, "drift"{% endif %}{% if p.compiles_for_edge %}, "edge"{% endif %})}
 CODE["sourcedir"] = f"s3://{BUCKET}/{config.DAG_ID}/code/sourcedir.tar.gz"
 RUN = "20251124T060000"
+{%- if p.compiles_for_edge %}
+# What the edge_artifact task returns in this run: the artifact Neo compiled.
+COMPILED = (f"s3://{BUCKET}/{config.DAG_ID}/{RUN}/edge/compiled/"
+            f"model-{config.EDGE_TARGET_DEVICE}.tar.gz")
+{%- endif %}
 {%- if p.mwaa_created %}
 DAG_FOLDER = config.MWAA_DAGS_PREFIX
 {%- else %}
@@ -57,6 +62,9 @@ def _definitions(data_uri: str | None = None) -> dict:
 def _rendered(document, triggered_by: str = "schedule"):
     """What Airflow's templating makes of the definitions for one run."""
     text = json.dumps(document).replace(airflow_jobs.RUN, RUN)
+{%- if p.compiles_for_edge %}
+    text = text.replace(airflow_jobs.EDGE_ARTIFACT, COMPILED)
+{%- endif %}
     return json.loads(text.replace(airflow_jobs.TRIGGERED_BY, triggered_by))
 
 
@@ -69,7 +77,7 @@ def _check_request(operation: str, request: dict, service: str = "sagemaker") ->
 @pytest.mark.parametrize("data_uri", [None, "s3://{{ p.slug }}-data/incoming/"])
 def test_every_request_is_one_the_sagemaker_api_accepts(data_uri) -> None:
     jobs = _rendered(_definitions(data_uri))
-    processing = ("prepare", {% if p.retrains_on_drift %}"baseline", {% endif %}"evaluate", "package")
+    processing = ("prepare", {% if p.retrains_on_drift %}"baseline", {% endif %}"evaluate", {% if p.compiles_for_edge %}"edge", {% endif %}"package")
     for step in processing:
         _check_request("CreateProcessingJob", jobs[step])
     _check_request("CreateTrainingJob", jobs["train"])
@@ -81,7 +89,13 @@ def test_every_request_is_one_the_sagemaker_api_accepts(data_uri) -> None:
     assert len(set(names)) == len(processing) + 1
     inputs = {i["InputName"] for i in jobs["prepare"]["ProcessingInputs"]}
     assert inputs == ({"code", "input"} if data_uri else {"code"})
+{%- if p.compiles_for_edge %}
+    assert jobs["register"]["CustomerMetadataProperties"] == {
+        "TriggeredBy": "schedule", "EdgeTargetDevice": config.EDGE_TARGET_DEVICE,
+        "EdgeArtifact": COMPILED, "EdgeCompilationJob": jobs["edge"]["ProcessingJobName"]}
+{%- else %}
     assert jobs["register"]["CustomerMetadataProperties"] == {"TriggeredBy": "schedule"}
+{%- endif %}
 
 
 def test_each_step_reads_what_the_step_before_wrote() -> None:
@@ -117,6 +131,17 @@ def test_each_step_reads_what_the_step_before_wrote() -> None:
                               "minimum": config.MIN_ROC_AUC}
     assert inputs("package") == {"code": CODE["repack"], "model": model,
                                  "serving-code": CODE["inference"]}
+{%- if p.compiles_for_edge %}
+    # Neo compiles what training traced into its output data (<job>/output/output.tar.gz);
+    # the DAG's edge_artifact task reads the job's report.
+    traced = model.removesuffix("model.tar.gz") + "output.tar.gz"
+    assert inputs("edge") == {"code": CODE["edge"], "trained": traced}
+    assert jobs["edge_report"] == f"{outputs('edge')['edge']}/edge.json"
+    assert jobs["edge"]["AppSpecification"]["ContainerArguments"] == [
+        "--target-device", config.EDGE_TARGET_DEVICE, "--framework", "PYTORCH",
+        "--framework-version", config.NEO_FRAMEWORK_VERSION, "--project", config.PROJECT_SLUG,
+        "--region", config.region()]
+{%- endif %}
 {%- if p.serial_pipeline %}
     # Features first, then the model: both from the packaged artifact, told apart by their step.
     features, container = jobs["register"]["InferenceSpecification"]["Containers"]
@@ -145,7 +170,7 @@ def test_every_job_runs_{{ "in_the_vpc_" if p.vpc_subnets }}encrypted_with_the_p
 {%- if p.vpc_subnets %}
     vpc = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
 {%- endif %}
-    for step in ("prepare", {% if p.retrains_on_drift %}"baseline", {% endif %}"evaluate", "package"):
+    for step in ("prepare", {% if p.retrains_on_drift %}"baseline", {% endif %}"evaluate", {% if p.compiles_for_edge %}"edge", {% endif %}"package"):
         job = jobs[step]
 {%- if p.vpc_subnets %}
         assert job["NetworkConfig"]["VpcConfig"] == vpc

@@ -1,6 +1,8 @@
 """churn-score training on Amazon MWAA: prepare the data -> bin it for the drift check -> train -> evaluate -> check the
 metric -> package the model with its inference code -> register a model package (pending
 manual approval), each step a SageMaker job started by the Amazon provider's operators.
+Past the metric, SageMaker Neo compiles the model for rasp4b (edge.py, a processing job), and
+the model package records the compiled artifact.
 
 The job requests are in churn_score_training.json beside this file, written by ``make train``
 (``churn_score.airflow_jobs``) with the Region's images and the uploaded scripts. One run at a
@@ -53,6 +55,13 @@ def check_metric(report_uri: str, path: str, minimum: float) -> float:
     return value
 
 
+def edge_artifact(report_uri: str) -> str:
+    """The compiled artifact the edge compilation job reported (the model package records
+    it)."""
+    bucket, key = S3Hook.parse_s3_url(report_uri)
+    return str(json.loads(S3Hook().read_key(key, bucket))["artifact"])
+
+
 def notify_failure(context: dict[str, Any]) -> None:
     """Report a failed run to the alerts topic."""
     run = context["dag_run"]
@@ -65,7 +74,7 @@ def notify_failure(context: dict[str, Any]) -> None:
 
 with DAG(
     dag_id=JOBS["dag_id"],
-    description="churn-score: prepare, train, evaluate, gate on ROC AUC, register",
+    description="churn-score: prepare, train, evaluate, gate on ROC AUC, compile, register",
     schedule=None,
     start_date=datetime(2025, 1, 1),
     catchup=False,
@@ -84,6 +93,10 @@ with DAG(
         op_kwargs={"report_uri": JOBS["metric"]["report"], "path": JOBS["metric"]["path"],
                    "minimum": JOBS["metric"]["minimum"]},
     )
+    compile_for_edge = SageMakerProcessingOperator(task_id="compile_for_edge",
+                                                   config=JOBS["edge"])
+    compiled = PythonOperator(task_id="edge_artifact", python_callable=edge_artifact,
+                              op_kwargs={"report_uri": JOBS["edge_report"]})
     package = SageMakerProcessingOperator(task_id="package_model", config=JOBS["package"])
     register = RegisterModelVersion(
         task_id="register_model",
@@ -93,4 +106,4 @@ with DAG(
         extras=JOBS["register"],
     )
 
-    prepare >> baseline >> train >> evaluate >> gate >> package >> register
+    prepare >> baseline >> train >> evaluate >> gate >> compile_for_edge >> compiled >> package >> register

@@ -45,9 +45,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def train_small(tmp_path_factory):
-    """Trains a small scikit-learn model on the bundled dataset's training split, as a training
+    """Trains a small PyTorch model on the bundled dataset's training split, as a training
     job does: ``train_small(model_dir, size=20)`` writes ``model_dir`` and returns the model
-    file. ``size`` is the number of boosting rounds: models of other sizes score differently.
+    file. ``size`` is the number of epochs: models of other sizes score differently.
     Imported here: the GitHub API client's tests need only the standard library."""
     from churn_score import preprocess, train
 
@@ -55,7 +55,7 @@ def train_small(tmp_path_factory):
     paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
 
     def run(model_dir, size: int = 20):
-        return train.train(paths["train"].parent, model_dir, n_estimators=size, max_depth=2)
+        return train.train(paths["train"].parent, model_dir, epochs=size, hidden_units=8)
 
     return run
 

@@ -1,6 +1,7 @@
 """The training DAG's SageMaker jobs, written as the requests the Amazon provider's operators
 send: CreateProcessingJob (prepare the data, bin the training split for the drift check, evaluate, package the model with its inference
-code), CreateTrainingJob and CreateModelPackage.
+code), CreateTrainingJob and CreateModelPackage. A processing job compiles the model with SageMaker Neo
+for rasp4b (edge.py).
 
 ``make train`` (``python -m churn_score.airflow_jobs --start``) resolves the framework
 images for the Region with the SageMaker SDK, uploads the scripts, writes these definitions
@@ -26,6 +27,7 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 # Rendered by Airflow in each run: the run's logical date, e.g. 20251124T060000.
 RUN = "{{ ts_nodash }}"
 TRIGGERED_BY = "{{ dag_run.conf.get('triggered_by', 'manual') if dag_run.conf else 'manual' }}"
+EDGE_ARTIFACT = "{{ ti.xcom_pull(task_ids='edge_artifact') }}"
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
 CODE_DIR = "/opt/ml/processing/input/code"
 
@@ -80,13 +82,17 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
                 data_uri: str | None = None) -> dict[str, Any]:
     """Everything the DAG runs, for one project: ``images`` names the ``processing``,
     ``training``, ``evaluation`` and ``serving`` images; ``code`` the S3 URIs of the uploaded
-    scripts (``preprocess``, ``evaluate``, ``repack``, ``inference``) and of the training
+    scripts (``preprocess``, ``evaluate``, ``repack``, ``inference``,
+    ``edge``) and of the training
     ``sourcedir`` archive."""
     run = f"s3://{bucket}/{config.DAG_ID}/{RUN}"
     splits = {name: f"{run}/data/{name}" for name in ("train", "validation", "test")}
     model = f"{run}/models/{job_name('train')}/output/model.tar.gz"
     evaluation = f"{run}/evaluation"
     packaged = f"{run}/packaged"
+    # The training job's output data (output.tar.gz): the network traced for Neo.
+    traced = f"{run}/models/{job_name('train')}/output/output.tar.gz"
+    edge = f"{run}/edge"
     baseline = f"{run}/baseline"
     shared = {"role_arn": role_arn, "kms_key": kms_key}
     training: dict[str, Any] = {
@@ -141,6 +147,16 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
             outputs={"evaluation": evaluation}, **shared),
         "metric": {"report": f"{evaluation}/evaluation.json", "path": METRIC_PATH,
                    "minimum": config.MIN_ROC_AUC},
+        # Neo compiles the traced network (edge.py), as the processing job it runs in.
+        "edge": _processing_job(
+            "edge", image=images["processing"], script_uri=code["edge"],
+            arguments=("--target-device", config.EDGE_TARGET_DEVICE,
+                       "--framework", config.NEO_FRAMEWORK,
+                       "--framework-version", config.NEO_FRAMEWORK_VERSION,
+                       "--project", config.PROJECT_SLUG, "--region", config.region()),
+            inputs=[_s3_input("trained", traced, "/opt/ml/processing/trained")],
+            outputs={"edge": edge}, **shared),
+        "edge_report": f"{edge}/edge.json",
         "package": _processing_job(
             "package", image=images["processing"], script_uri=code["repack"],
             inputs=[_s3_input("model", model, "/opt/ml/processing/model"),
@@ -165,7 +181,10 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
                 "ContentType": "application/json", "S3Uri": f"{evaluation}/evaluation.json"}}},
             "DriftCheckBaselines": {"ModelDataQuality": {"Statistics": {
                 "ContentType": "application/json", "S3Uri": f"{baseline}/baseline.json"}}},
-            "CustomerMetadataProperties": {"TriggeredBy": TRIGGERED_BY},
+            "CustomerMetadataProperties": {"TriggeredBy": TRIGGERED_BY,
+                                           "EdgeTargetDevice": config.EDGE_TARGET_DEVICE,
+                                           "EdgeArtifact": EDGE_ARTIFACT,
+                                           "EdgeCompilationJob": job_name("edge")},
         },
     }
 
@@ -200,7 +219,7 @@ def upload_code(s3: Any, bucket: str) -> dict[str, str]:
     their URIs."""
     prefix = f"{config.DAG_ID}/code"
     uris = {}
-    for name in ("preprocess", "evaluate", "repack", "inference", "drift"):
+    for name in ("preprocess", "evaluate", "repack", "inference", "drift", "edge"):
         key = f"{prefix}/{name}.py"
         s3.upload_file(str(SCRIPTS / f"{name}.py"), bucket, key)
         uris[name] = f"s3://{bucket}/{key}"

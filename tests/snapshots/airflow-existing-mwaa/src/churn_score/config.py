@@ -20,10 +20,10 @@ MODEL_PACKAGE_GROUP = "churn-score"
 PIPELINE_NAME = "churn-score-training"
 SAGEMAKER_ROLE_NAME = "churn-score-sagemaker-execution"
 # The SageMaker framework images, resolved for the Region by the SageMaker SDK: the model's
-# (scikit-learn) trains and serves it; data preparation runs on scikit-learn's.
-FRAMEWORK = "sklearn"
-FRAMEWORK_VERSION = "1.2-1"
-FRAMEWORK_PY_VERSION = "py3"
+# (PyTorch) trains and serves it; data preparation runs on scikit-learn's.
+FRAMEWORK = "pytorch"
+FRAMEWORK_VERSION = "2.6.0"
+FRAMEWORK_PY_VERSION = "py312"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
 # Data preparation, evaluation and the drift jobs: a general-purpose type the Region offers.
@@ -33,6 +33,11 @@ PROCESSING_INSTANCE_TYPE = "ml.m5.large"
 TRAINING_SPOT = False
 TRAINING_MAX_RUNTIME_SECONDS = 7200
 TRAINING_MAX_WAIT_SECONDS = None
+# SageMaker Neo compiles each model that passes evaluation for this edge device, at the
+# framework version its edge table lists (the network is traced to TorchScript for it).
+EDGE_TARGET_DEVICE = "rasp4b"
+NEO_FRAMEWORK = "PYTORCH"
+NEO_FRAMEWORK_VERSION = "1.8"
 # ml.m5.xlarge uses EBS volumes, encrypted with the project key.
 ENCRYPT_TRAINING_VOLUMES = True
 # The instance types the endpoints serve on, recorded in the model package.

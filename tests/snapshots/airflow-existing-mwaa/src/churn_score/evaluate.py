@@ -9,11 +9,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-import joblib
 import numpy as np
+import torch
 from sklearn.metrics import accuracy_score, roc_auc_score
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.pt2"
 
 
 def extract_model(archive: Path, target: Path) -> None:
@@ -36,8 +36,21 @@ def load_model(model_dir: Path):
     return _load(model_dir / MODEL_FILE)
 
 
+class ExportedClassifier:
+    """The saved torch.export program as a scorer of NumPy rows: ``predict_proba`` gives each
+    row's probabilities of the negative and the positive class."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.module = module
+
+    def predict_proba(self, rows: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            positive = self.module(torch.as_tensor(rows, dtype=torch.float32)).double().numpy()
+        return np.column_stack([1.0 - positive, positive])
+
+
 def _load(path: Path):
-    return joblib.load(path)
+    return ExportedClassifier(torch.export.load(path).module())
 
 
 def evaluate(model, test: np.ndarray) -> dict:

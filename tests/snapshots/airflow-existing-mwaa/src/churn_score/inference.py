@@ -1,4 +1,4 @@
-"""Inference handler for the SageMaker scikit-learn serving container (and the project's
+"""Inference handler for the SageMaker PyTorch serving container (and the project's
 own serving image, whose app calls it the same way).
 
 Accepts ``text/csv`` (one row of features per line) or ``application/json``
@@ -12,10 +12,10 @@ import io
 import json
 from pathlib import Path
 
-import joblib
 import numpy as np
+import torch
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.pt2"
 CSV = "text/csv"
 JSON = "application/json"
 
@@ -25,7 +25,8 @@ class UnsupportedContentTypeError(ValueError):
 
 
 def model_fn(model_dir: str):
-    return joblib.load(Path(model_dir) / MODEL_FILE)
+    # A torch.export program: the network with its weights, loaded without the training code.
+    return torch.export.load(Path(model_dir) / MODEL_FILE).module()
 
 
 def input_fn(request_body: str | bytes, content_type: str = CSV) -> np.ndarray:
@@ -41,7 +42,13 @@ def input_fn(request_body: str | bytes, content_type: str = CSV) -> np.ndarray:
 
 
 def predict_fn(data: np.ndarray, model) -> np.ndarray:
-    return model.predict_proba(data)[:, 1]
+    # The program checks the row width with an assertion; a request of the wrong width is the
+    # caller's error, a ValueError as the other frameworks raise it.
+    expected = model.mean.numel()
+    if data.shape[1] != expected:
+        raise ValueError(f"each row needs {expected} features, got {data.shape[1]}")
+    with torch.no_grad():
+        return model(torch.as_tensor(data, dtype=torch.float32)).double().numpy()
 
 
 def check_accept(accept: str) -> None:

@@ -30,9 +30,12 @@ IMAGES = {
     "serving": f"{REGISTRY}/sagemaker-{config.FRAMEWORK}:{config.FRAMEWORK_VERSION}-cpu-py3",
 }
 CODE = {name: f"s3://{BUCKET}/{config.DAG_ID}/code/{name}.py"
-        for name in ("preprocess", "evaluate", "repack", "inference", "drift")}
+        for name in ("preprocess", "evaluate", "repack", "inference", "drift", "edge")}
 CODE["sourcedir"] = f"s3://{BUCKET}/{config.DAG_ID}/code/sourcedir.tar.gz"
 RUN = "20251124T060000"
+# What the edge_artifact task returns in this run: the artifact Neo compiled.
+COMPILED = (f"s3://{BUCKET}/{config.DAG_ID}/{RUN}/edge/compiled/"
+            f"model-{config.EDGE_TARGET_DEVICE}.tar.gz")
 DAG_FOLDER = "dags"  # the existing environment's, as GetEnvironment reports it
 BOTOCORE = botocore.session.get_session()
 
@@ -49,6 +52,7 @@ def _definitions(data_uri: str | None = None) -> dict:
 def _rendered(document, triggered_by: str = "schedule"):
     """What Airflow's templating makes of the definitions for one run."""
     text = json.dumps(document).replace(airflow_jobs.RUN, RUN)
+    text = text.replace(airflow_jobs.EDGE_ARTIFACT, COMPILED)
     return json.loads(text.replace(airflow_jobs.TRIGGERED_BY, triggered_by))
 
 
@@ -61,7 +65,7 @@ def _check_request(operation: str, request: dict, service: str = "sagemaker") ->
 @pytest.mark.parametrize("data_uri", [None, "s3://churn-score-data/incoming/"])
 def test_every_request_is_one_the_sagemaker_api_accepts(data_uri) -> None:
     jobs = _rendered(_definitions(data_uri))
-    processing = ("prepare", "baseline", "evaluate", "package")
+    processing = ("prepare", "baseline", "evaluate", "edge", "package")
     for step in processing:
         _check_request("CreateProcessingJob", jobs[step])
     _check_request("CreateTrainingJob", jobs["train"])
@@ -73,7 +77,9 @@ def test_every_request_is_one_the_sagemaker_api_accepts(data_uri) -> None:
     assert len(set(names)) == len(processing) + 1
     inputs = {i["InputName"] for i in jobs["prepare"]["ProcessingInputs"]}
     assert inputs == ({"code", "input"} if data_uri else {"code"})
-    assert jobs["register"]["CustomerMetadataProperties"] == {"TriggeredBy": "schedule"}
+    assert jobs["register"]["CustomerMetadataProperties"] == {
+        "TriggeredBy": "schedule", "EdgeTargetDevice": config.EDGE_TARGET_DEVICE,
+        "EdgeArtifact": COMPILED, "EdgeCompilationJob": jobs["edge"]["ProcessingJobName"]}
 
 
 def test_each_step_reads_what_the_step_before_wrote() -> None:
@@ -107,6 +113,15 @@ def test_each_step_reads_what_the_step_before_wrote() -> None:
                               "minimum": config.MIN_ROC_AUC}
     assert inputs("package") == {"code": CODE["repack"], "model": model,
                                  "serving-code": CODE["inference"]}
+    # Neo compiles what training traced into its output data (<job>/output/output.tar.gz);
+    # the DAG's edge_artifact task reads the job's report.
+    traced = model.removesuffix("model.tar.gz") + "output.tar.gz"
+    assert inputs("edge") == {"code": CODE["edge"], "trained": traced}
+    assert jobs["edge_report"] == f"{outputs('edge')['edge']}/edge.json"
+    assert jobs["edge"]["AppSpecification"]["ContainerArguments"] == [
+        "--target-device", config.EDGE_TARGET_DEVICE, "--framework", "PYTORCH",
+        "--framework-version", config.NEO_FRAMEWORK_VERSION, "--project", config.PROJECT_SLUG,
+        "--region", config.region()]
     [container] = jobs["register"]["InferenceSpecification"]["Containers"]
     assert container["ModelDataUrl"] == f"{outputs('package')['packaged']}/model.tar.gz"
     assert container["Image"] == IMAGES["serving"]
@@ -119,7 +134,7 @@ def test_each_step_reads_what_the_step_before_wrote() -> None:
 def test_every_job_runs_encrypted_with_the_project_key() -> None:
     jobs = _definitions()
     key = jobs["prepare"]["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"]
-    for step in ("prepare", "baseline", "evaluate", "package"):
+    for step in ("prepare", "baseline", "evaluate", "edge", "package"):
         job = jobs[step]
         assert "VpcConfig" not in job["NetworkConfig"]
         assert job["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True
