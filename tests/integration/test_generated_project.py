@@ -27,12 +27,15 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("generated-projects") / "venv"
 
 
+# The examples whose generated tests differ: those tests branch on the serving shape, the
+# framework, stage accounts, drift, the VPC, the orchestrator and edge compilation, not on the
+# CI provider or the branch model (the matrix and the snapshots cover those files). The
+# PyTorch serving path runs in edge (SageMaker images) and airflow-existing-mwaa (own image).
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "example",
     [
         "all-at-once-scheduled",
-        "github-actions-gitflow",
         "acme-ml",
         "acme-ml-accounts",
         "serverless",
@@ -40,7 +43,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "byoc",
         "batch",
         "xgboost",
-        "pytorch",
+        "edge",
         "serial-pipeline",
         "multi-model",
         "acme-ml-accounts-multi-model",
