@@ -81,8 +81,12 @@ def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """allpairspy's greedy search can miss pairs its filter made hard. For each missed pair
     that some row (or the defaults) can carry without breaking a rule, add such a row, and let
     it carry as many other missed pairs as it can without dropping one it already carries;
-    until no more can be added."""
+    until no more can be added. The defaults stand in with representative values only (a
+    derived default such as the slug is none)."""
     defaults = fill_derived_defaults(default_answers())
+    for spec in OPTION_SPECS:
+        if defaults[spec.name] not in spec.matrix_values():
+            defaults[spec.name] = spec.matrix_values()[0]
     hopeless: set[tuple[str, Any, str, Any]] = set()
     added = True
     while added:
