@@ -38,11 +38,6 @@ class Framework:
     model_file: str  # what training writes into the model directory
     # The project's own Python requirement (local tests, the own serving image), if any.
     requirement: str | None
-    # The least memory (MiB) the project's own serving app needs with this framework (a Lambda
-    # function's or an ECS task's): its peak resident memory importing the handler, loading a
-    # default-size model and scoring a 100-row request, a quarter added, rounded up to a
-    # multiple of 128. The slow tier measures it again with the packages the projects install.
-    serving_memory_mb: int
     # Why a multi-model endpoint of the framework's image is not generated, if it is not.
     multi_model_refusal: str | None = None
     # The version SageMaker Neo compiles the framework's models for edge devices at (its
@@ -65,7 +60,6 @@ FRAMEWORKS: dict[str, Framework] = {
         "SKLearnModel",
         "model.joblib",
         None,
-        256,  # measured peak 169 MiB
         edge_refusal="SageMaker Neo compiles no scikit-learn model for edge devices (its "
         "Supported Frameworks table lists none)",
     ),
@@ -84,7 +78,6 @@ FRAMEWORKS: dict[str, Framework] = {
         "XGBoostModel",
         "model.json",  # XGBoost's own JSON format, which later XGBoost versions read
         "xgboost-cpu>=3.0,<4",
-        256,  # measured peak 167 MiB
         "the SageMaker XGBoost image's multi-model hosting is documented for its built-in "
         "algorithm mode, which bypasses the project's inference.py (and older images refuse "
         "script mode on a multi-model endpoint)",
@@ -108,7 +101,6 @@ FRAMEWORKS: dict[str, Framework] = {
         "PyTorchModel",
         "model.pt2",
         "torch>=2.6,<2.14",
-        768,  # measured peak 431 MiB here, 514 MiB on a CI machine
         "the SageMaker PyTorch image serves a multi-model endpoint through TorchServe, each "
         "target model packaged with its handler code as a TorchServe model archive, which "
         "the project's training job and model publishing do not produce",

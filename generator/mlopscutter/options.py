@@ -329,9 +329,8 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "lambda_memory_mb",
         "int",
         2048,
-        "Lambda function memory in MB (CPU is allotted in proportion); the serving app needs "
-        "256 at least, 768 with PyTorch",
-        minimum=256,
+        "Lambda function memory in MB (CPU is allotted in proportion)",
+        minimum=128,
         maximum=10240,
         applies=on_lambda,
         applies_text=ON_LAMBDA,

@@ -517,32 +517,6 @@ def _own_image_refusals(
     ]
 
 
-def _serving_memory_rule(
-    name: str, runs_in: str, applies: Callable[[Mapping[str, Any]], bool]
-) -> Rule:
-    """``name`` (a memory size in MiB) leaves room for the project's serving app with the
-    answered framework (mlopscutter.frameworks, measured)."""
-
-    def check(values: Mapping[str, Any]) -> str | None:
-        chosen = FRAMEWORKS[values["framework"]]
-        if int(values[name]) >= chosen.serving_memory_mb:
-            return None
-        return (
-            f"{name}={values[name]} MiB is less than the {chosen.serving_memory_mb} MiB the "
-            f"project's serving app needs in a {runs_in} with framework={chosen.option!r} (its "
-            "peak memory loading the model and scoring a request, and a quarter to spare); "
-            f"allowed: at least {chosen.serving_memory_mb}"
-        )
-
-    return Rule(
-        f"{name.removesuffix('_mb').replace('_', '-')}-framework",
-        (name, "framework"),
-        f"{name} holds the serving app of the framework",
-        check,
-        applies,
-    )
-
-
 # Fargate's task sizes (the ECS Developer Guide's "Task CPU and memory"): CPU units -> the
 # memory sizes in MiB it runs with, as (lowest, highest, step).
 FARGATE_MEMORY = {
@@ -1192,8 +1166,6 @@ def _all_rules() -> tuple[Rule, ...]:
             _check_fargate_size,
             on_ecs,
         ),
-        _serving_memory_rule("lambda_memory_mb", "Lambda function", on_lambda),
-        _serving_memory_rule("ecs_memory_mb", "ECS task", on_ecs),
         Rule(
             "ecs-network",
             ("vpc_id", "vpc_subnet_ids", "vpc_security_group_ids"),

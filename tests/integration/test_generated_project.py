@@ -19,7 +19,7 @@ import pytest
 
 from mlopscutter.frameworks import FRAMEWORKS, NO_NEO_REGIONS
 from mlopscutter.regions import COMMERCIAL_REGIONS
-from tests.helpers import example_answers, render, render_example
+from tests.helpers import render_example
 
 
 @pytest.fixture(scope="module")
@@ -137,79 +137,3 @@ def test_framework_image_regions_are_those_of_the_sagemaker_sdk(
         f"neo-{f.sdk_name}": sorted(NO_NEO_REGIONS) for f in FRAMEWORKS.values() if f.neo_version
     }
     assert expected == missing
-
-
-# Trains a model of train.py's default size into argv[2] (its own process, so that training's
-# memory does not count), then, in a fresh process, the serving app's path: import the Lambda
-# handler (which imports what the ECS app imports too: inference, evaluate, boto3), load the
-# model and score a 100-row CSV request; prints the peak resident memory in MiB.
-_TRAIN_DEFAULT = """
-import importlib, sys
-from pathlib import Path
-
-package, work = sys.argv[1], Path(sys.argv[2])
-preprocess = importlib.import_module(f"{package}.preprocess")
-train = importlib.import_module(f"{package}.train")
-paths = preprocess.main(["--input-dir", str(work / "none"), "--output-dir", str(work / "data")])
-train.train(paths["train"].parent, work / "model")
-"""
-_SERVING_PEAK = """
-import importlib, resource, sys
-
-package, model_dir = sys.argv[1], sys.argv[2]
-importlib.import_module(f"{package}.lambda_handler")
-inference = importlib.import_module(f"{package}.inference")
-model = inference.model_fn(model_dir)
-body = "\\n".join(",".join(["0.5"] * 30) for _ in range(100))
-answer = inference.output_fn(inference.predict_fn(inference.input_fn(body), model))
-assert answer[0].count("score") == 100
-print(inference.__file__)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-"""
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("framework", sorted(FRAMEWORKS))
-def test_the_serving_memory_floor_holds_the_serving_app(
-    tmp_path: Path, shared_venv: Path, framework: str
-) -> None:
-    """The lambda_memory_mb / ecs_memory_mb floor of each framework (serving_memory_mb) is at
-    least its serving app's measured peak memory, and a quarter more, with the packages the
-    projects install (the slow tier's environment; installed here when run on its own)."""
-    project = render({**example_answers("lambda"), "framework": framework}, tmp_path / "project")
-    python = shared_venv / "bin" / "python"
-    probe = f"import boto3, {FRAMEWORKS[framework].module}"
-    if not python.exists() or subprocess.run([str(python), "-c", probe]).returncode != 0:
-        (shared_venv / ".installed").unlink(missing_ok=True)
-        subprocess.run(
-            ["make", f"VENV={shared_venv}", "install"],
-            cwd=project,
-            check=True,
-            capture_output=True,
-            timeout=1200,
-        )
-    package = next(p.name for p in (project / "src").iterdir() if (p / "train.py").exists())
-    env = {
-        "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
-        "PATH": str(Path(sys.executable).parent),
-        "PYTHONPATH": str(project / "src"),  # this project's code, whatever else is installed
-    }
-
-    def run(script: str, *args: str) -> list[str]:
-        result = subprocess.run(
-            [str(python), "-c", script, package, *args],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-            env=env,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout.strip().splitlines()
-
-    run(_TRAIN_DEFAULT, str(tmp_path / "work"))
-    *_, module, peak = run(_SERVING_PEAK, str(tmp_path / "work" / "model"))
-    assert Path(module).is_relative_to(project / "src")
-    floor = FRAMEWORKS[framework].serving_memory_mb
-    assert float(peak) * 1.25 <= floor, f"{framework}: peak {float(peak):.0f} MiB, floor {floor}"

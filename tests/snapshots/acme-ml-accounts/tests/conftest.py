@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -13,19 +14,22 @@ from pricing_model import config
 ACCOUNT = "123456789012"  # moto's default account
 
 
-@pytest.fixture(autouse=True)
-def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+# Session-wide, so that they hold for every fixture too, the module-wide ones included.
+@pytest.fixture(scope="session", autouse=True)
+def _offline_aws() -> Iterator[None]:
     """Fake credentials and a fixed region, so no test can use a real account."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+        monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+        yield
 
 
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def _no_network() -> Iterator[None]:
     """Refuse connections to anything but loopback, so nothing a test runs reaches out (the
     SageMaker SDK's telemetry request, for one, is refused and dropped by the SDK)."""
     connect = socket.socket.connect
@@ -40,7 +44,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
                 raise ConnectionRefusedError(f"tests may not connect to {address}")
         connect(sock, address)
 
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(socket.socket, "connect", guarded)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -27,9 +27,22 @@ def aws(make_bucket):
 KMS_KEY = "arn:aws:kms:eu-west-2:123456789012:key/11111111-2222-3333-4444-555555555555"
 
 
+@pytest.fixture(scope="module")
+def built(make_bucket) -> tuple[dict, list[str]]:
+    """The definition and the keys building it uploaded, built once for the module (it takes
+    seconds); the tests only read them."""
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=config.region())
+        make_bucket(s3, BUCKET)
+        definition = json.loads(
+            get_pipeline(role_arn=ROLE_ARN, bucket=BUCKET, kms_key=KMS_KEY).definition())
+        uploaded = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    return definition, uploaded
+
+
 @pytest.fixture
-def definition(aws) -> dict:
-    return json.loads(get_pipeline(role_arn=ROLE_ARN, bucket=BUCKET, kms_key=KMS_KEY).definition())
+def definition(built) -> dict:
+    return built[0]
 
 
 def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
@@ -136,8 +149,8 @@ def test_training_runs_within_its_limits_on_the_chosen_capacity(definition) -> N
         assert "CheckpointConfig" not in train
 
 
-def test_scripts_were_uploaded_to_the_bucket(definition) -> None:
-    keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
+def test_scripts_were_uploaded_to_the_bucket(built) -> None:
+    _, keys = built
     assert any(key.endswith("preprocess.py") for key in keys)
     assert any(key.endswith("evaluate.py") for key in keys)
 
