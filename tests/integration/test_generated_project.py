@@ -30,13 +30,13 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # The examples whose generated tests differ: those tests branch on the serving shape, the
 # framework, stage accounts, drift, the VPC, the orchestrator and edge compilation, not on the
 # CI provider or the branch model (the matrix and the snapshots cover those files). The
-# PyTorch serving path runs in edge (SageMaker images) and airflow-existing-mwaa (own image).
+# PyTorch serving path runs in edge (SageMaker images) and airflow-existing-mwaa (own image);
+# an org profile's cfn-lint rules run in acme-ml-accounts's `make lint`.
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "example",
     [
         "all-at-once-scheduled",
-        "acme-ml",
         "acme-ml-accounts",
         "serverless",
         "async",
