@@ -40,8 +40,10 @@ class Framework:
     requirement: str | None
     # Why a multi-model endpoint of the framework's image is not generated, if it is not.
     multi_model_refusal: str | None = None
-    # The version SageMaker Neo compiles the framework's models for edge devices at (its
-    # CreateCompilationJob FrameworkVersion), or None with the reason it compiles none.
+    # SageMaker Neo's name of the framework and the version it compiles the framework's
+    # models for edge devices at (CreateCompilationJob's Framework and FrameworkVersion), or
+    # None with the reason it compiles none.
+    neo_framework: str | None = None
     neo_version: str | None = None
     edge_refusal: str | None = None
 
@@ -107,6 +109,7 @@ FRAMEWORKS: dict[str, Framework] = {
         # Neo's edge table lists PyTorch 1.7 and 1.8 (one TorchScript .pth file). The traced
         # network is an archive of file format version 4, the dynamic version torch.div's
         # semantics change introduced before 1.8 (caffe2/serialize/versions.h), which 1.8 reads.
+        neo_framework="PYTORCH",
         neo_version="1.8",
     ),
 }

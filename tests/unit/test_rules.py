@@ -988,16 +988,23 @@ def test_the_training_types_are_botocores() -> None:
 
 def test_the_edge_devices_are_neo_edge_targets() -> None:
     """Every edge device offered is a TargetDevice of the installed botocore's
-    CreateCompilationJob, and none is a cloud instance target (ml_*)."""
+    CreateCompilationJob, and none is a cloud instance target (ml_*); Neo's framework names
+    are its Framework values."""
     import botocore.session
 
-    from mlopscutter.frameworks import EDGE_DEVICES
+    from mlopscutter.frameworks import EDGE_DEVICES, FRAMEWORKS
 
     model = botocore.session.get_session().get_service_model("sagemaker")
     targets = set(model.shape_for("TargetDevice").enum)
     assert set(EDGE_DEVICES) <= targets
     assert not [device for device in EDGE_DEVICES if device.startswith("ml_")]
-    assert "PYTORCH" in model.shape_for("Framework").enum
+    compiled = {f.neo_framework for f in FRAMEWORKS.values() if f.neo_framework}
+    assert compiled == {"PYTORCH"}
+    assert compiled <= set(model.shape_for("Framework").enum)
+    # A framework Neo compiles has the version it compiles at; one it does not, the reason.
+    for framework in FRAMEWORKS.values():
+        assert bool(framework.neo_framework) == bool(framework.neo_version)
+        assert bool(framework.neo_version) != bool(framework.edge_refusal)
 
 
 def test_batch_transform_runs_on_ebs_volumes_only() -> None:

@@ -49,10 +49,15 @@ def metric_value(report: dict[str, Any], path: str) -> float:
     return float(value)
 
 
+def read_report(uri: str) -> dict[str, Any]:
+    """A job's JSON report in S3."""
+    bucket, key = S3Hook.parse_s3_url(uri)
+    return dict(json.loads(S3Hook().read_key(key, bucket)))
+
+
 def check_metric(report_uri: str, path: str, minimum: float) -> float:
     """Fail the run (no registration) when the evaluation's metric is below ``minimum``."""
-    bucket, key = S3Hook.parse_s3_url(report_uri)
-    value = metric_value(json.loads(S3Hook().read_key(key, bucket)), path)
+    value = metric_value(read_report(report_uri), path)
     if value < minimum:
         raise AirflowFailException(f"{path} = {value:.4f} is below the threshold {minimum}")
     return value
@@ -64,8 +69,7 @@ def check_metric(report_uri: str, path: str, minimum: float) -> float:
 def edge_artifact(report_uri: str) -> str:
     """The compiled artifact the edge compilation job reported (the model package records
     it)."""
-    bucket, key = S3Hook.parse_s3_url(report_uri)
-    return str(json.loads(S3Hook().read_key(key, bucket))["artifact"])
+    return str(read_report(report_uri)["artifact"])
 {%- endif %}
 
 

@@ -105,12 +105,13 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
     ``sourcedir`` archive."""
     run = f"s3://{bucket}/{config.DAG_ID}/{RUN}"
     splits = {name: f"{run}/data/{name}" for name in ("train", "validation", "test")}
-    model = f"{run}/models/{job_name('train')}/output/model.tar.gz"
+    # SageMaker writes a training job's model and output data under <S3OutputPath>/<job>/output.
+    trained = f"{run}/models/{job_name('train')}/output"
+    model = f"{trained}/model.tar.gz"
     evaluation = f"{run}/evaluation"
     packaged = f"{run}/packaged"
 {%- if p.compiles_for_edge %}
-    # The training job's output data (output.tar.gz): the network traced for Neo.
-    traced = f"{run}/models/{job_name('train')}/output/output.tar.gz"
+    traced = f"{trained}/output.tar.gz"  # the output data: the network traced for Neo
     edge = f"{run}/edge"
 {%- endif %}
 {%- if p.retrains_on_drift %}
@@ -178,10 +179,7 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
         # Neo compiles the traced network (edge.py), as the processing job it runs in.
         "edge": _processing_job(
             "edge", image=images["processing"], script_uri=code["edge"],
-            arguments=("--target-device", config.EDGE_TARGET_DEVICE,
-                       "--framework", config.NEO_FRAMEWORK,
-                       "--framework-version", config.NEO_FRAMEWORK_VERSION,
-                       "--project", config.PROJECT_SLUG, "--region", config.region()),
+            arguments=tuple(config.edge_arguments(config.region())),
             inputs=[_s3_input("trained", traced, "/opt/ml/processing/trained")],
             outputs={"edge": edge}, **shared),
         "edge_report": f"{edge}/edge.json",

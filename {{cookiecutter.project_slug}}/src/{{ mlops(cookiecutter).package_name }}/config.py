@@ -38,7 +38,7 @@ TRAINING_MAX_WAIT_SECONDS = {{ p.training_max_wait_seconds }}
 # SageMaker Neo compiles each model that passes evaluation for this edge device, at the
 # framework version its edge table lists (the network is traced to TorchScript for it).
 EDGE_TARGET_DEVICE = "{{ cookiecutter.edge_target_device }}"
-NEO_FRAMEWORK = "PYTORCH"
+NEO_FRAMEWORK = "{{ p.framework.neo_framework }}"
 NEO_FRAMEWORK_VERSION = "{{ p.framework.neo_version }}"
 {%- endif %}
 # {{ cookiecutter.training_instance_type }} {{ "uses EBS volumes, encrypted with the project key" if p.training_volume_encryption else "has instance-store volumes, which SageMaker encrypts itself" }}.
@@ -136,6 +136,16 @@ MIN_ROC_AUC = 0.95
 
 def region() -> str:
     return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or REGION
+{%- if p.compiles_for_edge %}
+
+
+def edge_arguments(region: str) -> list[str]:
+    """The arguments of the edge compilation job (edge.py), which runs where nothing of this
+    package is installed."""
+    return ["--target-device", EDGE_TARGET_DEVICE, "--framework", NEO_FRAMEWORK,
+            "--framework-version", NEO_FRAMEWORK_VERSION, "--project", PROJECT_SLUG,
+            "--region", region]
+{%- endif %}
 
 
 def stage_session(stage: str) -> boto3.Session:

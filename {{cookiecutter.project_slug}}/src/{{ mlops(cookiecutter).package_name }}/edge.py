@@ -118,15 +118,15 @@ def compile_for_edge(job: dict[str, Any], target: Target, trained: bytes, *, s3:
                   if o["OutputName"] == OUTPUT_NAME).rstrip("/")
     archive, shape = neo_input(trained)
     input_uri = f"{prefix}/input/model.tar.gz"
-    location = urlparse(input_uri)
-    encryption: dict[str, str] = {"ServerSideEncryption": "aws:kms"}
-    key = job["ProcessingOutputConfig"].get("KmsKeyId")
-    if key:
-        encryption["SSEKMSKeyId"] = key
-    s3.put_object(Bucket=location.netloc, Key=location.path.lstrip("/"), Body=archive,
-                  **encryption)
     request = compile_request(job, target, input_uri=input_uri,
                               output_uri=f"{prefix}/compiled", shape=shape)
+    # Neo's input is encrypted with the key the compiled artifact is (the job's own).
+    encryption = {"ServerSideEncryption": "aws:kms"}
+    if "KmsKeyId" in request["OutputConfig"]:
+        encryption["SSEKMSKeyId"] = request["OutputConfig"]["KmsKeyId"]
+    location = urlparse(input_uri)
+    s3.put_object(Bucket=location.netloc, Key=location.path.lstrip("/"), Body=archive,
+                  **encryption)
     sagemaker.create_compilation_job(**request)
     done = wait(sagemaker, request["CompilationJobName"], sleep=sleep)
     return {

@@ -52,18 +52,25 @@ def _no_network() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def train_small(tmp_path_factory):
-    """Trains a small scikit-learn model on the bundled dataset's training split, as a training
-    job does: ``train_small(model_dir, size=20)`` writes ``model_dir`` and returns the model
-    file. ``size`` is the number of boosting rounds: models of other sizes score differently.
+def train_split(tmp_path_factory):
+    """The bundled dataset's training split, as data preparation writes it: its directory.
     Imported here: the GitHub API client's tests need only the standard library."""
-    from quote_pricing import preprocess, train
+    from quote_pricing import preprocess
 
     data = tmp_path_factory.mktemp("data")
     paths = preprocess.main(["--input-dir", str(data / "none"), "--output-dir", str(data)])
+    return paths["train"].parent
+
+
+@pytest.fixture(scope="session")
+def train_small(train_split):
+    """Trains a small scikit-learn model on the training split, as a training job does:
+    ``train_small(model_dir, size=20)`` writes ``model_dir`` and returns the model file.
+    ``size`` is the number of boosting rounds: models of other sizes score differently."""
+    from quote_pricing import train
 
     def run(model_dir, size: int = 20):
-        return train.train(paths["train"].parent, model_dir, n_estimators=size, max_depth=2)
+        return train.train(train_split, model_dir, n_estimators=size, max_depth=2)
 
     return run
 

@@ -22,9 +22,7 @@ ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{config.SAGEMAKER_ROLE_NAME}"
 KMS_KEY = f"arn:aws:kms:{config.REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
 JOB_NAME = "pipelines-abc123-CompileForEdge-9f8e7d6c5b"
 EDGE_PREFIX = f"s3://{BUCKET}/{config.PIPELINE_NAME}/abc123/CompileForEdge/output/edge"
-TARGET = ["--target-device", config.EDGE_TARGET_DEVICE, "--framework", config.NEO_FRAMEWORK,
-          "--framework-version", config.NEO_FRAMEWORK_VERSION, "--project", config.PROJECT_SLUG,
-          "--region", config.region()]
+TARGET = config.edge_arguments(config.region())  # as the pipeline passes them
 
 
 def _job_config(*, vpc: bool) -> dict:
@@ -44,24 +42,17 @@ def _job_config(*, vpc: bool) -> dict:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> bytes:
+def trained(tmp_path_factory, train_split) -> bytes:
     """The training job's output archive (output.tar.gz of SM_OUTPUT_DATA_DIR), with the
     network traced by train.py."""
     root = tmp_path_factory.mktemp("training")
-    train.main(["--train", str(_train_split(root)), "--model-dir", str(root / "model"),
+    train.main(["--train", str(train_split), "--model-dir", str(root / "model"),
                 "--epochs", "5", "--hidden-units", "4", "--edge-dir", str(root / "output")])
     packed = io.BytesIO()
     with tarfile.open(fileobj=packed, mode="w:gz") as archive:
         for path in sorted((root / "output").iterdir()):
             archive.add(path, arcname=path.name)
     return packed.getvalue()
-
-
-def _train_split(root):
-    from churn_score import preprocess
-
-    paths = preprocess.main(["--input-dir", str(root / "none"), "--output-dir", str(root / "data")])
-    return paths["train"].parent
 
 
 @pytest.fixture
@@ -82,7 +73,7 @@ def _run(tmp_path, trained: bytes, job: dict) -> dict:
 
 @pytest.mark.parametrize("vpc", [False, True])
 def test_compiles_the_traced_network_for_the_device_as_the_processing_job(
-        aws, tmp_path, trained, vpc) -> None:
+        aws, tmp_path, trained, train_split, vpc) -> None:
     report = _run(tmp_path, trained, _job_config(vpc=vpc))
     sagemaker = boto3.client("sagemaker", region_name=config.region())
     job = sagemaker.describe_compilation_job(CompilationJobName=JOB_NAME)
@@ -97,7 +88,7 @@ def test_compiles_the_traced_network_for_the_device_as_the_processing_job(
     expected_vpc = _job_config(vpc=True)["NetworkConfig"]["VpcConfig"] if vpc else None
     assert job.get("VpcConfig") == expected_vpc
     # One row of the model's features, named as Neo's PyTorch input expects.
-    features = train.read_csv_dir(_train_split(tmp_path))[0].shape[1]
+    features = train.read_csv_dir(train_split)[0].shape[1]
     assert json.loads(job["InputConfig"]["DataInputConfig"]) == {"input0": [1, features]}
     # Neo's PyTorch input is an archive of the TorchScript file alone, encrypted at rest.
     assert job["InputConfig"]["S3Uri"] == f"{EDGE_PREFIX}/input/model.tar.gz"

@@ -93,7 +93,9 @@ def definitions(*, bucket: str, role_arn: str, kms_key: str, images: dict[str, s
     ``sourcedir`` archive."""
     run = f"s3://{bucket}/{config.DAG_ID}/{RUN}"
     splits = {name: f"{run}/data/{name}" for name in ("train", "validation", "test")}
-    model = f"{run}/models/{job_name('train')}/output/model.tar.gz"
+    # SageMaker writes a training job's model and output data under <S3OutputPath>/<job>/output.
+    trained = f"{run}/models/{job_name('train')}/output"
+    model = f"{trained}/model.tar.gz"
     evaluation = f"{run}/evaluation"
     packaged = f"{run}/packaged"
     shared = {"role_arn": role_arn, "kms_key": kms_key}

@@ -67,6 +67,14 @@ def region() -> str:
     return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or REGION
 
 
+def edge_arguments(region: str) -> list[str]:
+    """The arguments of the edge compilation job (edge.py), which runs where nothing of this
+    package is installed."""
+    return ["--target-device", EDGE_TARGET_DEVICE, "--framework", NEO_FRAMEWORK,
+            "--framework-version", NEO_FRAMEWORK_VERSION, "--project", PROJECT_SLUG,
+            "--region", region]
+
+
 def stage_session(stage: str) -> boto3.Session:
     """A session in ``stage``'s account: through its deployer role when the stage has an
     account of its own and the caller is elsewhere (the tooling account's smoke test), else

@@ -155,12 +155,10 @@ def get_pipeline(
         name="CompileForEdge",
         step_args=processor("edge").run(
             code=str(SCRIPTS / "edge.py"),
-            arguments=["--target-device", config.EDGE_TARGET_DEVICE,
-                       "--framework", config.NEO_FRAMEWORK,
-                       "--framework-version", config.NEO_FRAMEWORK_VERSION,
-                       "--project", config.PROJECT_SLUG, "--region", session.boto_region_name],
+            arguments=config.edge_arguments(session.boto_region_name),
             inputs=[ProcessingInput(
-                source=Join(on="/", values=[f"{prefix}/models", train.properties.TrainingJobName,
+                source=Join(on="/", values=[estimator.output_path,
+                                            train.properties.TrainingJobName,
                                             "output", "output.tar.gz"]),
                 destination="/opt/ml/processing/trained",
             )],
