@@ -159,23 +159,29 @@ class OrgProfile:
         if not self.cross_account_stages:
             return []
         stages = ", ".join(self.cross_account_stages)
+        # Option -> (the one value allowed with stage accounts, why the others are not).
         unsupported = {
-            "deployment_target": ("sagemaker",),
-        }
-        reasons = {
-            "deployment_target": "the stage's Lambda function or ECS tasks would pull the "
-            "tooling account's image and read the model from its bucket",
+            "deployment_target": (
+                "sagemaker",
+                "the stage's Lambda function or ECS tasks would pull the tooling account's "
+                "image and read the model from its bucket",
+            ),
+            "vpc_subnet_ids": (
+                "",
+                "the subnets and security groups answered are one account's network, and the "
+                "stage account's SageMaker role is granted no network interfaces in them",
+            ),
         }
         return [
             OptionError(
                 "profile-cross-account",
                 (name,),
                 f"{name}={values[name]!r} with the org profile {self.label} putting {stages} in "
-                f"another account than tooling: {reasons[name]}, which this version does not "
-                f"generate; allowed: {', '.join(repr(v) for v in allowed)}",
+                f"another account than tooling: {reason}, which this version does not "
+                f"generate; allowed: {allowed!r}",
             )
-            for name, allowed in unsupported.items()
-            if name in values and values[name] not in allowed
+            for name, (allowed, reason) in unsupported.items()
+            if name in values and values[name] != allowed
         ]
 
     def _lock_error(self, name: str, value: Any) -> OptionError | None:

@@ -97,6 +97,15 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
             "deployment_target",
             "pull the tooling account's image",
         ),
+        (
+            {
+                "vpc_id": "vpc-0123456789abcdef0",
+                "vpc_subnet_ids": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+                "vpc_security_group_ids": "sg-0123456789abcdef0",
+            },
+            "vpc_subnet_ids",
+            "granted no network interfaces in them",
+        ),
     ],
 )
 def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
