@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -819,16 +820,29 @@ class ProjectContext:
     @property
     def stage_artifact_reader_arns(self) -> list[str]:
         """Roles in stage accounts that read the tooling bucket and key: each deployer (the
-        pipeline's artifacts) and SageMaker execution role (the model artifacts)."""
+        pipeline's artifacts) and the role serving the model, which reads its artifact: the
+        SageMaker execution role or the Lambda functions' role."""
         arns = [
             self.stage_role_arn(stage, name)
             for stage in self.cross_account_stages
             for name in (
                 *([stage.deployer_role_name] if self.codepipeline else []),
-                self.sagemaker_role_name,
+                self.names["lambda-function-role"]
+                if self.lambda_target
+                else self.sagemaker_role_name,
                 # GitHub Actions publishes a multi-model version from the stage's account.
                 *([stage.github_role_name] if self.github_actions and self.multi_model else []),
             )
+        ]
+        return list(dict.fromkeys(arns))
+
+    @property
+    def stage_function_creator_arns(self) -> list[str]:
+        """The CloudFormation roles of the stage accounts, which create the stages' Lambda
+        functions from the tooling account's image (deployment_target=lambda)."""
+        arns = [
+            self.stage_role_arn(stage, self.cloudformation_role_name)
+            for stage in self.cross_account_stages
         ]
         return list(dict.fromkeys(arns))
 
@@ -852,7 +866,8 @@ class ProjectContext:
             for stage in self.cross_account_stages
             for name in (
                 self.cloudformation_role_name,
-                self.sagemaker_role_name,
+                # A Lambda function gets the package's image and artifact as parameters.
+                *([] if self.lambda_target else [self.sagemaker_role_name]),
                 *([stage.github_role_name] if self.github_actions else []),
             )
         ]
@@ -1388,7 +1403,12 @@ class ProjectContext:
     @property
     def function_log_groups(self) -> list[str]:
         """The log group of each stage's serving function (Lambda's own naming)."""
-        return [f"/aws/lambda/{stage.endpoint_name}" for stage in self.stages]
+        return self.function_log_groups_of(self.stages)
+
+    @staticmethod
+    def function_log_groups_of(stages: Iterable[Stage]) -> list[str]:
+        """The log groups of the serving functions of ``stages``."""
+        return [f"/aws/lambda/{stage.endpoint_name}" for stage in stages]
 
     @staticmethod
     def traffic_hook_log_group(stage: Stage) -> str:
@@ -1399,9 +1419,13 @@ class ProjectContext:
     def traffic_hook_log_groups(self) -> list[str]:
         """The log groups of the stages' traffic checks: a Lambda stage's two CodeDeploy hooks
         share one; an ECS stage's check function has Lambda's own."""
+        return self.traffic_hook_log_groups_of(self.stages)
+
+    def traffic_hook_log_groups_of(self, stages: Iterable[Stage]) -> list[str]:
+        """The log groups of the traffic checks of ``stages``."""
         if self.ecs_target:
-            return [f"/aws/lambda/{self.traffic_check_name(stage)}" for stage in self.stages]
-        return [self.traffic_hook_log_group(stage) for stage in self.stages]
+            return [f"/aws/lambda/{self.traffic_check_name(stage)}" for stage in stages]
+        return [self.traffic_hook_log_group(stage) for stage in stages]
 
     @property
     def service_log_groups(self) -> list[str]:

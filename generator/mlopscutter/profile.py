@@ -159,17 +159,17 @@ class OrgProfile:
         if not self.cross_account_stages:
             return []
         stages = ", ".join(self.cross_account_stages)
-        # Option -> (the one value allowed with stage accounts, why the others are not).
+        # Option -> (the values allowed with stage accounts, why the others are not).
         unsupported = {
             "deployment_target": (
-                "sagemaker",
-                "the stage's Lambda function or ECS tasks would pull the tooling account's "
-                "image and read the model from its bucket",
+                ("sagemaker", "lambda"),
+                "the stage's ECS service would run in a network of the stage account and its "
+                "tasks would pull the tooling account's image",
             ),
             "vpc_subnet_ids": (
-                "",
+                ("",),
                 "the subnets and security groups answered are one account's network, and the "
-                "stage account's SageMaker role is granted no network interfaces in them",
+                "stage account's roles are granted no network interfaces in them",
             ),
         }
         return [
@@ -178,10 +178,10 @@ class OrgProfile:
                 (name,),
                 f"{name}={values[name]!r} with the org profile {self.label} putting {stages} in "
                 f"another account than tooling: {reason}, which this version does not "
-                f"generate; allowed: {allowed!r}",
+                f"generate; allowed: {', '.join(repr(value) for value in allowed)}",
             )
             for name, (allowed, reason) in unsupported.items()
-            if name in values and values[name] != allowed
+            if name in values and values[name] not in allowed
         ]
 
     def _lock_error(self, name: str, value: Any) -> OptionError | None:

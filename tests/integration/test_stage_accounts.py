@@ -84,6 +84,15 @@ def _deploy_model_service(project: Path, stage: str) -> dict[str, str]:
     return dict(values)
 
 
+def _role_statements(iam: Any, role: str) -> dict[str, dict[str, Any]]:
+    """The statements of a role's one inline policy in moto, by Sid."""
+    [name] = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    policy = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    if isinstance(policy, str):  # moto keeps CloudFormation's document as Python text
+        policy = ast.literal_eval(policy)
+    return {s["Sid"]: s for s in policy["Statement"]}
+
+
 def test_the_model_service_deploys_in_a_stage_account_from_its_own_exports(
     project: Path,
 ) -> None:
@@ -141,12 +150,7 @@ def test_the_tooling_drift_check_reads_production_through_its_reader_role(projec
         assert trust["Condition"]["ArnEquals"]["aws:PrincipalArn"] == (
             f"arn:aws:iam::{TOOLING}:role/{sagemaker_role}"
         )
-        policy = iam.get_role_policy(
-            RoleName=f"{PREFIX}-drift-reader", PolicyName="read-endpoint-and-captured-requests"
-        )["PolicyDocument"]
-        if isinstance(policy, str):  # moto keeps CloudFormation's document as Python text
-            policy = ast.literal_eval(policy)
-        statements = {s["Sid"]: s for s in policy["Statement"]}
+        statements = _role_statements(iam, f"{PREFIX}-drift-reader")
         bucket = exports[f"{PREFIX}-ArtifactBucket"]
         assert statements["ReadCapturedRequests"]["Resource"] == (
             f"arn:aws:s3:::{bucket}/data-capture/{PREFIX}-prod/*"
@@ -661,3 +665,157 @@ def test_multi_model_versions_are_published_into_the_stage_accounts_bucket(
         container = sagemaker.describe_model(ModelName=model["ModelName"])["PrimaryContainer"]
         assert container["Mode"] == "MultiModel"
         assert container["ModelDataUrl"] == f"s3://{bucket}/multi-model/prod/models/"
+
+
+# --- Lambda functions in stage accounts of their own ------------------------------------------
+
+LAMBDA_ANSWERS = {
+    "project_name": "Pricing Model",
+    "description": "Quotes motor insurance premiums.",
+    "github_repository": "acme/pricing-model",
+    "deployment_target": "lambda",
+    "container": "byoc",
+    "deployment_strategy": "canary",
+    "canary_percent": 20,
+    "wait_minutes": 5,
+}
+LAMBDA_ROLES = {
+    "LambdaServingRoleArn": f"{PREFIX}-lambda-serving",
+    "TrafficHookRoleArn": f"{PREFIX}-traffic-hooks",
+    "CodeDeployRoleArn": f"{PREFIX}-codedeploy",
+}
+
+
+@pytest.fixture(scope="module")
+def lambda_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """acme-ml-accounts's profile and project, served from Lambda functions."""
+    return render(
+        LAMBDA_ANSWERS, tmp_path_factory.mktemp("lambda"), example_profile("acme-ml-accounts")
+    )
+
+
+def test_lambda_functions_deploy_in_a_stage_account_from_its_own_exports(
+    lambda_project: Path,
+) -> None:
+    """The stage-account stack creates the roles the functions, their traffic hooks and
+    CodeDeploy run as, under the platform stack's export names; the model service then creates
+    the stage's functions there from the tooling account's image and model archive. (moto
+    skips the alias, the function URL and CodeDeploy, which cfn-lint checks.)"""
+    image = f"{TOOLING}.dkr.ecr.{REGION}.amazonaws.com/{PREFIX}-serving:0123abc"
+    archive = "s3://tooling-artifacts/pipeline/models/job-1/output/model.tar.gz"
+    tooling_key = f"arn:aws:kms:{REGION}:{TOOLING}:key/11111111-2222-3333-4444-555555555555"
+    with mock_aws():
+        exports = _create_stage_stack(lambda_project, "prod")
+        assert set(exports) == {
+            f"{PREFIX}-ProjectKeyArn",
+            f"{PREFIX}-CloudFormationDeployRoleArn",
+            *(f"{PREFIX}-{name}" for name in LAMBDA_ROLES),
+        }
+        iam = boto3.client("iam", region_name=REGION)
+        for export, role in LAMBDA_ROLES.items():
+            assert exports[f"{PREFIX}-{export}"].endswith(f":role/{role}")
+        # No SageMaker role: nothing in the stage account runs on SageMaker.
+        assert f"{PREFIX}-sagemaker-execution" not in [
+            r["RoleName"] for r in iam.list_roles()["Roles"]
+        ]
+        serving = _role_statements(iam, f"{PREFIX}-lambda-serving")
+        assert serving["ReadModelArchives"]["Resource"] == (
+            "arn:aws:s3:::tooling-artifacts/*.tar.gz"
+        )
+        assert serving["DecryptModelArchives"]["Resource"] == tooling_key
+        assert serving["DecryptWithProjectKey"]["Resource"] == exports[f"{PREFIX}-ProjectKeyArn"]
+        creator = _role_statements(iam, f"{PREFIX}-cloudformation-deploy")
+        assert creator["ReadServingImage"]["Resource"] == (
+            f"arn:aws:ecr:{REGION}:{TOOLING}:repository/{PREFIX}-serving"
+        )
+        assert set(creator["ReadServingImage"]["Action"]) == {
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+        }
+
+        template = dict(
+            cfn_yaml.loads((lambda_project / "infra" / "model-service.yaml").read_text())
+        )
+        # As in the generated project's own test: moto cannot read the function URL's output
+        # nor name a version by Ref.
+        del template["Outputs"]["FunctionUrl"]
+        for hook in ("BeforeTrafficHook", "AfterTrafficHook"):
+            del template["Resources"][hook]["Properties"]["Environment"]["Variables"][
+                "CANDIDATE_VERSION"
+            ]
+        parameters = json.loads((lambda_project / "infra" / "config" / "prod.json").read_text())
+        values = {
+            **parameters["Parameters"],
+            "ModelPackageArn": f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package/{PREFIX}/3",
+            "ImageUri": image,
+            "ModelDataUrl": archive,
+        }
+        boto3.client("cloudformation", region_name=REGION).create_stack(
+            StackName=f"{PREFIX}-model-prod",
+            TemplateBody=json.dumps(template),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+        )
+        lambdas = boto3.client("lambda", region_name=REGION)
+        function = lambdas.get_function(FunctionName=f"{PREFIX}-prod")
+        assert function["Code"]["ImageUri"] == image
+        assert function["Configuration"]["Role"] == exports[f"{PREFIX}-LambdaServingRoleArn"]
+        assert function["Configuration"]["Environment"]["Variables"]["MODEL_DATA_URL"] == archive
+        for hook in ("before", "after"):
+            configuration = lambdas.get_function(FunctionName=f"{PREFIX}-prod-{hook}-traffic")[
+                "Configuration"
+            ]
+            assert configuration["Role"] == exports[f"{PREFIX}-TrafficHookRoleArn"]
+
+
+def test_the_tooling_repository_lets_exactly_the_stage_functions_and_their_creators_pull(
+    lambda_project: Path,
+) -> None:
+    """Lambda pulls a function's image from another account's repository when the repository
+    lets both the function (Lambda's service principal, by the function's ARN) and the role
+    creating it pull; the tooling key and bucket let the functions' role read the archive.
+    The templates lint clean."""
+    platform = _template(lambda_project, "platform.yaml")
+    functions, creators = platform["ServingRepository"]["Properties"]["RepositoryPolicyText"][
+        "Statement"
+    ]
+    assert functions["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert [_sub(a) for a in functions["Condition"]["ArnLike"]["aws:SourceArn"]] == [
+        f"arn:aws:lambda:${{AWS::Region}}:{account}:function:{PREFIX}-{stage}{suffix}"
+        for stage, account in (("staging", STAGING), ("prod", PROD))
+        for suffix in ("", "-before-traffic", "-after-traffic")
+    ]
+    assert creators["Sid"] == "StageAccountsCreateFunctionsFromServingImage"
+    assert [_sub(p) for p in creators["Principal"]["AWS"]] == [
+        f"arn:aws:iam::{account}:root" for account in (STAGING, PROD)
+    ]
+    assert [_sub(a) for a in creators["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == [
+        f"arn:aws:iam::{account}:role/{PREFIX}-cloudformation-deploy" for account in (STAGING, PROD)
+    ]
+    readers = [
+        f"arn:aws:iam::{account}:role/{name}"
+        for stage, account in (("staging", STAGING), ("prod", PROD))
+        for name in (f"{PREFIX}-{stage}-deployer", f"{PREFIX}-lambda-serving")
+    ]
+    key = platform["ProjectKey"]["Properties"]["KeyPolicy"]["Statement"]
+    (grant,) = [s for s in key if s.get("Sid") == "StageAccountsDecryptModelsAndArtifacts"]
+    assert [_sub(a) for a in grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == readers
+    bucket = platform["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (grant,) = [s for s in bucket if s.get("Sid") == "StageAccountsReadModelsAndArtifacts"]
+    assert [_sub(a) for a in grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == readers
+    report = lint_report(lambda_project, cfn_linter=CfnLinter([REGION]))
+    assert report.findings == [], "\n".join(map(str, report.findings))
+
+
+def test_lambda_stage_accounts_delivered_by_github_actions_lint_clean(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """With GitHub Actions each account's deploy role passes the same CloudFormation role,
+    which the tooling repository lets pull the image."""
+    project = render(
+        LAMBDA_ANSWERS,
+        tmp_path_factory.mktemp("lambda-github"),
+        example_profile("acme-ml-accounts-github"),
+    )
+    assert "LambdaServingRole" in _template(project, "stage-account.yaml")
+    report = lint_report(project, cfn_linter=CfnLinter([REGION]))
+    assert report.findings == [], "\n".join(map(str, report.findings))

@@ -93,7 +93,13 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
     ("answers", "option", "fragment"),
     [
         (
-            {"deployment_target": "lambda", "container": "byoc"},
+            {
+                "deployment_target": "ecs",
+                "container": "byoc",
+                "vpc_id": "vpc-0123456789abcdef0",
+                "vpc_subnet_ids": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+                "vpc_security_group_ids": "sg-0123456789abcdef0",
+            },
             "deployment_target",
             "pull the tooling account's image",
         ),
@@ -113,8 +119,12 @@ def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
 ) -> None:
     with pytest.raises(ValidationErrors) as raised:
         _parse(profile(accounts=ACCOUNTS), **answers)
-    [error] = [e for e in raised.value.errors if e.rule_id == "profile-cross-account"]
-    assert error.options == (option,)
+    refused = [e for e in raised.value.errors if e.rule_id == "profile-cross-account"]
+    # An ECS service needs VPC answers, which are refused on their own too.
+    assert [e.options for e in refused] == [
+        (name,) for name in ("deployment_target", "vpc_subnet_ids") if name in answers
+    ]
+    [error] = [e for e in refused if e.options == (option,)]
     assert error.message.startswith(f"{option}={answers[option]!r} with the org profile org@1")
     assert "staging, prod in another account than tooling" in error.message
     assert fragment in error.message
@@ -122,13 +132,19 @@ def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
 
 @pytest.mark.parametrize(
     "answers",
-    [{"inference": "async"}, {"inference": "batch"}, {"endpoint_kind": "multi-model"}],
+    [
+        {"inference": "async"},
+        {"inference": "batch"},
+        {"endpoint_kind": "multi-model"},
+        {"deployment_target": "lambda", "container": "byoc"},
+    ],
 )
-def test_asynchronous_batch_and_multi_model_inference_deploy_into_stage_accounts(
+def test_asynchronous_batch_multi_model_and_lambda_inference_deploy_into_stage_accounts(
     answers: dict[str, Any],
 ) -> None:
     """Each stage account keeps its asynchronous requests and results, its batch input and
-    output, or its published model versions in a bucket of its own."""
+    output, or its published model versions in a bucket of its own; its Lambda functions pull
+    the tooling account's image as the repository policy lets them."""
     options = _parse(profile(accounts=ACCOUNTS), **answers)
     assert options.as_answers().items() >= answers.items()
     assert options.profile is not None and options.profile.cross_account_stages == (
