@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from mlopscutter.branching import RELEASE_TAG_PATTERN, BranchPolicy, BranchRule, branch_policy
 from mlopscutter.escaping import quote, tag_value
@@ -1453,6 +1454,39 @@ class ProjectContext:
     @property
     def vpc_security_groups(self) -> list[str]:
         return id_list(self.options.vpc_security_group_ids)
+
+    @property
+    def model_networks(self) -> dict[str, dict[str, list[str]]]:
+        """Stage name -> its model's VpcConfig when the stages run in more than one network:
+        the answered subnets and groups in the tooling account, the org profile's network in a
+        stage account of its own (empty: one network for every stage, or none)."""
+        profile = self.options.profile
+        if not self.vpc_subnets or not self.cross_account_stages or profile is None:
+            return {}
+        networks = {}
+        for stage in self.stages:
+            subnets, groups = self.vpc_subnets, self.vpc_security_groups
+            if stage in self.cross_account_stages:
+                network = profile.networks[stage.name]
+                subnets, groups = list(network.subnet_ids), list(network.security_group_ids)
+            networks[stage.name] = {"Subnets": subnets, "SecurityGroupIds": groups}
+        return networks
+
+    @property
+    def stage_account_networks(self) -> list[dict[str, Any]]:
+        """The networks the org profile names for the stage accounts' models, one per stage
+        (``condition``: the stage-account stack's condition of that stage, ``subnets``,
+        ``groups``): what the stack's SageMaker role may attach to, for its Stage only."""
+        return [
+            {
+                "condition": f"{stage.title}Network",
+                "stage": stage.name,
+                "subnets": self.model_networks[stage.name]["Subnets"],
+                "groups": self.model_networks[stage.name]["SecurityGroupIds"],
+            }
+            for stage in self.cross_account_stages
+            if self.model_networks
+        ]
 
     @property
     def instance_store_types(self) -> list[str]:

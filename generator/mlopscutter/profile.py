@@ -13,6 +13,8 @@ Keys (all optional but ``name`` and ``version``)::
     permission_boundary: arn:aws:iam::111122223333:policy/ml-boundary  # on every IAM role
     kms_key_arn: arn:aws:kms:eu-west-1:111122223333:key/<id>  # used instead of a project key
     accounts: {tooling: "111122223333", staging: "...", prod: "..."}  # one or several
+    networks:                     # the network of each stage in an account of its own
+      prod: {subnet_ids: [subnet-0a1b2c3d], security_group_ids: [sg-0a1b2c3d]}
 
 Precedence of answers: ``locked`` > explicit answers > ``defaults`` > the option defaults.
 The whole profile is recorded in the project's ``.cruft.json`` (as ``_profile``), so ``lint``,
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,7 +65,23 @@ _KEYS = (
     "permission_boundary",
     "kms_key_arn",
     "accounts",
+    "networks",
 )
+
+
+@dataclass(frozen=True)
+class StageNetwork:
+    """Where a stage's model runs in an account of its own when the project answers a VPC:
+    that account's subnets and security groups (the answered ones are the tooling account's)."""
+
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+
+    def as_document(self) -> dict[str, list[str]]:
+        return {
+            "subnet_ids": list(self.subnet_ids),
+            "security_group_ids": list(self.security_group_ids),
+        }
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,7 @@ class OrgProfile:
     permission_boundary: str = ""
     kms_key_arn: str = ""
     accounts: dict[str, str] = field(default_factory=dict)
+    networks: dict[str, StageNetwork] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -98,7 +117,7 @@ class OrgProfile:
 
     def as_document(self) -> dict[str, Any]:
         """The profile as recorded in a project's metadata (plain JSON values)."""
-        return {
+        document: dict[str, Any] = {
             "name": self.name,
             "version": self.version,
             "description": self.description,
@@ -111,6 +130,12 @@ class OrgProfile:
             "kms_key_arn": self.kms_key_arn,
             "accounts": dict(self.accounts),
         }
+        # Recorded only when named, so that projects of profiles without it keep their metadata.
+        if self.networks:
+            document["networks"] = {
+                stage: network.as_document() for stage, network in self.networks.items()
+            }
+        return document
 
     def cfn_lint_rule_config(self) -> dict[str, dict[str, str]]:
         """Configuration of the cfn-lint rules that enforce this profile (E9101-E9103)."""
@@ -159,30 +184,49 @@ class OrgProfile:
         if not self.cross_account_stages:
             return []
         stages = ", ".join(self.cross_account_stages)
-        # Option -> (the values allowed with stage accounts, why the others are not).
-        unsupported = {
-            "deployment_target": (
-                ("sagemaker", "lambda"),
-                "the stage's ECS service would run in a network of the stage account and its "
-                "tasks would pull the tooling account's image",
-            ),
-            "vpc_subnet_ids": (
-                ("",),
-                "the subnets and security groups answered are one account's network, and the "
-                "stage account's roles are granted no network interfaces in them",
-            ),
-        }
-        return [
+        where = (
+            f"with the org profile {self.label} putting {stages} in another account than tooling"
+        )
+        errors = []
+        target = values.get("deployment_target", "sagemaker")
+        if target not in ("sagemaker", "lambda"):
+            errors.append(
+                OptionError(
+                    "profile-cross-account",
+                    ("deployment_target",),
+                    f"deployment_target={target!r} {where}: the stage's ECS service would run "
+                    "in a network of the stage account and its tasks would pull the tooling "
+                    "account's image, which this version does not generate; allowed: "
+                    "'sagemaker', 'lambda'",
+                )
+            )
+        subnets = str(values.get("vpc_subnet_ids", "")).strip()
+        if not subnets:
+            return errors
+        if target != "sagemaker":
+            reason = (
+                "a function or service in a stage account's network, which this version does "
+                "not generate"
+            )
+        else:
+            missing = [stage for stage in self.cross_account_stages if stage not in self.networks]
+            if not missing:
+                return errors
+            reason = (
+                "the subnets and security groups answered are the tooling account's network "
+                f"(training and processing), and the profile's networks name none for "
+                f"{', '.join(missing)}"
+            )
+        errors.append(
             OptionError(
                 "profile-cross-account",
-                (name,),
-                f"{name}={values[name]!r} with the org profile {self.label} putting {stages} in "
-                f"another account than tooling: {reason}, which this version does not "
-                f"generate; allowed: {', '.join(repr(value) for value in allowed)}",
+                ("vpc_subnet_ids",),
+                f"vpc_subnet_ids={values['vpc_subnet_ids']!r} {where}: {reason}; allowed: '' "
+                f"(no VPC), or deployment_target='sagemaker' with a profile whose networks "
+                f"name the subnet_ids and security_group_ids of {stages}",
             )
-            for name, (allowed, reason) in unsupported.items()
-            if name in values and values[name] not in allowed
-        ]
+        )
+        return errors
 
     def _lock_error(self, name: str, value: Any) -> OptionError | None:
         locked = self.locked[name]
@@ -356,6 +400,7 @@ def parse_profile(document: Any, source: str) -> OrgProfile:
                 "every stage with kms_key_arn, or no kms_key_arn (each account gets its own "
                 "project key)",
             )
+    networks = _networks(mapping("networks"), accounts, fail)
     description = document.get("description") or ""
     if not isinstance(description, str) or len(description) > 256 or _UNSAFE.search(description):
         raise fail(
@@ -374,7 +419,59 @@ def parse_profile(document: Any, source: str) -> OrgProfile:
         permission_boundary=boundary,
         kms_key_arn=kms_key,
         accounts=accounts,
+        networks=networks,
     )
+
+
+def _networks(
+    document: dict[str, Any], accounts: Mapping[str, str], fail: Callable[[str, str], ProfileError]
+) -> dict[str, StageNetwork]:
+    """The profile's ``networks``: one per stage in an account of its own, ids as EC2 writes
+    them, within SageMaker's VpcConfig limits."""
+    from mlopscutter.rules import VPC_ID_LIMITS
+
+    separate = [
+        stage
+        for stage in ("staging", "prod")
+        if stage in accounts and accounts[stage] != accounts.get("tooling")
+    ]
+    networks = {}
+    for stage, network in document.items():
+        where = f"networks.{stage}"
+        if stage not in separate:
+            raise fail(
+                where,
+                "names the network of a stage the accounts do not put in another account than "
+                "tooling (a stage in the tooling account runs in the answered vpc_subnet_ids); "
+                f"allowed: {', '.join(separate) or 'no networks'}",
+            )
+        if not isinstance(network, dict) or set(network) != {"subnet_ids", "security_group_ids"}:
+            raise fail(
+                where,
+                f"={network!r}; allowed: a mapping of subnet_ids and security_group_ids, each a "
+                "list of ids",
+            )
+        ids: dict[str, tuple[str, ...]] = {}
+        for key, option in (
+            ("subnet_ids", "vpc_subnet_ids"),
+            ("security_group_ids", "vpc_security_group_ids"),
+        ):
+            pattern, limit, example = VPC_ID_LIMITS[option]
+            value = network[key]
+            if (
+                not isinstance(value, list)
+                or not 1 <= len(value) <= limit
+                or len(set(map(str, value))) != len(value)
+                or not all(isinstance(i, str) and pattern.fullmatch(i) for i in value)
+            ):
+                raise fail(
+                    f"{where}.{key}",
+                    f"={value!r}; allowed: a list of 1 to {limit} distinct ids like {example} "
+                    "(8 or 17 hex digits)",
+                )
+            ids[key] = tuple(value)
+        networks[stage] = StageNetwork(ids["subnet_ids"], ids["security_group_ids"])
+    return networks
 
 
 def kms_key_region(arn: str) -> str:

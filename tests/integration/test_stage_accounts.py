@@ -134,6 +134,46 @@ def test_the_model_service_deploys_in_a_stage_account_from_its_own_exports(
         assert f"{PREFIX}-drift-reader" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
 
 
+@pytest.mark.parametrize("stage", ["staging", "prod"])
+def test_each_stage_accounts_endpoint_runs_in_the_network_the_profile_names(
+    project: Path, stage: str
+) -> None:
+    """The project answers the tooling account's subnets; the profile names each stage
+    account's. The stage's model runs in its own, and the stage's SageMaker role may attach
+    network interfaces there and nowhere else (not in the other stage's subnets)."""
+    networks = example_profile("acme-ml-accounts").networks
+    network, other = networks[stage], networks["prod" if stage == "staging" else "staging"]
+    with mock_aws():
+        _create_stage_stack(project, stage)
+        _deploy_model_service(project, stage)
+        sagemaker = boto3.client("sagemaker", region_name=REGION)
+        [model] = sagemaker.list_models()["Models"]
+        described = sagemaker.describe_model(ModelName=model["ModelName"])
+        assert described["VpcConfig"] == {
+            "Subnets": list(network.subnet_ids),
+            "SecurityGroupIds": list(network.security_group_ids),
+        }
+        iam = boto3.client("iam", region_name=REGION)
+        statements = _role_statements(iam, f"{PREFIX}-sagemaker-execution")
+        attach = statements["AttachToProjectSubnets"]
+        assert attach["Action"] == ["ec2:CreateNetworkInterface"]
+        account = boto3.client("sts", region_name=REGION).get_caller_identity()["Account"]
+        assert attach["Resource"] == [
+            f"arn:aws:ec2:{REGION}:{account}:network-interface/*",
+            *(f"arn:aws:ec2:{REGION}:*:subnet/{subnet}" for subnet in network.subnet_ids),
+            *(
+                f"arn:aws:ec2:{REGION}:*:security-group/{group}"
+                for group in network.security_group_ids
+            ),
+        ]
+        assert not any(subnet in str(attach) for subnet in other.subnet_ids)
+    # The tooling account's jobs keep the answered subnets.
+    tooling = _template(project, "platform.yaml")["SageMakerExecutionRole"]
+    answered = example_answers("acme-ml-accounts")["vpc_subnet_ids"].split(",")
+    assert all(subnet in json.dumps(tooling) for subnet in answered)
+    assert not any(subnet in json.dumps(tooling) for subnet in network.subnet_ids)
+
+
 def test_the_tooling_drift_check_reads_production_through_its_reader_role(project: Path) -> None:
     """The drift reader role exists in production's account only, trusts the tooling SageMaker
     role (which the drift check runs as) by name, and reads that endpoint and its captured

@@ -89,45 +89,76 @@ def test_stages_in_accounts_of_their_own_are_named_by_the_profile() -> None:
     assert _parse(org).profile == org
 
 
+VPC = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "vpc_subnet_ids": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+    "vpc_security_group_ids": "sg-0123456789abcdef0",
+}
+NETWORKS = {
+    "staging": {"subnet_ids": ["subnet-22223333"], "security_group_ids": ["sg-22223333"]},
+    "prod": {
+        "subnet_ids": ["subnet-55556666", "subnet-55557777"],
+        "security_group_ids": ["sg-55556666"],
+    },
+}
+
+
 @pytest.mark.parametrize(
-    ("answers", "option", "fragment"),
+    ("answers", "networks", "option", "fragment"),
     [
         (
-            {
-                "deployment_target": "ecs",
-                "container": "byoc",
-                "vpc_id": "vpc-0123456789abcdef0",
-                "vpc_subnet_ids": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
-                "vpc_security_group_ids": "sg-0123456789abcdef0",
-            },
+            {"deployment_target": "ecs", "container": "byoc", **VPC},
+            NETWORKS,
             "deployment_target",
             "pull the tooling account's image",
         ),
+        (VPC, {}, "vpc_subnet_ids", "the profile's networks name none for staging, prod"),
         (
-            {
-                "vpc_id": "vpc-0123456789abcdef0",
-                "vpc_subnet_ids": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
-                "vpc_security_group_ids": "sg-0123456789abcdef0",
-            },
+            VPC,
+            {"staging": NETWORKS["staging"]},
             "vpc_subnet_ids",
-            "granted no network interfaces in them",
+            "the profile's networks name none for prod",
+        ),
+        (
+            {"deployment_target": "lambda", "container": "byoc", **VPC},
+            NETWORKS,
+            "vpc_subnet_ids",
+            "a function or service in a stage account's network",
         ),
     ],
 )
 def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
-    answers: dict[str, Any], option: str, fragment: str
+    answers: dict[str, Any], networks: dict[str, Any], option: str, fragment: str
 ) -> None:
     with pytest.raises(ValidationErrors) as raised:
-        _parse(profile(accounts=ACCOUNTS), **answers)
+        _parse(profile(accounts=ACCOUNTS, networks=networks), **answers)
     refused = [e for e in raised.value.errors if e.rule_id == "profile-cross-account"]
-    # An ECS service needs VPC answers, which are refused on their own too.
-    assert [e.options for e in refused] == [
-        (name,) for name in ("deployment_target", "vpc_subnet_ids") if name in answers
-    ]
+    # An ECS service needs VPC answers, which are refused for it on their own too.
+    expected = ["vpc_subnet_ids"]
+    if answers.get("deployment_target") == "ecs":
+        expected.insert(0, "deployment_target")
+    assert [e.options for e in refused] == [(name,) for name in expected]
     [error] = [e for e in refused if e.options == (option,)]
     assert error.message.startswith(f"{option}={answers[option]!r} with the org profile org@1")
     assert "staging, prod in another account than tooling" in error.message
     assert fragment in error.message
+    if option == "vpc_subnet_ids":
+        assert error.message.endswith(
+            "allowed: '' (no VPC), or deployment_target='sagemaker' with a profile whose "
+            "networks name the subnet_ids and security_group_ids of staging, prod"
+        )
+
+
+def test_sagemaker_models_in_stage_accounts_run_in_the_networks_the_profile_names() -> None:
+    org = profile(accounts=ACCOUNTS, networks=NETWORKS)
+    assert org.networks["prod"].subnet_ids == ("subnet-55556666", "subnet-55557777")
+    assert org.networks["staging"].security_group_ids == ("sg-22223333",)
+    assert parse_profile(org.as_document(), "recorded") == org
+    assert _parse(org, **VPC).profile == org
+    # Without VPC answers the networks are not used, and nothing is refused.
+    assert _parse(org).profile == org
+    # A profile without networks records none, so its projects' metadata is unchanged.
+    assert "networks" not in profile(accounts=ACCOUNTS).as_document()
 
 
 @pytest.mark.parametrize(
@@ -226,6 +257,57 @@ def test_the_kms_key_must_be_in_the_projects_region() -> None:
                 "accounts": {"tooling": "111122223333", "prod": "444455556666"},
             },
             "an organisation key keeps",
+        ),
+        (
+            {**MINIMAL, "accounts": ACCOUNTS, "networks": {"dev": NETWORKS["prod"]}},
+            "networks.dev names the network of a stage the accounts do not put in another "
+            "account than tooling (a stage in the tooling account runs in the answered "
+            "vpc_subnet_ids); allowed: staging, prod",
+        ),
+        (
+            {
+                **MINIMAL,
+                "accounts": {**ACCOUNTS, "staging": "111122223333"},
+                "networks": NETWORKS,
+            },
+            "networks.staging names the network of a stage the accounts do not put",
+        ),
+        (
+            {**MINIMAL, "accounts": ACCOUNTS, "networks": {"prod": ["subnet-55556666"]}},
+            "networks.prod=['subnet-55556666']; allowed: a mapping of subnet_ids and "
+            "security_group_ids",
+        ),
+        (
+            {
+                **MINIMAL,
+                "accounts": ACCOUNTS,
+                "networks": {"prod": {"subnet_ids": "subnet-55556666", "security_group_ids": []}},
+            },
+            "networks.prod.subnet_ids='subnet-55556666'; allowed: a list of 1 to 16 distinct "
+            "ids like subnet-0a1b2c3d",
+        ),
+        (
+            {
+                **MINIMAL,
+                "accounts": ACCOUNTS,
+                "networks": {
+                    "prod": {"subnet_ids": ["subnet-55556666"], "security_group_ids": ["sg-1"]}
+                },
+            },
+            "networks.prod.security_group_ids=['sg-1']; allowed: a list of 1 to 5",
+        ),
+        (
+            {
+                **MINIMAL,
+                "accounts": ACCOUNTS,
+                "networks": {
+                    "prod": {
+                        "subnet_ids": ["subnet-55556666", "subnet-55556666"],
+                        "security_group_ids": ["sg-55556666"],
+                    }
+                },
+            },
+            "networks.prod.subnet_ids=['subnet-55556666', 'subnet-55556666']",
         ),
     ],
 )

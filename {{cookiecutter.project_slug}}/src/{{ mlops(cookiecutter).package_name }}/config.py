@@ -77,6 +77,11 @@ VARIANT_NAME = "{{ p.variant_name }}"
 # SageMaker, ECR, CloudWatch and CloudWatch Logs), with traffic between instances encrypted.
 VPC_SUBNETS = {{ p.vpc_subnets | tojson }}
 VPC_SECURITY_GROUPS = {{ p.vpc_security_groups | tojson }}
+{%- if p.model_networks %}
+# Each stage's model runs in its account's network: the subnets above in the tooling account,
+# those the org profile names in a stage account of its own.
+MODEL_NETWORKS = {{ p.model_networks | tojson }}
+{%- endif %}
 {%- endif %}
 {%- if p.airflow %}
 # The training DAG on Amazon MWAA: its id and file (dags/<module>.py, its job definitions in

@@ -92,7 +92,9 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
     model_name = resources["Model"].split("/")[-1]
     model = aws.describe_model(ModelName=model_name)
     assert model["PrimaryContainer"]["ModelPackageName"] == package_arn
-{%- if p.vpc_subnets %}
+{%- if p.model_networks %}
+    assert model["VpcConfig"] == config.MODEL_NETWORKS[stage]
+{%- elif p.vpc_subnets %}
     assert model["VpcConfig"] == {"Subnets": config.VPC_SUBNETS,
                                   "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
 {%- endif %}
@@ -112,7 +114,10 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
     live = smoke.verify_endpoint(aws, endpoint_name, package_arn)
 {%- endif %}
     assert live["ModelName"] == resources["Model"].split("/")[-1]
-{%- if p.vpc_subnets %}
+{%- if p.model_networks %}
+    model = aws.describe_model(ModelName=live["ModelName"])
+    assert model["VpcConfig"] == config.MODEL_NETWORKS[stage]
+{%- elif p.vpc_subnets %}
     model = aws.describe_model(ModelName=live["ModelName"])
     assert model["VpcConfig"] == {"Subnets": config.VPC_SUBNETS,
                                   "SecurityGroupIds": config.VPC_SECURITY_GROUPS}

@@ -50,6 +50,13 @@ TOOLING_ACCOUNT = "111122223333"
 # The role that reaches a stage the org profile puts in another account than tooling.
 STAGE_ROLES = {"prod": "arn:aws:iam::555566667777:role/acme-pricing-model-prod-deployer", "staging": "arn:aws:iam::222233334444:role/acme-pricing-model-staging-deployer"}
 VARIANT_NAME = "AllTraffic"
+# Training and processing jobs run in these subnets (which need routes or VPC endpoints to S3,
+# SageMaker, ECR, CloudWatch and CloudWatch Logs), with traffic between instances encrypted.
+VPC_SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
+VPC_SECURITY_GROUPS = ["sg-0a1b2c3d4e5f6071a"]
+# Each stage's model runs in its account's network: the subnets above in the tooling account,
+# those the org profile names in a stage account of its own.
+MODEL_NETWORKS = {"prod": {"SecurityGroupIds": ["sg-0b2b3c4d5e6f70814"], "Subnets": ["subnet-0b2b3c4d5e6f70812", "subnet-0b2b3c4d5e6f70813"]}, "staging": {"SecurityGroupIds": ["sg-0a2b3c4d5e6f70814"], "Subnets": ["subnet-0a2b3c4d5e6f70812", "subnet-0a2b3c4d5e6f70813"]}}
 # Stages in accounts of their own keep their captured requests in a bucket of their own there.
 STAGE_BUCKETS = {"prod": "acme-pricing-model-prod-555566667777", "staging": "acme-pricing-model-staging-222233334444"}
 # The drift check: its pipeline, the stage it watches, where the endpoints capture requests

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import boto3
+from sagemaker.network import NetworkConfig
 from sagemaker.processing import ProcessingOutput
 from sagemaker.sklearn.processing import SKLearnProcessor
 from sagemaker.workflow.parameters import ParameterInteger, ParameterString
@@ -41,6 +42,9 @@ def get_drift_pipeline(
         instance_type=config.PROCESSING_INSTANCE_TYPE, instance_count=1,
         base_job_name=f"{config.PROJECT_SLUG}-drift-check", sagemaker_session=session,
         output_kms_key=kms_key, volume_kms_key=kms_key,
+        network_config=NetworkConfig(subnets=config.VPC_SUBNETS,
+                                     security_group_ids=config.VPC_SECURITY_GROUPS,
+                                     encrypt_inter_container_traffic=True),
     )
     check = ProcessingStep(
         name="CheckDrift",

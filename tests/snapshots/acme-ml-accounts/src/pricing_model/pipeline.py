@@ -13,6 +13,7 @@ import boto3
 from sagemaker.drift_check_baselines import DriftCheckBaselines
 from sagemaker.inputs import TrainingInput
 from sagemaker.model_metrics import MetricsSource, ModelMetrics
+from sagemaker.network import NetworkConfig
 from sagemaker.processing import ProcessingInput, ProcessingOutput
 from sagemaker.sklearn.estimator import SKLearn
 from sagemaker.sklearn.model import SKLearnModel
@@ -32,6 +33,9 @@ from . import config
 
 SCRIPTS = Path(__file__).resolve().parent
 METRIC_PATH = "binary_classification_metrics.roc_auc.value"
+# Every job runs in the project's subnets and encrypts traffic between its instances.
+NETWORK = NetworkConfig(subnets=config.VPC_SUBNETS, security_group_ids=config.VPC_SECURITY_GROUPS,
+                        encrypt_inter_container_traffic=True)
 
 
 def get_pipeline(
@@ -73,6 +77,7 @@ def get_pipeline(
             "instance_count": 1, "base_job_name": f"{config.PROJECT_SLUG}-{purpose}",
             "sagemaker_session": session,
             "output_kms_key": kms_key, "volume_kms_key": kms_key,
+            "network_config": NETWORK,
         }
 
     def processor(purpose: str) -> SKLearnProcessor:
@@ -113,6 +118,8 @@ def get_pipeline(
         use_spot_instances=config.TRAINING_SPOT,
         max_wait=config.TRAINING_MAX_WAIT_SECONDS,
         checkpoint_s3_uri=f"{prefix}/checkpoints" if config.TRAINING_SPOT else None,
+        subnets=config.VPC_SUBNETS, security_group_ids=config.VPC_SECURITY_GROUPS,
+        encrypt_inter_container_traffic=True,
         sagemaker_session=session,
     )
     train = TrainingStep(

@@ -66,6 +66,8 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
     endpoint_name = resources["Endpoint"].split("/")[-1]
     live = smoke.verify_endpoint(aws, endpoint_name, package_arn)
     assert live["ModelName"] == resources["Model"].split("/")[-1]
+    model = aws.describe_model(ModelName=live["ModelName"])
+    assert model["VpcConfig"] == config.MODEL_NETWORKS[stage]
     [variant] = aws.describe_endpoint_config(
         EndpointConfigName=live["EndpointConfigName"])["ProductionVariants"]
     parameters = document["Parameters"]

@@ -56,6 +56,17 @@ def test_every_job_is_encrypted_with_the_project_key(definition) -> None:
         config.ENCRYPT_TRAINING_VOLUMES)
 
 
+def test_every_job_runs_in_the_project_subnets(definition) -> None:
+    steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
+    expected = {"Subnets": config.VPC_SUBNETS, "SecurityGroupIds": config.VPC_SECURITY_GROUPS}
+    for name in ("PrepareData", "EvaluateModel", "DriftBaseline"):
+        network = steps[name]["NetworkConfig"]
+        assert network["VpcConfig"] == expected
+        assert network["EnableInterContainerTrafficEncryption"] is True
+    assert steps["TrainModel"]["VpcConfig"] == expected
+    assert steps["TrainModel"]["EnableInterContainerTrafficEncryption"] is True
+
+
 def _framework_image(framework: str, version: str, scope: str, instance_type: str) -> str:
     py_version = config.FRAMEWORK_PY_VERSION if framework == config.FRAMEWORK else "py3"
     return image_uris.retrieve(framework, config.region(), version=version, py_version=py_version,
