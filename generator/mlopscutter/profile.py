@@ -203,10 +203,9 @@ class OrgProfile:
         subnets = str(values.get("vpc_subnet_ids", "")).strip()
         if not subnets:
             return errors
-        if target != "sagemaker":
+        if target not in ("sagemaker", "lambda"):
             reason = (
-                "a function or service in a stage account's network, which this version does "
-                "not generate"
+                "an ECS service in a stage account's network, which this version does not generate"
             )
         else:
             missing = [stage for stage in self.cross_account_stages if stage not in self.networks]
@@ -222,8 +221,8 @@ class OrgProfile:
                 "profile-cross-account",
                 ("vpc_subnet_ids",),
                 f"vpc_subnet_ids={values['vpc_subnet_ids']!r} {where}: {reason}; allowed: '' "
-                f"(no VPC), or deployment_target='sagemaker' with a profile whose networks "
-                f"name the subnet_ids and security_group_ids of {stages}",
+                f"(no VPC), or deployment_target='sagemaker' or 'lambda' with a profile whose "
+                f"networks name the subnet_ids and security_group_ids of {stages}",
             )
         )
         return errors

@@ -728,9 +728,13 @@ LAMBDA_ROLES = {
 
 @pytest.fixture(scope="module")
 def lambda_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """acme-ml-accounts's profile and project, served from Lambda functions."""
+    """acme-ml-accounts's profile and project (its VPC answers too), served from Lambda
+    functions."""
+    vpc = {k: v for k, v in example_answers("acme-ml-accounts").items() if k.startswith("vpc_")}
     return render(
-        LAMBDA_ANSWERS, tmp_path_factory.mktemp("lambda"), example_profile("acme-ml-accounts")
+        {**LAMBDA_ANSWERS, **vpc},
+        tmp_path_factory.mktemp("lambda"),
+        example_profile("acme-ml-accounts"),
     )
 
 
@@ -800,11 +804,32 @@ def test_lambda_functions_deploy_in_a_stage_account_from_its_own_exports(
         assert function["Code"]["ImageUri"] == image
         assert function["Configuration"]["Role"] == exports[f"{PREFIX}-LambdaServingRoleArn"]
         assert function["Configuration"]["Environment"]["Variables"]["MODEL_DATA_URL"] == archive
-        for hook in ("before", "after"):
-            configuration = lambdas.get_function(FunctionName=f"{PREFIX}-prod-{hook}-traffic")[
-                "Configuration"
-            ]
+        # The functions and their hooks run in the network the profile names for production,
+        # and their roles may attach there only (not in staging's subnets).
+        network = example_profile("acme-ml-accounts").networks["prod"]
+        staging = example_profile("acme-ml-accounts").networks["staging"]
+        configurations = [function["Configuration"]] + [
+            lambdas.get_function(FunctionName=f"{PREFIX}-prod-{hook}-traffic")["Configuration"]
+            for hook in ("before", "after")
+        ]
+        for configuration in configurations:
+            vpc = configuration["VpcConfig"]
+            assert vpc["SubnetIds"] == list(network.subnet_ids)
+            assert vpc["SecurityGroupIds"] == list(network.security_group_ids)
+        for configuration in configurations[1:]:
             assert configuration["Role"] == exports[f"{PREFIX}-TrafficHookRoleArn"]
+        account = boto3.client("sts", region_name=REGION).get_caller_identity()["Account"]
+        for role in (f"{PREFIX}-lambda-serving", f"{PREFIX}-traffic-hooks"):
+            attach = _role_statements(iam, role)["AttachToProjectSubnets"]
+            assert attach["Resource"] == [
+                f"arn:aws:ec2:{REGION}:{account}:network-interface/*",
+                *(f"arn:aws:ec2:{REGION}:*:subnet/{subnet}" for subnet in network.subnet_ids),
+                *(
+                    f"arn:aws:ec2:{REGION}:*:security-group/{group}"
+                    for group in network.security_group_ids
+                ),
+            ]
+            assert not any(subnet in str(attach) for subnet in staging.subnet_ids)
 
 
 def test_the_tooling_repository_lets_exactly_the_stage_functions_and_their_creators_pull(

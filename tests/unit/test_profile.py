@@ -121,9 +121,9 @@ NETWORKS = {
         ),
         (
             {"deployment_target": "lambda", "container": "byoc", **VPC},
-            NETWORKS,
+            {"prod": NETWORKS["prod"]},
             "vpc_subnet_ids",
-            "a function or service in a stage account's network",
+            "the profile's networks name none for staging",
         ),
     ],
 )
@@ -137,6 +137,7 @@ def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
     expected = ["vpc_subnet_ids"]
     if answers.get("deployment_target") == "ecs":
         expected.insert(0, "deployment_target")
+        assert "an ECS service in a stage account's network" in refused[1].message
     assert [e.options for e in refused] == [(name,) for name in expected]
     [error] = [e for e in refused if e.options == (option,)]
     assert error.message.startswith(f"{option}={answers[option]!r} with the org profile org@1")
@@ -144,17 +145,18 @@ def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
     assert fragment in error.message
     if option == "vpc_subnet_ids":
         assert error.message.endswith(
-            "allowed: '' (no VPC), or deployment_target='sagemaker' with a profile whose "
-            "networks name the subnet_ids and security_group_ids of staging, prod"
+            "allowed: '' (no VPC), or deployment_target='sagemaker' or 'lambda' with a profile "
+            "whose networks name the subnet_ids and security_group_ids of staging, prod"
         )
 
 
-def test_sagemaker_models_in_stage_accounts_run_in_the_networks_the_profile_names() -> None:
+def test_models_and_functions_in_stage_accounts_run_in_the_networks_the_profile_names() -> None:
     org = profile(accounts=ACCOUNTS, networks=NETWORKS)
     assert org.networks["prod"].subnet_ids == ("subnet-55556666", "subnet-55557777")
     assert org.networks["staging"].security_group_ids == ("sg-22223333",)
     assert parse_profile(org.as_document(), "recorded") == org
     assert _parse(org, **VPC).profile == org
+    assert _parse(org, deployment_target="lambda", container="byoc", **VPC).profile == org
     # Without VPC answers the networks are not used, and nothing is refused.
     assert _parse(org).profile == org
     # A profile without networks records none, so its projects' metadata is unchanged.
