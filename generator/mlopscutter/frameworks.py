@@ -80,9 +80,6 @@ FRAMEWORKS: dict[str, Framework] = {
         "XGBoostModel",
         "model.json",  # XGBoost's own JSON format, which later XGBoost versions read
         "xgboost-cpu>=3.0,<4",
-        "the SageMaker XGBoost image's multi-model hosting is documented for its built-in "
-        "algorithm mode, which bypasses the project's inference.py (and older images refuse "
-        "script mode on a multi-model endpoint)",
         edge_refusal="SageMaker Neo compiles XGBoost models of version 1.3 or earlier, in "
         "XGBoost's old binary format, for edge devices; the project trains XGBoost 3.0 and "
         "saves its JSON format, which XGBoost 1.3 cannot read",

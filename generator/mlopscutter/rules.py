@@ -1124,7 +1124,9 @@ def _all_rules() -> tuple[Rule, ...]:
             "framework",
             _MULTI_MODEL_REFUSALS,
             _MULTI_MODEL_REFUSALS,
-            "framework='scikit-learn'",
+            " or ".join(
+                f"framework={name!r}" for name in FRAMEWORKS if name not in _MULTI_MODEL_REFUSALS
+            ),
         ),
         _multi_model_refuses(
             "multi-model-drift",

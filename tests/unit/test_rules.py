@@ -597,13 +597,12 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "multi-model-framework",
-        {"framework": "xgboost", "endpoint_kind": "multi-model"},
-        ["framework='xgboost'", "algorithm mode", "framework='scikit-learn'"],
-    ),
-    (
-        "multi-model-framework",
         {"framework": "pytorch", "endpoint_kind": "multi-model"},
-        ["framework='pytorch'", "TorchServe model archive", "framework='scikit-learn'"],
+        [
+            "framework='pytorch'",
+            "TorchServe model archive",
+            "allowed: framework='scikit-learn' or framework='xgboost'",
+        ],
     ),
     (
         "multi-model-drift",

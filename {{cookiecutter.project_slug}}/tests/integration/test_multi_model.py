@@ -22,7 +22,7 @@ from moto import mock_aws
 
 from {{ p.package_name }} import config, deploy, inference, preprocess, smoke, train
 
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-{{ p.framework.option }}:{{ p.framework.version }}{{ "-cpu-py3" if p.sklearn }}"
 BUCKET = "{{ p.slug }}-artifacts-test"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = cfn_yaml.load(str(PROJECT_ROOT / "infra" / "model-service.yaml"))
@@ -154,7 +154,7 @@ def test_the_publish_command_publishes_the_resolved_package(aws, make_bucket, tm
 
 
 class MultiModelContainer:
-    """What the SageMaker scikit-learn image does on a multi-model endpoint, in this process:
+    """What the SageMaker {{ p.framework.title }} image does on a multi-model endpoint, in this process:
     it imports inference.py from ``SAGEMAKER_SUBMIT_DIRECTORY`` (the archive the build stage
     uploaded) when it starts, and loads a target model from ``<ModelDataUrl><TargetModel>``
     the first time a request names it."""

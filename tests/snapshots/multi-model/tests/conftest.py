@@ -62,7 +62,7 @@ def train_split(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def train_small(train_split):
-    """Trains a small scikit-learn model on the training split, as a training job does:
+    """Trains a small XGBoost model on the training split, as a training job does:
     ``train_small(model_dir, size=20)`` writes ``model_dir`` and returns the model file.
     ``size`` is the number of boosting rounds: models of other sizes score differently."""
     from policy_pricing import train

@@ -20,9 +20,9 @@ MODEL_PACKAGE_GROUP = "policy-pricing"
 PIPELINE_NAME = "policy-pricing-training"
 SAGEMAKER_ROLE_NAME = "policy-pricing-sagemaker-execution"
 # The SageMaker framework images, resolved for the Region by the SageMaker SDK: the model's
-# (scikit-learn) trains and serves it; data preparation runs on scikit-learn's.
-FRAMEWORK = "sklearn"
-FRAMEWORK_VERSION = "1.2-1"
+# (XGBoost) trains and serves it; data preparation runs on scikit-learn's.
+FRAMEWORK = "xgboost"
+FRAMEWORK_VERSION = "3.0-5"
 FRAMEWORK_PY_VERSION = "py3"
 SKLEARN_FRAMEWORK_VERSION = "1.2-1"
 TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"

@@ -9,11 +9,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-import joblib
 import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
+from xgboost import XGBClassifier
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.json"
 
 
 def extract_model(archive: Path, target: Path) -> None:
@@ -37,7 +37,9 @@ def load_model(model_dir: Path):
 
 
 def _load(path: Path):
-    return joblib.load(path)
+    model = XGBClassifier()
+    model.load_model(path)
+    return model
 
 
 def evaluate(model, test: np.ndarray) -> dict:

@@ -1,4 +1,4 @@
-"""Inference handler for the SageMaker scikit-learn serving container.
+"""Inference handler for the SageMaker XGBoost serving container.
 
 Accepts ``text/csv`` (one row of features per line) or ``application/json``
 (``{"instances": [[...], ...]}``) and answers JSON: the positive-class probability and the
@@ -11,10 +11,10 @@ import io
 import json
 from pathlib import Path
 
-import joblib
 import numpy as np
+from xgboost import XGBClassifier
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.json"
 CSV = "text/csv"
 JSON = "application/json"
 
@@ -24,7 +24,9 @@ class UnsupportedContentTypeError(ValueError):
 
 
 def model_fn(model_dir: str):
-    return joblib.load(Path(model_dir) / MODEL_FILE)
+    model = XGBClassifier()
+    model.load_model(Path(model_dir) / MODEL_FILE)
+    return model
 
 
 def input_fn(request_body: str | bytes, content_type: str = CSV) -> np.ndarray:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import boto3
+from sagemaker import image_uris
 from sagemaker.inputs import TrainingInput
 from sagemaker.model_metrics import MetricsSource, ModelMetrics
-from sagemaker.processing import ProcessingInput, ProcessingOutput
-from sagemaker.sklearn.estimator import SKLearn
-from sagemaker.sklearn.model import SKLearnModel
+from sagemaker.processing import ProcessingInput, ProcessingOutput, ScriptProcessor
 from sagemaker.sklearn.processing import SKLearnProcessor
 from sagemaker.workflow.condition_step import ConditionStep
 from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo
@@ -22,6 +21,8 @@ from sagemaker.workflow.pipeline import Pipeline
 from sagemaker.workflow.pipeline_context import PipelineSession
 from sagemaker.workflow.properties import PropertyFile
 from sagemaker.workflow.steps import ProcessingStep, TrainingStep
+from sagemaker.xgboost.estimator import XGBoost
+from sagemaker.xgboost.model import XGBoostModel
 
 from . import config
 
@@ -73,6 +74,18 @@ def get_pipeline(
     def processor(purpose: str) -> SKLearnProcessor:
         return SKLearnProcessor(framework_version=config.SKLEARN_FRAMEWORK_VERSION, **job(purpose))
 
+    def model_image(scope: str, instance_type: str) -> str:
+        """The model's framework image of ``scope`` for ``instance_type`` in the Region."""
+        return image_uris.retrieve(config.FRAMEWORK, session.boto_region_name,
+                                   version=config.FRAMEWORK_VERSION,
+                                   py_version=config.FRAMEWORK_PY_VERSION,
+                                   instance_type=instance_type, image_scope=scope)
+
+    def model_processor(purpose: str) -> ScriptProcessor:
+        """A job that loads the model, so it runs on the model's (XGBoost) image."""
+        image = model_image("training", config.PROCESSING_INSTANCE_TYPE)
+        return ScriptProcessor(image_uri=image, command=["python3"], **job(purpose))
+
     prepare = ProcessingStep(
         name="PrepareData",
         step_args=processor("prepare").run(
@@ -82,7 +95,7 @@ def get_pipeline(
                      for name in ("train", "validation", "test")],
         ),
     )
-    estimator = SKLearn(
+    estimator = XGBoost(
         entry_point="train.py", source_dir=str(SCRIPTS),
         framework_version=config.FRAMEWORK_VERSION, py_version=config.FRAMEWORK_PY_VERSION,
         instance_type=config.TRAINING_INSTANCE_TYPE, instance_count=1, role=role_arn,
@@ -110,7 +123,7 @@ def get_pipeline(
                                      path="evaluation.json")
     evaluate = ProcessingStep(
         name="EvaluateModel",
-        step_args=processor("evaluate").run(
+        step_args=model_processor("evaluate").run(
             code=str(SCRIPTS / "evaluate.py"),
             inputs=[
                 ProcessingInput(source=train.properties.ModelArtifacts.S3ModelArtifacts,
@@ -125,7 +138,7 @@ def get_pipeline(
         ),
         property_files=[evaluation_report],
     )
-    model = SKLearnModel(
+    model = XGBoostModel(
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=role_arn,
         entry_point="inference.py", source_dir=str(SCRIPTS),
         framework_version=config.FRAMEWORK_VERSION, py_version=config.FRAMEWORK_PY_VERSION,

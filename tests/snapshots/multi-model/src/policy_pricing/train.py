@@ -1,4 +1,4 @@
-"""Training (a SageMaker script-mode entry point): fit the scikit-learn model on the
+"""Training (a SageMaker script-mode entry point): fit the XGBoost model on the
 train channel and save it to the model directory.
 
 With a checkpoint directory (SageMaker's, on managed spot capacity), boosting rounds are added
@@ -9,17 +9,17 @@ interrupted."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
-import joblib
 import numpy as np
-from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from xgboost import XGBClassifier
 
-MODEL_FILE = "model.joblib"
-CHECKPOINT_FILE = "checkpoint.joblib"
+MODEL_FILE = "model.json"
+CHECKPOINT_FILE = "checkpoint.json"
+# What a checkpoint must have been trained with to be resumed (kept in the booster).
+RESUME_SETTINGS = ("max_depth", "learning_rate", "random_state", "tree_method")
 CHECKPOINT_STEP = 20
 
 
@@ -32,24 +32,25 @@ def read_csv_dir(directory: Path) -> tuple[np.ndarray, np.ndarray]:
     return data[:, 1:], data[:, 0].astype(int)
 
 
-def build_model(n_estimators: int, max_depth: int, learning_rate: float) -> Pipeline:
-    return make_pipeline(
-        StandardScaler(),
-        GradientBoostingClassifier(
-            n_estimators=n_estimators, max_depth=max_depth, learning_rate=learning_rate,
-            random_state=0,
-        ),
+def build_model(n_estimators: int, max_depth: int, learning_rate: float) -> XGBClassifier:
+    # Trees need no feature scaling. SageMaker sets SM_NUM_GPUS on GPU instances.
+    gpus = int(os.environ.get("SM_NUM_GPUS", "0"))
+    return XGBClassifier(
+        n_estimators=n_estimators, max_depth=max_depth, learning_rate=learning_rate,
+        tree_method="hist", device="cuda" if gpus else "cpu", random_state=0,
     )
 
 
-def save(model: Pipeline, path: Path) -> Path:
+def save(model: XGBClassifier, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path)
+    model.save_model(path)
     return path
 
 
-def load(path: Path) -> Pipeline:
-    return joblib.load(path)
+def load(path: Path) -> XGBClassifier:
+    model = XGBClassifier()
+    model.load_model(path)
+    return model
 
 
 def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: int = 3,
@@ -74,30 +75,33 @@ def train(train_dir: Path, model_dir: Path, n_estimators: int = 100, max_depth: 
 
 
 def _fit_with_checkpoints(features: np.ndarray, labels: np.ndarray, checkpoint_dir: Path,
-                          model: Pipeline, stop_after: int | None) -> Pipeline | None:
-    target = model[-1].n_estimators
+                          model: XGBClassifier, stop_after: int | None) -> XGBClassifier | None:
+    target, settings = model.n_estimators, _settings(model)
     checkpoint = checkpoint_dir / CHECKPOINT_FILE
-    done = 0
+    fitted, done = None, 0
     if checkpoint.is_file():
         saved = load(checkpoint)
-        if _same_settings(saved[-1], model[-1]):
-            model, done = saved, saved[-1].n_estimators
+        if saved.get_booster().attr("settings") == settings:
+            fitted, done = saved, saved.get_booster().num_boosted_rounds()
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     while done < target:
-        done = min(done + CHECKPOINT_STEP, target)
-        model.set_params(gradientboostingclassifier__warm_start=True,
-                         gradientboostingclassifier__n_estimators=done)
-        model.fit(features, labels)
-        save(model, checkpoint)
+        step = min(CHECKPOINT_STEP, target - done)
+        # Boosting continues from the rounds fitted so far: the trees of one long run.
+        model.set_params(n_estimators=step)
+        model.fit(features, labels, xgb_model=fitted.get_booster() if fitted else None)
+        fitted, done = model, done + step
+        fitted.get_booster().set_attr(settings=settings)
+        save(fitted, checkpoint)
         if stop_after is not None and stop_after <= done < target:
             return None
-    return model
+    assert fitted is not None  # target >= 1
+    return fitted.set_params(n_estimators=target)
 
 
-def _same_settings(saved: GradientBoostingClassifier, wanted: GradientBoostingClassifier) -> bool:
-    """Whether a checkpoint was made with the settings of this run (else it is not resumed)."""
-    keys = ("max_depth", "learning_rate", "random_state", "loss", "subsample")
-    return all(saved.get_params()[k] == wanted.get_params()[k] for k in keys)
+def _settings(model: XGBClassifier) -> str:
+    """The settings a checkpoint records, so that one of other settings is not resumed."""
+    params = model.get_params()
+    return json.dumps({key: params[key] for key in RESUME_SETTINGS}, sort_keys=True)
 
 
 def main(argv: list[str] | None = None) -> Path:

@@ -63,7 +63,7 @@ def _framework_image(framework: str, version: str, scope: str, instance_type: st
 
 
 def test_each_job_runs_on_its_framework_image(definition) -> None:
-    """The pinned scikit-learn image trains the model and serves it;
+    """The pinned XGBoost image trains and evaluates the model and serves it;
     data preparation runs on the scikit-learn image (both as the SDK resolves them here)."""
     steps = {step["Name"]: step["Arguments"] for step in definition["Steps"]}
     processing = steps["PrepareData"]["ProcessingResources"]["ClusterConfig"]["InstanceType"]
@@ -73,7 +73,8 @@ def test_each_job_runs_on_its_framework_image(definition) -> None:
                                    config.TRAINING_INSTANCE_TYPE)
     assert steps["TrainModel"]["AlgorithmSpecification"]["TrainingImage"] == model_image
     evaluation = steps["EvaluateModel"]["AppSpecification"]["ImageUri"]
-    assert evaluation == steps["PrepareData"]["AppSpecification"]["ImageUri"]
+    assert evaluation == _framework_image(config.FRAMEWORK, config.FRAMEWORK_VERSION, "training",
+                                          processing)  # it loads the model
     gate = steps["CheckMetric"]
     register = next(s for s in gate["IfSteps"] if s["Type"] == "RegisterModel")["Arguments"]
     serving_type = (config.INFERENCE_INSTANCE_TYPES or config.TRANSFORM_INSTANCE_TYPES)[0]

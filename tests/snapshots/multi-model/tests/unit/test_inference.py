@@ -1,4 +1,4 @@
-"""The inference handler, called the way the SageMaker scikit-learn container calls it."""
+"""The inference handler, called the way the SageMaker XGBoost container calls it."""
 
 from __future__ import annotations
 

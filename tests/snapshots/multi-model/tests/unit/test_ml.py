@@ -61,12 +61,15 @@ def _features_and_labels(tmp_path):
 
 def _rounds(model) -> int:
     """How many boosting rounds the model holds."""
-    return len(model[-1].estimators_)
+    return model.get_booster().num_boosted_rounds()
 
 
 def _tree_depths(model) -> set[int]:
     """The depth of every tree of the model."""
-    return {tree[0].get_depth() for tree in model[-1].estimators_}
+    def depth(node: dict) -> int:
+        return 1 + max((depth(child) for child in node.get("children", [])), default=-1)
+
+    return {depth(json.loads(tree)) for tree in model.get_booster().get_dump(dump_format="json")}
 
 
 def test_an_interrupted_spot_training_resumes_from_its_checkpoint(tmp_path) -> None:
@@ -83,9 +86,12 @@ def test_an_interrupted_spot_training_resumes_from_its_checkpoint(tmp_path) -> N
                                      checkpoint_dir=checkpoints))
     straight = train.load(train.train(train_dir, tmp_path / "straight", n_estimators=60,
                                       checkpoint_dir=tmp_path / "fresh"))
+    # XGBoost continues boosting exactly: the same trees as one fit of all the rounds.
+    uninterrupted = train.load(train.train(train_dir, tmp_path / "plain", n_estimators=60))
     features, _ = train.read_csv_dir(train_dir)
     assert _rounds(resumed) == _rounds(straight) == 60
     assert np.array_equal(resumed.predict_proba(features), straight.predict_proba(features))
+    assert np.array_equal(resumed.predict_proba(features), uninterrupted.predict_proba(features))
 
 
 def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path) -> None:
