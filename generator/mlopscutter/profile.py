@@ -391,6 +391,14 @@ def parse_profile(document: Any, source: str) -> OrgProfile:
                 f"={accounts!r} puts stages in other accounts but names no tooling account, "
                 "which their deployment roles trust; allowed: accounts.tooling as well",
             )
+        if accounts.get("staging") == accounts.get("prod") != accounts["tooling"]:
+            raise fail(
+                "accounts",
+                f"={accounts!r} puts staging and prod in one account other than tooling, where "
+                "each stage's account stack (infra/stage-account.yaml, named like the platform "
+                "stack, with its roles) would take the other's names; allowed: staging and prod "
+                "in accounts of their own, or one of them in the tooling account",
+            )
         if kms_key:
             raise fail(
                 "accounts",

@@ -254,6 +254,17 @@ def test_the_kms_key_must_be_in_the_projects_region() -> None:
         (
             {
                 **MINIMAL,
+                "accounts": {
+                    "tooling": "111122223333",
+                    "staging": "444455556666",
+                    "prod": "444455556666",
+                },
+            },
+            "puts staging and prod in one account other than tooling",
+        ),
+        (
+            {
+                **MINIMAL,
                 "kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/"
                 "1234abcd-12ab-34cd-56ef-1234567890ab",
                 "accounts": {"tooling": "111122223333", "prod": "444455556666"},
