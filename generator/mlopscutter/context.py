@@ -1474,19 +1474,31 @@ class ProjectContext:
 
     @property
     def stage_account_networks(self) -> list[dict[str, Any]]:
-        """The networks the org profile names for the stage accounts' models, one per stage
-        (``condition``: the stage-account stack's condition of that stage, ``subnets``,
-        ``groups``): what the stack's SageMaker role may attach to, for its Stage only."""
+        """The networks the org profile names for the stage accounts, one per stage (its
+        ``model_networks`` entry with ``stage``): what the stage-account stack's roles may
+        attach to. With two, ``condition`` names the stack's condition choosing the first."""
+        if not self.model_networks:
+            return []
         return [
             {
-                "condition": f"{stage.title}Network",
+                **self.model_networks[stage.name],
                 "stage": stage.name,
-                "subnets": self.model_networks[stage.name]["Subnets"],
-                "groups": self.model_networks[stage.name]["SecurityGroupIds"],
+                "condition": f"{stage.title}Network",
             }
             for stage in self.cross_account_stages
-            if self.model_networks
         ]
+
+    @property
+    def stage_network_condition(self) -> dict[str, Any] | None:
+        """The stage-account stack's condition between two stage networks (the first's
+        ``condition`` and ``stage``), or None when the stack knows at most one."""
+        networks = self.stage_account_networks
+        return networks[0] if len(networks) > 1 else None
+
+    @property
+    def tooling_stages(self) -> tuple[Stage, ...]:
+        """The stages served in the tooling account."""
+        return tuple(stage for stage in self.stages if stage not in self.cross_account_stages)
 
     @property
     def instance_store_types(self) -> list[str]:

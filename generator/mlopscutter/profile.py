@@ -53,6 +53,10 @@ _KMS_KEY = re.compile(
     r"arn:aws(-cn|-us-gov)?:kms:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:key/"
     r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 )
+
+# The deployment targets generated for stages in accounts of their own.
+_CROSS_ACCOUNT_TARGETS = ("sagemaker", "lambda")
+
 _KEYS = (
     "name",
     "version",
@@ -108,12 +112,7 @@ class OrgProfile:
     @property
     def cross_account_stages(self) -> tuple[str, ...]:
         """Stages the profile puts in another account than the tooling account."""
-        tooling = self.accounts.get("tooling")
-        return tuple(
-            stage
-            for stage in ("staging", "prod")
-            if stage in self.accounts and self.accounts[stage] != tooling
-        )
+        return _separate_stages(self.accounts)
 
     def as_document(self) -> dict[str, Any]:
         """The profile as recorded in a project's metadata (plain JSON values)."""
@@ -189,7 +188,7 @@ class OrgProfile:
         )
         errors = []
         target = values.get("deployment_target", "sagemaker")
-        if target not in ("sagemaker", "lambda"):
+        if target not in _CROSS_ACCOUNT_TARGETS:
             errors.append(
                 OptionError(
                     "profile-cross-account",
@@ -197,13 +196,13 @@ class OrgProfile:
                     f"deployment_target={target!r} {where}: the stage's ECS service would run "
                     "in a network of the stage account and its tasks would pull the tooling "
                     "account's image, which this version does not generate; allowed: "
-                    "'sagemaker', 'lambda'",
+                    + ", ".join(repr(name) for name in _CROSS_ACCOUNT_TARGETS),
                 )
             )
         subnets = str(values.get("vpc_subnet_ids", "")).strip()
         if not subnets:
             return errors
-        if target not in ("sagemaker", "lambda"):
+        if target not in _CROSS_ACCOUNT_TARGETS:
             reason = (
                 "an ECS service in a stage account's network, which this version does not generate"
             )
@@ -383,8 +382,7 @@ def parse_profile(document: Any, source: str) -> OrgProfile:
                 f"accounts.{stage}",
                 f"={account!r}; allowed: a 12-digit AWS account id as a quoted string",
             )
-    stage_accounts = {accounts[stage] for stage in ("staging", "prod") if stage in accounts}
-    if stage_accounts - {accounts.get("tooling")}:
+    if _separate_stages(accounts):
         if "tooling" not in accounts:
             raise fail(
                 "accounts",
@@ -430,6 +428,14 @@ def parse_profile(document: Any, source: str) -> OrgProfile:
     )
 
 
+def _separate_stages(accounts: Mapping[str, str]) -> tuple[str, ...]:
+    """The stages ``accounts`` puts in another account than tooling (any, if none is named)."""
+    tooling = accounts.get("tooling")
+    return tuple(
+        stage for stage in ("staging", "prod") if stage in accounts and accounts[stage] != tooling
+    )
+
+
 def _networks(
     document: dict[str, Any], accounts: Mapping[str, str], fail: Callable[[str, str], ProfileError]
 ) -> dict[str, StageNetwork]:
@@ -437,11 +443,7 @@ def _networks(
     them, within SageMaker's VpcConfig limits."""
     from mlopscutter.rules import VPC_ID_LIMITS
 
-    separate = [
-        stage
-        for stage in ("staging", "prod")
-        if stage in accounts and accounts[stage] != accounts.get("tooling")
-    ]
+    separate = _separate_stages(accounts)
     networks = {}
     for stage, network in document.items():
         where = f"networks.{stage}"
