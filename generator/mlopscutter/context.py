@@ -821,16 +821,13 @@ class ProjectContext:
     @property
     def stage_artifact_reader_arns(self) -> list[str]:
         """Roles in stage accounts that read the tooling bucket and key: each deployer (the
-        pipeline's artifacts) and the role serving the model, which reads its artifact: the
-        SageMaker execution role or the Lambda functions' role."""
+        pipeline's artifacts) and the role serving the model, which reads its artifact."""
         arns = [
             self.stage_role_arn(stage, name)
             for stage in self.cross_account_stages
             for name in (
                 *([stage.deployer_role_name] if self.codepipeline else []),
-                self.names["lambda-function-role"]
-                if self.lambda_target
-                else self.sagemaker_role_name,
+                self.serving_role_name,
                 # GitHub Actions publishes a multi-model version from the stage's account.
                 *([stage.github_role_name] if self.github_actions and self.multi_model else []),
             )
@@ -848,13 +845,22 @@ class ProjectContext:
         return list(dict.fromkeys(arns))
 
     @property
-    def stage_sagemaker_role_arns(self) -> list[str]:
-        """The SageMaker execution roles of the stage accounts, which pull the serving image
-        from the tooling account's repository (container=byoc)."""
-        arns = [
-            self.stage_role_arn(stage, self.sagemaker_role_name)
-            for stage in self.cross_account_stages
-        ]
+    def serving_role_name(self) -> str:
+        """The role that serves the model and reads its artifact: the SageMaker execution
+        role, the Lambda functions' role or the ECS tasks' role."""
+        if self.lambda_target:
+            return self.names["lambda-function-role"]
+        if self.ecs_target:
+            return self.names["ecs-task-role"]
+        return self.sagemaker_role_name
+
+    @property
+    def stage_image_puller_arns(self) -> list[str]:
+        """The roles of the stage accounts that pull the serving image from the tooling
+        account's repository (container=byoc): the SageMaker execution roles, or the ECS
+        execution roles that start the tasks."""
+        name = self.names["ecs-execution-role"] if self.ecs_target else self.sagemaker_role_name
+        arns = [self.stage_role_arn(stage, name) for stage in self.cross_account_stages]
         return list(dict.fromkeys(arns))
 
     @property
@@ -867,8 +873,9 @@ class ProjectContext:
             for stage in self.cross_account_stages
             for name in (
                 self.cloudformation_role_name,
-                # A Lambda function gets the package's image and artifact as parameters.
-                *([] if self.lambda_target else [self.sagemaker_role_name]),
+                # A Lambda function or ECS task gets the package's image and artifact as
+                # parameters.
+                *([] if self.own_service else [self.sagemaker_role_name]),
                 *([stage.github_role_name] if self.github_actions else []),
             )
         ]
@@ -1456,20 +1463,27 @@ class ProjectContext:
         return id_list(self.options.vpc_security_group_ids)
 
     @property
-    def model_networks(self) -> dict[str, dict[str, list[str]]]:
+    def model_networks(self) -> dict[str, dict[str, Any]]:
         """Stage name -> its model's VpcConfig when the stages run in more than one network:
         the answered subnets and groups in the tooling account, the org profile's network in a
-        stage account of its own (empty: one network for every stage, or none)."""
+        stage account of its own (empty: one network for every stage, or none); with ECS, the
+        stage's ``VpcId`` too."""
         profile = self.options.profile
         if not self.vpc_subnets or not self.cross_account_stages or profile is None:
             return {}
-        networks = {}
+        networks: dict[str, dict[str, Any]] = {}
         for stage in self.stages:
             subnets, groups = self.vpc_subnets, self.vpc_security_groups
+            vpc = self.options.vpc_id.strip()
             if stage in self.cross_account_stages:
                 network = profile.networks[stage.name]
                 subnets, groups = list(network.subnet_ids), list(network.security_group_ids)
+                vpc = network.vpc_id
             networks[stage.name] = {"Subnets": subnets, "SecurityGroupIds": groups}
+            # An ECS service's load balancer, target groups and security groups are created in
+            # the stage's VPC.
+            if self.ecs_target:
+                networks[stage.name]["VpcId"] = vpc
         return networks
 
     @property

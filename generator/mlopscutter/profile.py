@@ -14,7 +14,8 @@ Keys (all optional but ``name`` and ``version``)::
     kms_key_arn: arn:aws:kms:eu-west-1:111122223333:key/<id>  # used instead of a project key
     accounts: {tooling: "111122223333", staging: "...", prod: "..."}  # one or several
     networks:                     # the network of each stage in an account of its own
-      prod: {subnet_ids: [subnet-0a1b2c3d], security_group_ids: [sg-0a1b2c3d]}
+      prod: {vpc_id: vpc-0a1b2c3d, subnet_ids: [subnet-0a1b2c3d, subnet-4e5f6a7b],
+             security_group_ids: [sg-0a1b2c3d]}   # vpc_id: needed by ECS services only
 
 Precedence of answers: ``locked`` > explicit answers > ``defaults`` > the option defaults.
 The whole profile is recorded in the project's ``.cruft.json`` (as ``_profile``), so ``lint``,
@@ -54,8 +55,8 @@ _KMS_KEY = re.compile(
     r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 )
 
-# The deployment targets generated for stages in accounts of their own.
-_CROSS_ACCOUNT_TARGETS = ("sagemaker", "lambda")
+
+_NETWORK_KEYS = frozenset({"vpc_id", "subnet_ids", "security_group_ids"})
 
 _KEYS = (
     "name",
@@ -76,13 +77,17 @@ _KEYS = (
 @dataclass(frozen=True)
 class StageNetwork:
     """Where a stage's model runs in an account of its own when the project answers a VPC:
-    that account's subnets and security groups (the answered ones are the tooling account's)."""
+    that account's subnets and security groups (the answered ones are the tooling account's),
+    and their VPC, in which an ECS service's load balancer and security groups are created."""
 
     subnet_ids: tuple[str, ...]
     security_group_ids: tuple[str, ...]
+    vpc_id: str = ""
 
-    def as_document(self) -> dict[str, list[str]]:
+    def as_document(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"vpc_id": self.vpc_id} if self.vpc_id else {}
         return {
+            **document,
             "subnet_ids": list(self.subnet_ids),
             "security_group_ids": list(self.security_group_ids),
         }
@@ -186,45 +191,41 @@ class OrgProfile:
         where = (
             f"with the org profile {self.label} putting {stages} in another account than tooling"
         )
-        errors = []
-        target = values.get("deployment_target", "sagemaker")
-        if target not in _CROSS_ACCOUNT_TARGETS:
-            errors.append(
-                OptionError(
-                    "profile-cross-account",
-                    ("deployment_target",),
-                    f"deployment_target={target!r} {where}: the stage's ECS service would run "
-                    "in a network of the stage account and its tasks would pull the tooling "
-                    "account's image, which this version does not generate; allowed: "
-                    + ", ".join(repr(name) for name in _CROSS_ACCOUNT_TARGETS),
-                )
-            )
         subnets = str(values.get("vpc_subnet_ids", "")).strip()
         if not subnets:
-            return errors
-        if target not in _CROSS_ACCOUNT_TARGETS:
-            reason = (
-                "an ECS service in a stage account's network, which this version does not generate"
-            )
-        else:
-            missing = [stage for stage in self.cross_account_stages if stage not in self.networks]
-            if not missing:
-                return errors
+            return []
+        ecs = values.get("deployment_target", "sagemaker") == "ecs"
+        missing = [stage for stage in self.cross_account_stages if stage not in self.networks]
+        if missing:
             reason = (
                 "the subnets and security groups answered are the tooling account's network "
                 f"(training and processing), and the profile's networks name none for "
                 f"{', '.join(missing)}"
             )
-        errors.append(
+        elif ecs and (
+            unfit := [
+                stage
+                for stage in self.cross_account_stages
+                if not self.networks[stage].vpc_id or len(self.networks[stage].subnet_ids) < 2
+            ]
+        ):
+            reason = (
+                "an ECS service's load balancer and security groups are created in its stage's "
+                "VPC, across subnets in two Availability Zones, and the profile's networks of "
+                f"{', '.join(unfit)} name no vpc_id or fewer than two subnet_ids"
+            )
+        else:
+            return []
+        return [
             OptionError(
                 "profile-cross-account",
                 ("vpc_subnet_ids",),
                 f"vpc_subnet_ids={values['vpc_subnet_ids']!r} {where}: {reason}; allowed: '' "
-                f"(no VPC), or deployment_target='sagemaker' or 'lambda' with a profile whose "
-                f"networks name the subnet_ids and security_group_ids of {stages}",
+                f"(no VPC), or a profile whose networks name the subnet_ids and "
+                f"security_group_ids of {stages}"
+                + (" (with their vpc_id and two or more subnet_ids)" if ecs else ""),
             )
-        )
-        return errors
+        ]
 
     def _lock_error(self, name: str, value: Any) -> OptionError | None:
         locked = self.locked[name]
@@ -441,7 +442,7 @@ def _networks(
 ) -> dict[str, StageNetwork]:
     """The profile's ``networks``: one per stage in an account of its own, ids as EC2 writes
     them, within SageMaker's VpcConfig limits."""
-    from mlopscutter.rules import VPC_ID_LIMITS
+    from mlopscutter.rules import VPC_ID_LIMITS, VPC_PATTERN
 
     separate = _separate_stages(accounts)
     networks = {}
@@ -454,11 +455,19 @@ def _networks(
                 "tooling (a stage in the tooling account runs in the answered vpc_subnet_ids); "
                 f"allowed: {', '.join(separate) or 'no networks'}",
             )
-        if not isinstance(network, dict) or set(network) != {"subnet_ids", "security_group_ids"}:
+        if not isinstance(network, dict) or not (
+            {"subnet_ids", "security_group_ids"} <= set(network) <= _NETWORK_KEYS
+        ):
             raise fail(
                 where,
                 f"={network!r}; allowed: a mapping of subnet_ids and security_group_ids, each a "
-                "list of ids",
+                "list of ids, and optionally vpc_id (their VPC, needed by an ECS service)",
+            )
+        vpc = network.get("vpc_id", "")
+        if not isinstance(vpc, str) or (vpc and not VPC_PATTERN.fullmatch(vpc)):
+            raise fail(
+                f"{where}.vpc_id",
+                f"={vpc!r}; allowed: a VPC id like vpc-0a1b2c3d (8 or 17 hex digits)",
             )
         ids: dict[str, tuple[str, ...]] = {}
         for key, option in (
@@ -479,7 +488,7 @@ def _networks(
                     "(8 or 17 hex digits)",
                 )
             ids[key] = tuple(value)
-        networks[stage] = StageNetwork(ids["subnet_ids"], ids["security_group_ids"])
+        networks[stage] = StageNetwork(ids["subnet_ids"], ids["security_group_ids"], vpc)
     return networks
 
 

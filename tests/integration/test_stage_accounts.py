@@ -884,3 +884,201 @@ def test_lambda_stage_accounts_delivered_by_github_actions_lint_clean(
     assert "LambdaServingRole" in _template(project, "stage-account.yaml")
     report = lint_report(project, cfn_linter=CfnLinter([REGION]))
     assert report.findings == [], "\n".join(map(str, report.findings))
+
+
+# --- ECS services in stage accounts of their own ----------------------------------------------
+
+ECS_ANSWERS = {
+    **LAMBDA_ANSWERS,
+    "deployment_target": "ecs",
+    # The tooling account's VPC, where staging's service would run were it there.
+    "vpc_id": "vpc-0a1b2c3d4e5f60717",
+}
+ECS_ROLES = {
+    "EcsExecutionRoleArn": f"{PREFIX}-ecs-execution",
+    "EcsTaskRoleArn": f"{PREFIX}-ecs-task",
+    "EcsInfrastructureRoleArn": f"{PREFIX}-ecs-infrastructure",
+    "TrafficHookRoleArn": f"{PREFIX}-traffic-hooks",
+}
+
+
+@pytest.fixture(scope="module")
+def ecs_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """acme-ml-accounts's profile and VPC answers, served by ECS services on Fargate."""
+    vpc = {k: v for k, v in example_answers("acme-ml-accounts").items() if k.startswith("vpc_")}
+    return render(
+        {**vpc, **ECS_ANSWERS}, tmp_path_factory.mktemp("ecs"), example_profile("acme-ml-accounts")
+    )
+
+
+def _stand_in_network(network: Any) -> dict[str, str]:
+    """The VPC, subnets (in two Availability Zones) and client security groups of a stage's
+    profile network, created in moto: its ids by the profile's id each stands in for."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    ids = {network.vpc_id: vpc}
+    for index, subnet in enumerate(network.subnet_ids):
+        zone = f"{REGION}{'abc'[index % 3]}"
+        created = ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.30.{index}.0/24", AvailabilityZone=zone
+        )
+        ids[subnet] = created["Subnet"]["SubnetId"]
+    for group in network.security_group_ids:
+        ids[group] = ec2.create_security_group(
+            GroupName=f"clients-{group}", VpcId=vpc, Description="callers"
+        )["GroupId"]
+    return ids
+
+
+def test_ecs_services_deploy_in_a_stage_account_in_the_network_the_profile_names(
+    ecs_project: Path,
+) -> None:
+    """The stage-account stack creates the roles ECS starts and runs the tasks with, shifts
+    traffic with and runs the traffic check as, under the platform stack's export names; the
+    model service then creates production's cluster, service, load balancer, security groups
+    and traffic check there, in production's VPC, subnets and security groups from the profile
+    (not staging's, nor the tooling account's), from the tooling account's image and model
+    archive."""
+    image = f"{TOOLING}.dkr.ecr.{REGION}.amazonaws.com/{PREFIX}-serving:0123abc"
+    archive = "s3://tooling-artifacts/pipeline/models/job-1/output/model.tar.gz"
+    tooling_key = f"arn:aws:kms:{REGION}:{TOOLING}:key/11111111-2222-3333-4444-555555555555"
+    networks = example_profile("acme-ml-accounts").networks
+    prod, staging = networks["prod"], networks["staging"]
+    with mock_aws():
+        exports = _create_stage_stack(ecs_project, "prod")
+        assert set(exports) == {
+            f"{PREFIX}-ProjectKeyArn",
+            f"{PREFIX}-CloudFormationDeployRoleArn",
+            *(f"{PREFIX}-{name}" for name in ECS_ROLES),
+        }
+        iam = boto3.client("iam", region_name=REGION)
+        for export, role in ECS_ROLES.items():
+            assert exports[f"{PREFIX}-{export}"].endswith(f":role/{role}")
+        assert f"{PREFIX}-sagemaker-execution" not in [
+            r["RoleName"] for r in iam.list_roles()["Roles"]
+        ]
+        repository = f"arn:aws:ecr:{REGION}:{TOOLING}:repository/{PREFIX}-serving"
+        starter = _role_statements(iam, f"{PREFIX}-ecs-execution")
+        assert starter["PullServingImage"]["Resource"] == repository
+        assert starter["SendTaskLogs"]["Resource"] == [
+            f"arn:aws:logs:{REGION}:{_account()}:log-group:/ecs/{PREFIX}-{stage}:*"
+            for stage in ("staging", "prod")
+        ]
+        task = _role_statements(iam, f"{PREFIX}-ecs-task")
+        assert task["ReadModelArchives"]["Resource"] == "arn:aws:s3:::tooling-artifacts/*.tar.gz"
+        assert task["DecryptModelArchives"]["Resource"] == tooling_key
+        creator = _role_statements(iam, f"{PREFIX}-cloudformation-deploy")
+        assert creator["ReadServingImage"]["Resource"] == repository
+        assert (
+            f"arn:aws:ec2:{REGION}:*:vpc/{prod.vpc_id}"
+            in (creator["ManageServiceSecurityGroups"]["Resource"])
+        )
+        assert staging.vpc_id not in json.dumps(creator)
+        attach = _role_statements(iam, f"{PREFIX}-traffic-hooks")["AttachToProjectSubnets"]
+        assert attach["Resource"][1:] == [
+            *(f"arn:aws:ec2:{REGION}:*:subnet/{subnet}" for subnet in prod.subnet_ids),
+            *(
+                f"arn:aws:ec2:{REGION}:*:security-group/{group}"
+                for group in prod.security_group_ids
+            ),
+        ]
+
+        ids = _stand_in_network(prod)
+        text = (ecs_project / "infra" / "model-service.yaml").read_text()
+        for profile_id, created in ids.items():
+            text = text.replace(profile_id, created)
+        parameters = json.loads((ecs_project / "infra" / "config" / "prod.json").read_text())
+        values = {
+            **parameters["Parameters"],
+            "ModelPackageArn": f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package/{PREFIX}/3",
+            "ImageUri": image,
+            "ModelDataUrl": archive,
+        }
+        boto3.client("cloudformation", region_name=REGION).create_stack(
+            StackName=f"{PREFIX}-model-prod",
+            TemplateBody=json.dumps(dict(cfn_yaml.loads(text))),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+        )
+        name = f"{PREFIX}-prod"
+        ecs = boto3.client("ecs", region_name=REGION)
+        [service] = ecs.describe_services(cluster=name, services=[name])["services"]
+        definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
+        [container] = definition["taskDefinition"]["containerDefinitions"]
+        assert container["image"] == image
+        assert {"name": "MODEL_DATA_URL", "value": archive} in container["environment"]
+
+        elb = boto3.client("elbv2", region_name=REGION)
+        [balancer] = elb.describe_load_balancers(Names=[values["LoadBalancerName"]])[
+            "LoadBalancers"
+        ]
+        assert balancer["VpcId"] == ids[prod.vpc_id]
+        assert sorted(zone["SubnetId"] for zone in balancer["AvailabilityZones"]) == sorted(
+            ids[subnet] for subnet in prod.subnet_ids
+        )
+        targets = elb.describe_target_groups(
+            Names=[values["BlueTargetGroupName"], values["GreenTargetGroupName"]]
+        )["TargetGroups"]
+        assert {group["VpcId"] for group in targets} == {ids[prod.vpc_id]}
+        ec2 = boto3.client("ec2", region_name=REGION)
+        [balancer_group] = ec2.describe_security_groups(GroupIds=balancer["SecurityGroups"])[
+            "SecurityGroups"
+        ]
+        assert balancer_group["VpcId"] == ids[prod.vpc_id]
+        # Only production's client groups may call it: staging's items are dropped.
+        callers = [
+            (rule["FromPort"], pair["GroupId"])
+            for rule in balancer_group["IpPermissions"]
+            for pair in rule["UserIdGroupPairs"]
+        ]
+        assert sorted(callers) == sorted(
+            (port, ids[group]) for group in prod.security_group_ids for port in (80, 8080)
+        )
+        check = boto3.client("lambda", region_name=REGION).get_function(
+            FunctionName=values["TrafficCheckName"]
+        )["Configuration"]
+        assert check["Role"] == exports[f"{PREFIX}-TrafficHookRoleArn"]
+        assert check["VpcConfig"]["SubnetIds"] == [ids[s] for s in prod.subnet_ids]
+        assert check["VpcConfig"]["SecurityGroupIds"] == [ids[g] for g in prod.security_group_ids]
+
+
+def _account() -> str:
+    return str(boto3.client("sts", region_name=REGION).get_caller_identity()["Account"])
+
+
+def test_the_tooling_repository_lets_the_stage_accounts_tasks_and_traffic_checks_pull(
+    ecs_project: Path,
+) -> None:
+    """ECS starts a stage account's tasks as its execution role, which the tooling repository
+    lets pull the image; the traffic check is a Lambda function from the same image (Lambda's
+    service principal, by the function's ARN in its account, and the stage's CloudFormation
+    role creating it). The tooling key and bucket let the tasks' role read the archive, and
+    the model registry needs no SageMaker role there. The templates lint clean (cfn-lint and
+    checkov)."""
+    platform = _template(ecs_project, "platform.yaml")
+    functions, creators, tasks = platform["ServingRepository"]["Properties"][
+        "RepositoryPolicyText"
+    ]["Statement"]
+    assert [_sub(a) for a in functions["Condition"]["ArnLike"]["aws:SourceArn"]] == [
+        f"arn:aws:lambda:${{AWS::Region}}:{account}:function:{PREFIX}-{stage}-traffic-check"
+        for stage, account in (("staging", STAGING), ("prod", PROD))
+    ]
+    assert creators["Sid"] == "StageAccountsCreateFunctionsFromServingImage"
+    assert tasks["Sid"] == "StageAccountsPullServingImage"
+    assert [_sub(a) for a in tasks["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == [
+        f"arn:aws:iam::{account}:role/{PREFIX}-ecs-execution" for account in (STAGING, PROD)
+    ]
+    readers = [
+        f"arn:aws:iam::{account}:role/{name}"
+        for stage, account in (("staging", STAGING), ("prod", PROD))
+        for name in (f"{PREFIX}-{stage}-deployer", f"{PREFIX}-ecs-task")
+    ]
+    key = platform["ProjectKey"]["Properties"]["KeyPolicy"]["Statement"]
+    (grant,) = [s for s in key if s.get("Sid") == "StageAccountsDecryptModelsAndArtifacts"]
+    assert [_sub(a) for a in grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == readers
+    group = platform["ModelPackageGroup"]["Properties"]["ModelPackageGroupPolicy"]["Statement"]
+    (grant,) = [s for s in group if s.get("Sid") == "StageAccountsUseApprovedModels"]
+    assert [_sub(a) for a in grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == [
+        f"arn:aws:iam::{account}:role/{PREFIX}-cloudformation-deploy" for account in (STAGING, PROD)
+    ]
+    report = lint_report(ecs_project, cfn_linter=CfnLinter([REGION]))
+    assert report.findings == [], "\n".join(map(str, report.findings))

@@ -103,51 +103,77 @@ NETWORKS = {
 }
 
 
+ECS = {"deployment_target": "ecs", "container": "byoc", **VPC}
+ECS_NETWORKS = {
+    "staging": {
+        "vpc_id": "vpc-22223333",
+        "subnet_ids": ["subnet-22223333", "subnet-22224444"],
+        "security_group_ids": ["sg-22223333"],
+    },
+    "prod": {"vpc_id": "vpc-55556666", **NETWORKS["prod"]},
+}
+
+
 @pytest.mark.parametrize(
-    ("answers", "networks", "option", "fragment"),
+    ("answers", "networks", "fragment"),
     [
-        (
-            {"deployment_target": "ecs", "container": "byoc", **VPC},
-            NETWORKS,
-            "deployment_target",
-            "pull the tooling account's image",
-        ),
-        (VPC, {}, "vpc_subnet_ids", "the profile's networks name none for staging, prod"),
-        (
-            VPC,
-            {"staging": NETWORKS["staging"]},
-            "vpc_subnet_ids",
-            "the profile's networks name none for prod",
-        ),
+        (VPC, {}, "the profile's networks name none for staging, prod"),
+        (VPC, {"staging": NETWORKS["staging"]}, "the profile's networks name none for prod"),
         (
             {"deployment_target": "lambda", "container": "byoc", **VPC},
             {"prod": NETWORKS["prod"]},
-            "vpc_subnet_ids",
             "the profile's networks name none for staging",
+        ),
+        (ECS, {"prod": ECS_NETWORKS["prod"]}, "the profile's networks name none for staging"),
+        # Staging's network has one subnet and no VPC; production's has no VPC.
+        (
+            ECS,
+            NETWORKS,
+            "an ECS service's load balancer and security groups are created in its stage's "
+            "VPC, across subnets in two Availability Zones, and the profile's networks of "
+            "staging, prod name no vpc_id or fewer than two subnet_ids",
+        ),
+        (
+            ECS,
+            {
+                **ECS_NETWORKS,
+                "staging": {**ECS_NETWORKS["staging"], "subnet_ids": ["subnet-22223333"]},
+            },
+            "the profile's networks of staging name no vpc_id or fewer than two subnet_ids",
         ),
     ],
 )
-def test_what_cannot_yet_cross_accounts_is_refused_with_the_reason(
-    answers: dict[str, Any], networks: dict[str, Any], option: str, fragment: str
+def test_vpc_answers_need_a_network_for_each_stage_account(
+    answers: dict[str, Any], networks: dict[str, Any], fragment: str
 ) -> None:
     with pytest.raises(ValidationErrors) as raised:
         _parse(profile(accounts=ACCOUNTS, networks=networks), **answers)
-    refused = [e for e in raised.value.errors if e.rule_id == "profile-cross-account"]
-    # An ECS service needs VPC answers, which are refused for it on their own too.
-    expected = ["vpc_subnet_ids"]
-    if answers.get("deployment_target") == "ecs":
-        expected.insert(0, "deployment_target")
-        assert "an ECS service in a stage account's network" in refused[1].message
-    assert [e.options for e in refused] == [(name,) for name in expected]
-    [error] = [e for e in refused if e.options == (option,)]
-    assert error.message.startswith(f"{option}={answers[option]!r} with the org profile org@1")
-    assert "staging, prod in another account than tooling" in error.message
+    [error] = [e for e in raised.value.errors if e.rule_id == "profile-cross-account"]
+    assert error.options == ("vpc_subnet_ids",)
+    assert error.message.startswith(
+        f"vpc_subnet_ids={answers['vpc_subnet_ids']!r} with the org profile org@1 putting "
+        "staging, prod in another account than tooling"
+    )
     assert fragment in error.message
-    if option == "vpc_subnet_ids":
-        assert error.message.endswith(
-            "allowed: '' (no VPC), or deployment_target='sagemaker' or 'lambda' with a profile "
-            "whose networks name the subnet_ids and security_group_ids of staging, prod"
-        )
+    allowed = (
+        "allowed: '' (no VPC), or a profile whose networks name the subnet_ids and "
+        "security_group_ids of staging, prod"
+    )
+    if answers.get("deployment_target") == "ecs":
+        allowed += " (with their vpc_id and two or more subnet_ids)"
+    assert error.message.endswith(allowed)
+
+
+def test_ecs_services_in_stage_accounts_run_in_the_vpcs_the_profile_names() -> None:
+    org = profile(accounts=ACCOUNTS, networks=ECS_NETWORKS)
+    assert org.networks["staging"].vpc_id == "vpc-22223333"
+    assert parse_profile(org.as_document(), "recorded") == org
+    assert _parse(org, **ECS).profile == org
+    # A network without a VPC records none.
+    assert (
+        "vpc_id"
+        not in profile(accounts=ACCOUNTS, networks=NETWORKS).as_document()["networks"]["prod"]
+    )
 
 
 def test_models_and_functions_in_stage_accounts_run_in_the_networks_the_profile_names() -> None:
@@ -170,15 +196,17 @@ def test_models_and_functions_in_stage_accounts_run_in_the_networks_the_profile_
         {"inference": "batch"},
         {"endpoint_kind": "multi-model"},
         {"deployment_target": "lambda", "container": "byoc"},
+        ECS,
     ],
 )
-def test_asynchronous_batch_multi_model_and_lambda_inference_deploy_into_stage_accounts(
+def test_asynchronous_batch_multi_model_lambda_and_ecs_inference_deploy_into_stage_accounts(
     answers: dict[str, Any],
 ) -> None:
     """Each stage account keeps its asynchronous requests and results, its batch input and
-    output, or its published model versions in a bucket of its own; its Lambda functions pull
-    the tooling account's image as the repository policy lets them."""
-    options = _parse(profile(accounts=ACCOUNTS), **answers)
+    output, or its published model versions in a bucket of its own; its Lambda functions and
+    ECS tasks pull the tooling account's image as the repository policy lets them (ECS in the
+    VPCs the profile names)."""
+    options = _parse(profile(accounts=ACCOUNTS, networks=ECS_NETWORKS), **answers)
     assert options.as_answers().items() >= answers.items()
     assert options.profile is not None and options.profile.cross_account_stages == (
         "staging",
@@ -321,6 +349,24 @@ def test_the_kms_key_must_be_in_the_projects_region() -> None:
                 },
             },
             "networks.prod.subnet_ids=['subnet-55556666', 'subnet-55556666']",
+        ),
+        (
+            {
+                **MINIMAL,
+                "accounts": ACCOUNTS,
+                "networks": {"prod": {**NETWORKS["prod"], "vpc_id": "vpc-5555"}},
+            },
+            "networks.prod.vpc_id='vpc-5555'; allowed: a VPC id like vpc-0a1b2c3d (8 or 17 hex "
+            "digits)",
+        ),
+        (
+            {
+                **MINIMAL,
+                "accounts": ACCOUNTS,
+                "networks": {"prod": {**NETWORKS["prod"], "vpc": "vpc-55556666"}},
+            },
+            "allowed: a mapping of subnet_ids and security_group_ids, each a list of ids, and "
+            "optionally vpc_id (their VPC, needed by an ECS service)",
         ),
     ],
 )

@@ -78,8 +78,8 @@ VARIANT_NAME = "{{ p.variant_name }}"
 VPC_SUBNETS = {{ p.vpc_subnets | tojson }}
 VPC_SECURITY_GROUPS = {{ p.vpc_security_groups | tojson }}
 {%- if p.model_networks %}
-# Each stage's model runs in its account's network: the subnets above in the tooling account,
-# those the org profile names in a stage account of its own.
+# Each stage's {{ "service" if p.ecs_target else "functions" if p.lambda_target else "model" }} {{ "run" if p.lambda_target else "runs" }} in its account's network: the subnets above in the tooling account,
+# those the org profile names in a stage account of its own{% if p.ecs_target %} (with their VPC){% endif %}.
 MODEL_NETWORKS = {{ p.model_networks | tojson }}
 {%- endif %}
 {%- endif %}

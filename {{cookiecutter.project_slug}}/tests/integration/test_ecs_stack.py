@@ -48,21 +48,36 @@ def aws(monkeypatch, stand_in_platform):
         yield sagemaker
 
 
+def stage_network(stage: str) -> tuple[str, list[str], list[str]]:
+    """The VPC, subnets and client security groups of a stage's service{% if p.model_networks %}: the answered
+    ones in the tooling account, those the org profile names in a stage account of its own{% endif %}."""
+{%- if p.model_networks %}
+    network = config.MODEL_NETWORKS[stage]
+    return network["VpcId"], network["Subnets"], network["SecurityGroupIds"]
+{%- else %}
+    return config.VPC_ID, config.VPC_SUBNETS, config.VPC_SECURITY_GROUPS
+{%- endif %}
+
+
 @pytest.fixture
 def network(aws) -> dict[str, str]:
-    """A VPC, subnets in two Availability Zones and a client security group in moto, by the
-    answered id each stands in for."""
+    """Each stage's VPC, its subnets in two Availability Zones and its client security groups
+    in moto, by the id each stands in for."""
     ec2 = boto3.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
-    ids = {config.VPC_ID: vpc}
-    for index, subnet in enumerate(config.VPC_SUBNETS):
-        ids[subnet] = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{index}.0/24",
-                                        AvailabilityZone=zones[index % len(zones)])[
-                                            "Subnet"]["SubnetId"]
-    for group in config.VPC_SECURITY_GROUPS:
-        ids[group] = ec2.create_security_group(GroupName=f"clients-{group}", VpcId=vpc,
-                                               Description="callers")["GroupId"]
+    ids: dict[str, str] = {}
+    for number, stage in enumerate(sorted(config.STACKS)):
+        vpc_id, subnets, groups = stage_network(stage)
+        if vpc_id in ids:
+            continue
+        vpc = ids[vpc_id] = ec2.create_vpc(CidrBlock=f"10.{20 + number}.0.0/16")["Vpc"]["VpcId"]
+        for index, subnet in enumerate(subnets):
+            ids[subnet] = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{20 + number}.{index}.0/24",
+                                            AvailabilityZone=zones[index % len(zones)])[
+                                                "Subnet"]["SubnetId"]
+        for group in groups:
+            ids[group] = ec2.create_security_group(GroupName=f"clients-{group}", VpcId=vpc,
+                                                   Description="callers")["GroupId"]
     return ids
 
 
@@ -114,9 +129,10 @@ def test_stage_deploys_a_service_running_the_approved_package(aws, network, regi
     [balancer] = elb.describe_load_balancers(Names=[parameters["LoadBalancerName"]])[
         "LoadBalancers"]
     assert balancer["Scheme"] == "internal"
-    assert balancer["VpcId"] == network[config.VPC_ID]
+    vpc_id, subnets, clients = stage_network(stage)
+    assert balancer["VpcId"] == network[vpc_id]
     assert sorted(zone["SubnetId"] for zone in balancer["AvailabilityZones"]) == sorted(
-        network[subnet] for subnet in config.VPC_SUBNETS)
+        network[subnet] for subnet in subnets)
     groups = elb.describe_target_groups(
         Names=[parameters["BlueTargetGroupName"], parameters["GreenTargetGroupName"]])[
             "TargetGroups"]
@@ -139,7 +155,7 @@ def test_stage_deploys_a_service_running_the_approved_package(aws, network, regi
         "SecurityGroups"]
     callers = {pair["GroupId"] for rule in balancer_group["IpPermissions"]
                for pair in rule["UserIdGroupPairs"]}
-    assert callers == {network[group] for group in config.VPC_SECURITY_GROUPS}
+    assert callers == {network[group] for group in clients}
 
     check = boto3.client("lambda").get_function(FunctionName=parameters["TrafficCheckName"])
     assert check["Code"]["ImageUri"] == IMAGE
@@ -149,7 +165,7 @@ def test_stage_deploys_a_service_running_the_approved_package(aws, network, regi
         "{{ p.ecs_ports.test }}", "{{ p.ecs_ports.production }}")
     assert check["Configuration"]["Role"].endswith(":role/{{ p.names["traffic-hook-role"] }}")
     assert sorted(check["Configuration"]["VpcConfig"]["SubnetIds"]) == sorted(
-        network[subnet] for subnet in config.VPC_SUBNETS)
+        network[subnet] for subnet in subnets)
 
     assert smoke.verify_service(ecs, name, name, package_arn) == service["taskDefinition"]
     other = package_arn.rsplit("/", 1)[0] + "/999"
