@@ -482,8 +482,9 @@ class ProjectContext:
     @property
     def multi_model_code_prefix(self) -> str:
         """Where in the artifact bucket the build stage puts the multi-model endpoint's
-        inference code (``<digest>/sourcedir.tar.gz``), which the container imports once."""
-        return "multi-model/code/"
+        inference code (``<digest>/sourcedir.tar.gz``), which the container imports once
+        (empty: none is uploaded, as PyTorch's image imports each target's own code/)."""
+        return "multi-model/code/" if self.multi_model and not self.repacks_model else ""
 
     @property
     def sklearn_framework_version(self) -> str:

@@ -38,8 +38,6 @@ class Framework:
     model_file: str  # what training writes into the model directory
     # The project's own Python requirement (local tests, the own serving image), if any.
     requirement: str | None
-    # Why a multi-model endpoint of the framework's image is not generated, if it is not.
-    multi_model_refusal: str | None = None
     # SageMaker Neo's name of the framework and the version it compiles the framework's
     # models for edge devices at (CreateCompilationJob's Framework and FrameworkVersion), or
     # None with the reason it compiles none.
@@ -100,9 +98,6 @@ FRAMEWORKS: dict[str, Framework] = {
         "PyTorchModel",
         "model.pt2",
         "torch>=2.6,<2.14",
-        "the SageMaker PyTorch image serves a multi-model endpoint through TorchServe, each "
-        "target model packaged with its handler code as a TorchServe model archive, which "
-        "the project's training job and model publishing do not produce",
         # Neo's edge table lists PyTorch 1.7 and 1.8 (one TorchScript .pth file). The traced
         # network is an archive of file format version 4, the dynamic version torch.div's
         # semantics change introduced before 1.8 (caffe2/serialize/versions.h), which 1.8 reads.

@@ -345,12 +345,6 @@ def _check_serial_pipeline(values: Mapping[str, Any]) -> str | None:
 # image's model server loading each target model on demand. One rule per option it rules on,
 # so that each is checked as soon as that option is placed.
 _MULTI_MODEL_ALTERNATIVE = "endpoint_kind='single-model'"
-# The frameworks whose image the project does not host on a multi-model endpoint, and why.
-_MULTI_MODEL_REFUSALS = {
-    name: framework.multi_model_refusal
-    for name, framework in FRAMEWORKS.items()
-    if framework.multi_model_refusal
-}
 
 
 def _check_multi_model_inference(values: Mapping[str, Any]) -> str | None:
@@ -1118,15 +1112,6 @@ def _all_rules() -> tuple[Rule, ...]:
             "implement the multi-model container contract (loading and unloading models on "
             "request)",
             "container='provided'",
-        ),
-        _multi_model_refuses(
-            "multi-model-framework",
-            "framework",
-            _MULTI_MODEL_REFUSALS,
-            _MULTI_MODEL_REFUSALS,
-            " or ".join(
-                f"framework={name!r}" for name in FRAMEWORKS if name not in _MULTI_MODEL_REFUSALS
-            ),
         ),
         _multi_model_refuses(
             "multi-model-drift",

@@ -37,6 +37,8 @@ SHAPES = {
     # Production on instance store (no KMS key for it), staging on EBS volumes.
     "realtime-instance-store": {**example_answers("canary"), "prod_instance_type": "ml.m5d.large"},
     "realtime-multi-model": example_answers("multi-model"),
+    # Each target carries its inference code (code/), so the container downloads none.
+    "realtime-multi-model-pytorch": {**example_answers("multi-model"), "framework": "pytorch"},
     "serverless-provisioned": example_answers("serverless"),
     "async-scale-to-zero": example_answers("async"),
     "async-kept-warm": {
@@ -115,8 +117,11 @@ def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             stack_parameters = {
                 **parameters,
                 "ServingImage": f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/sklearn:1.2-1",
-                "ServingCodeUri": f"s3://artifacts/multi-model/code/{'0' * 64}/sourcedir.tar.gz",
             }
+            if "ServingCodeUri" in template["Parameters"]:
+                stack_parameters["ServingCodeUri"] = (
+                    f"s3://artifacts/multi-model/code/{'0' * 64}/sourcedir.tar.gz"
+                )
         else:
             stack_parameters = {**parameters, "ModelPackageArn": package}
         cloudformation.create_stack(
@@ -155,16 +160,18 @@ def test_the_endpoint_serves_the_package_as_the_answers_size_it(deployed: Any) -
     container = (model.get("Containers") or [model["PrimaryContainer"]])[0]
     if options.endpoint_kind == "multi-model":
         # Every model version published under the stage's prefix of the artifact bucket, the
-        # inference code imported from the URI the build stage uploaded it to.
+        # inference code imported from the URI the build stage uploaded it to (PyTorch: from
+        # each version's own code/).
         assert "ModelPackageName" not in container
         assert container["Mode"] == "MultiModel"
         assert container["Image"] == deployed["parameters"]["ServingImage"]
         prefix = re.fullmatch(r"s3://([^/]+)/multi-model/prod/models/", container["ModelDataUrl"])
         buckets = boto3.client("s3", region_name=options.aws_region).list_buckets()["Buckets"]
         assert prefix and prefix[1] in {b["Name"] for b in buckets}  # the artifact bucket
+        code = {"SAGEMAKER_SUBMIT_DIRECTORY": deployed["parameters"].get("ServingCodeUri")}
         assert container["Environment"] == {
             "SAGEMAKER_PROGRAM": "inference.py",
-            "SAGEMAKER_SUBMIT_DIRECTORY": deployed["parameters"]["ServingCodeUri"],
+            **(code if options.framework != "pytorch" else {}),
             "SAGEMAKER_REGION": options.aws_region,
             "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
         }
@@ -210,13 +217,12 @@ def test_the_endpoint_serves_the_package_as_the_answers_size_it(deployed: Any) -
     )
     assert config.get("KmsKeyId", "").startswith("arn:aws:kms:") is not instance_store
     # moto's CloudFormation does not pass EnableNetworkIsolation on: read from the template.
-    # Serverless endpoints do not support network isolation, and a multi-model container
-    # downloads its inference code.
+    # Serverless endpoints do not support network isolation, and a scikit-learn or XGBoost
+    # multi-model container downloads its inference code.
     model_properties = deployed["template"]["Resources"]["Model"]["Properties"]
     isolated = model_properties.get("EnableNetworkIsolation", False)
-    assert isolated is (
-        options.inference != "serverless" and options.endpoint_kind != "multi-model"
-    )
+    downloads_code = options.endpoint_kind == "multi-model" and options.framework != "pytorch"
+    assert isolated is (options.inference != "serverless" and not downloads_code)
 
 
 def test_the_deployment_is_blue_green_with_alarm_rollback(deployed: Any) -> None:

@@ -596,15 +596,6 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["container='byoc'", "multi-model container contract", "container='provided'"],
     ),
     (
-        "multi-model-framework",
-        {"framework": "pytorch", "endpoint_kind": "multi-model"},
-        [
-            "framework='pytorch'",
-            "TorchServe model archive",
-            "allowed: framework='scikit-learn' or framework='xgboost'",
-        ],
-    ),
-    (
         "multi-model-drift",
         {"retrain_on_drift": "yes", "endpoint_kind": "multi-model"},
         ["retrain_on_drift='yes'", "many", "retrain_on_drift='no'"],
@@ -792,6 +783,16 @@ def test_xgboost_and_pytorch_train_on_gpu_and_serve_on_cpu(framework: str) -> No
     assert trained_on_gpu.training_instance_type == "ml.g5.2xlarge"
     with pytest.raises(ValidationErrors):
         parse_options({**answers, "staging_instance_type": "ml.g5.2xlarge"})
+
+
+@pytest.mark.parametrize("framework", ["scikit-learn", "xgboost", "pytorch"])
+def test_every_framework_serves_a_multi_model_endpoint_on_cpu(framework: str) -> None:
+    """The scikit-learn, XGBoost and PyTorch images all carry the multi-model label; GPU
+    multi-model endpoints need Triton, and serving stays on CPU anyway."""
+    answers = {**default_answers(), "framework": framework, "endpoint_kind": "multi-model"}
+    assert parse_options(answers).endpoint_kind == "multi-model"
+    with pytest.raises(ValidationErrors):
+        parse_options({**answers, "prod_instance_type": "ml.g5.xlarge"})
 
 
 def test_pytorch_images_are_in_regions_without_the_scikit_learn_image_yet_refused_there() -> None:

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import boto3
 import pytest
+{%- if p.multi_model and not p.multi_model_code_prefix %}
+from cfnlint.decode import decode_str
+{%- endif %}
 from moto import mock_aws
 
 from {{ p.package_name }} import config, deploy{% if not p.batch %}, smoke{% endif %}
@@ -71,9 +74,14 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
                                                        stage) -> None:
 {%- if p.multi_model %}
     package_arn = _register(aws, register_package)
+{%- if p.multi_model_code_prefix %}
     code_uri = deploy.upload_serving_code(boto3.client("s3"), BUCKET)
     deploy.write_stage_parameters(PROJECT_ROOT / "infra" / "config", tmp_path,
                                   ServingImage=IMAGE, ServingCodeUri=code_uri)
+{%- else %}
+    deploy.write_stage_parameters(PROJECT_ROOT / "infra" / "config", tmp_path,
+                                  ServingImage=IMAGE)
+{%- endif %}
 {%- else %}
     package_arn = register_package(aws)
     deploy.write_stage_parameters(PROJECT_ROOT / "infra" / "config", tmp_path,
@@ -109,7 +117,18 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
                                  f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES[stage]}")
     container = aws.describe_model(ModelName=live["ModelName"])["PrimaryContainer"]
     assert container["Image"] == IMAGE
+{%- if p.multi_model_code_prefix %}
     assert container["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == code_uri
+{%- else %}
+    # Each target carries its inference code: the container downloads nothing itself, and
+    # the stack's model is network-isolated (moto's model does not keep that setting).
+    assert container["Environment"] == {"SAGEMAKER_PROGRAM": "inference.py",
+                                        "SAGEMAKER_REGION": config.region(),
+                                        "SAGEMAKER_CONTAINER_LOG_LEVEL": "20"}
+    [model] = [r for r in decode_str(template)[0]["Resources"].values()
+               if r["Type"] == "AWS::SageMaker::Model"]
+    assert model["Properties"]["EnableNetworkIsolation"] is True
+{%- endif %}
 {%- else %}
     live = smoke.verify_endpoint(aws, endpoint_name, package_arn)
 {%- endif %}

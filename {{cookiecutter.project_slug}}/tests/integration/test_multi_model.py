@@ -1,8 +1,8 @@
 {%- set p = mlops(cookiecutter) -%}
-"""The multi-model endpoints against moto's S3 and model registry: the build stage uploads the
-inference code and names the image; each stage's deployment publishes the approved version as
+"""The multi-model endpoints against moto's S3 and model registry: the build stage {% if p.multi_model_code_prefix %}uploads the
+inference code and {% endif %}names the image; each stage's deployment publishes the approved version as
 a target model under the stage's prefix; a request names the target model it wants, and gets
-that version's predictions."""
+that version's predictions{% if not p.multi_model_code_prefix %}, served by the inference code packed with that version{% endif %}."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from urllib.parse import urlparse
 import boto3
 import numpy as np
 import pytest
+{%- if p.pytorch %}
+import torch
+{%- endif %}
 from cfnlint.decode import cfn_yaml
 from moto import mock_aws
 
@@ -88,6 +91,7 @@ def test_params_name_the_serving_container_the_stacks_accept(aws, tmp_path) -> N
         assert parameters["ServingImage"] == IMAGE
     package = json.loads((tmp_path / deploy.PACKAGE_FILE).read_text())
     assert package == {"ModelPackageArn": newest}
+{%- if p.multi_model_code_prefix %}
     code = urlparse(parameters["ServingCodeUri"])
     archive = aws["s3"].get_object(Bucket=code.netloc, Key=code.path.lstrip("/"))["Body"].read()
     with tarfile.open(fileobj=io.BytesIO(archive)) as unpacked:
@@ -103,6 +107,11 @@ def test_unchanged_inference_code_keeps_its_uri(aws) -> None:
     changed = deploy.upload_serving_code(aws["s3"], BUCKET, deploy.sourcedir_archive(
         Path(train.__file__)))
     assert changed != first
+{%- else %}
+    # Nothing is uploaded: each version's archive carries its inference code.
+    assert "ServingCodeUri" not in parameters
+    assert not aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix="multi-model/").get("Contents")
+{%- endif %}
 
 
 def test_each_deployment_publishes_its_version_to_its_stage_only(aws) -> None:
@@ -153,8 +162,16 @@ def test_the_publish_command_publishes_the_resolved_package(aws, make_bucket, tm
     assert published["Body"].read() == aws["artifacts"]["large"]
 
 
+def _import_handler(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
+    return handler
+
+
 class MultiModelContainer:
     """What the SageMaker {{ p.framework.title }} image does on a multi-model endpoint, in this process:
+{%- if p.multi_model_code_prefix %}
     it imports inference.py from ``SAGEMAKER_SUBMIT_DIRECTORY`` (the archive the build stage
     uploaded) when it starts, and loads a target model from ``<ModelDataUrl><TargetModel>``
     the first time a request names it."""
@@ -162,10 +179,26 @@ class MultiModelContainer:
     def __init__(self, s3, code_uri: str, model_data_url: str, workdir: Path) -> None:
         self.s3, self.model_data_url, self.workdir = s3, model_data_url, workdir
         code_dir = self._extract(code_uri, workdir / "code")
-        spec = importlib.util.spec_from_file_location("served_inference", code_dir / "inference.py")
-        self.handler = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(self.handler)
+        self.handler = _import_handler(code_dir / "inference.py", "served_inference")
+        self.handlers: dict[str, object] = {}
         self.loaded: dict[str, object] = {}
+
+    def _handler(self, model_dir: Path):
+        return self.handler
+{%- else %}
+    it loads a target model from ``<ModelDataUrl><TargetModel>`` the first time a request names
+    it, and imports inference.py from that target's own ``code/`` directory (TorchServe runs
+    each target's handler in workers of its own)."""
+
+    def __init__(self, s3, model_data_url: str, workdir: Path) -> None:
+        self.s3, self.model_data_url, self.workdir = s3, model_data_url, workdir
+        self.handlers: dict[str, object] = {}
+        self.loaded: dict[str, object] = {}
+
+    def _handler(self, model_dir: Path):
+        return _import_handler(model_dir / "code" / "inference.py",
+                               f"served_inference_{len(self.handlers)}")
+{%- endif %}
 
     def _extract(self, uri: str, directory: Path) -> Path:
         location = urlparse(uri)
@@ -179,10 +212,11 @@ class MultiModelContainer:
         if target_model not in self.loaded:
             model_dir = self._extract(self.model_data_url + target_model,
                                       self.workdir / "models" / target_model)
-            self.loaded[target_model] = self.handler.model_fn(str(model_dir))
-        model = self.loaded[target_model]
-        data = self.handler.input_fn(body, content_type)
-        answer, _ = self.handler.output_fn(self.handler.predict_fn(data, model), accept)
+            self.handlers[target_model] = self._handler(model_dir)
+            self.loaded[target_model] = self.handlers[target_model].model_fn(str(model_dir))
+        handler, model = self.handlers[target_model], self.loaded[target_model]
+        data = handler.input_fn(body, content_type)
+        answer, _ = handler.output_fn(handler.predict_fn(data, model), accept)
         return json.loads(answer)
 
 
@@ -190,9 +224,14 @@ def test_a_request_gets_the_predictions_of_the_target_model_it_names(aws, tmp_pa
     s3, sagemaker, packages = aws["s3"], aws["sagemaker"], aws["packages"]
     for package in packages.values():
         deploy.publish(sagemaker, s3, package, "staging", BUCKET)
+{%- if p.multi_model_code_prefix %}
     code_uri = deploy.upload_serving_code(s3, BUCKET)
     container = MultiModelContainer(
         s3, code_uri, f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES['staging']}", tmp_path)
+{%- else %}
+    container = MultiModelContainer(
+        s3, f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES['staging']}", tmp_path)
+{%- endif %}
     rows, _ = preprocess.load_dataset(None)
     body = smoke.csv_body(rows[:8])
     scores = {}
@@ -201,7 +240,12 @@ def test_a_request_gets_the_predictions_of_the_target_model_it_names(aws, tmp_pa
         scores[version] = [p["score"] for p in answer["predictions"]]
         # What that version's own model says about the same rows.
         model_dir = container.workdir / "models" / deploy.target_model(package)
+{%- if p.pytorch %}
+        expected = train.load(model_dir / train.MODEL_FILE)(
+            torch.as_tensor(rows[:8], dtype=torch.float32)).detach().numpy()
+{%- else %}
         expected = train.load(model_dir / train.MODEL_FILE).predict_proba(rows[:8])[:, 1]
+{%- endif %}
         np.testing.assert_allclose(scores[version], expected)
     assert scores["small"] != scores["large"]
     with pytest.raises(s3.exceptions.NoSuchKey):  # SageMaker answers "model not found"

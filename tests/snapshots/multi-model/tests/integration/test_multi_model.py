@@ -147,6 +147,13 @@ def test_the_publish_command_publishes_the_resolved_package(aws, make_bucket, tm
     assert published["Body"].read() == aws["artifacts"]["large"]
 
 
+def _import_handler(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
+    return handler
+
+
 class MultiModelContainer:
     """What the SageMaker XGBoost image does on a multi-model endpoint, in this process:
     it imports inference.py from ``SAGEMAKER_SUBMIT_DIRECTORY`` (the archive the build stage
@@ -156,10 +163,12 @@ class MultiModelContainer:
     def __init__(self, s3, code_uri: str, model_data_url: str, workdir: Path) -> None:
         self.s3, self.model_data_url, self.workdir = s3, model_data_url, workdir
         code_dir = self._extract(code_uri, workdir / "code")
-        spec = importlib.util.spec_from_file_location("served_inference", code_dir / "inference.py")
-        self.handler = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(self.handler)
+        self.handler = _import_handler(code_dir / "inference.py", "served_inference")
+        self.handlers: dict[str, object] = {}
         self.loaded: dict[str, object] = {}
+
+    def _handler(self, model_dir: Path):
+        return self.handler
 
     def _extract(self, uri: str, directory: Path) -> Path:
         location = urlparse(uri)
@@ -173,10 +182,11 @@ class MultiModelContainer:
         if target_model not in self.loaded:
             model_dir = self._extract(self.model_data_url + target_model,
                                       self.workdir / "models" / target_model)
-            self.loaded[target_model] = self.handler.model_fn(str(model_dir))
-        model = self.loaded[target_model]
-        data = self.handler.input_fn(body, content_type)
-        answer, _ = self.handler.output_fn(self.handler.predict_fn(data, model), accept)
+            self.handlers[target_model] = self._handler(model_dir)
+            self.loaded[target_model] = self.handlers[target_model].model_fn(str(model_dir))
+        handler, model = self.handlers[target_model], self.loaded[target_model]
+        data = handler.input_fn(body, content_type)
+        answer, _ = handler.output_fn(handler.predict_fn(data, model), accept)
         return json.loads(answer)
 
 
