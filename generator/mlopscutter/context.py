@@ -6,6 +6,7 @@ versions and the delivery flow are decided here.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -1251,6 +1252,12 @@ class ProjectContext:
         return self.options.deployment_target == "lambda"
 
     @property
+    def api_gateway(self) -> bool:
+        """Callers reach the Lambda function through an API Gateway HTTP API (its POST
+        /invocations route), not its function URL."""
+        return self.lambda_target and self.options.lambda_endpoint == "api-gateway"
+
+    @property
     def ecs_target(self) -> bool:
         """An Amazon ECS service on Fargate serves the model (from the project's own image)."""
         return self.options.deployment_target == "ecs"
@@ -1445,8 +1452,38 @@ class ProjectContext:
                 *self.traffic_hook_log_groups,
             ]
         if self.lambda_target:
-            return [*self.function_log_groups, *self.traffic_hook_log_groups]
+            return [
+                *self.function_log_groups,
+                *self.traffic_hook_log_groups,
+                *(self.api_access_log_group(stage) for stage in self.stages if self.api_gateway),
+            ]
         return [f"/aws/sagemaker/Endpoints/{stage.endpoint_name}" for stage in self.stages]
+
+    @property
+    def api_access_log_format(self) -> str:
+        """One JSON line per request to an HTTP API: who called (the IAM principal that signed
+        it), what, the answer and how long the function took."""
+        fields = {
+            "requestId": "requestId",
+            "requestTime": "requestTime",
+            "caller": "identity.userArn",
+            "sourceIp": "identity.sourceIp",
+            "routeKey": "routeKey",
+            "status": "status",
+            "responseLength": "responseLength",
+            "integrationStatus": "integrationStatus",
+            "integrationLatency": "integrationLatency",
+            "integrationError": "integrationErrorMessage",
+        }
+        return json.dumps(
+            {name: f"$context.{variable}" for name, variable in fields.items()},
+            separators=(",", ":"),
+        )
+
+    @staticmethod
+    def api_access_log_group(stage: Stage) -> str:
+        """The access log group of a stage's HTTP API (lambda_endpoint=api-gateway)."""
+        return f"/aws/apigateway/{stage.endpoint_name}"
 
     @staticmethod
     def codedeploy_group_name(stage: Stage) -> str:
@@ -1712,8 +1749,9 @@ class ProjectContext:
             )
         if self.lambda_target:
             return (
-                "AWS Lambda functions running the project's image behind function URLs, "
-                "traffic shifted by CodeDeploy"
+                "AWS Lambda functions running the project's image behind "
+                + ("API Gateway HTTP APIs" if self.api_gateway else "function URLs")
+                + ", traffic shifted by CodeDeploy"
             )
         if self.serverless:
             return "SageMaker serverless endpoints"

@@ -346,6 +346,18 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         applies_text=ON_LAMBDA,
     ),
     OptionSpec(
+        "lambda_endpoint",
+        "choice",
+        "function-url",
+        "How callers reach the Lambda function: its function URL, or an Amazon API Gateway "
+        "HTTP API in front of it (a POST /invocations route, throttled and access-logged); "
+        "both take IAM-signed requests",
+        choices=("function-url", "api-gateway"),
+        supported=("function-url", "api-gateway"),
+        applies=on_lambda,
+        applies_text=ON_LAMBDA,
+    ),
+    OptionSpec(
         "training_instance_type",
         "text",
         "ml.m5.xlarge",
@@ -719,6 +731,7 @@ class Options:
     ecs_memory_mb: int
     lambda_memory_mb: int
     lambda_timeout_seconds: int
+    lambda_endpoint: str
     training_instance_type: str
     staging_instance_type: str
     staging_instance_count: int

@@ -88,8 +88,9 @@ REQUIRED_TYPES: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {
         "AWS::SageMaker::Model",
         "AWS::SageMaker::Pipeline",
     ),
-    # A Lambda function serves behind its function URL.
-    (("deployment_target", "lambda"),): ("AWS::Lambda::Url",),
+    # A Lambda function serves behind its function URL (API Gateway's HTTP API resources are
+    # in every Region cfn-lint knows).
+    (("deployment_target", "lambda"), ("lambda_endpoint", "function-url")): ("AWS::Lambda::Url",),
     (): ("AWS::SageMaker::ModelPackageGroup",),
 }
 

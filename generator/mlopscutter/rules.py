@@ -571,6 +571,24 @@ def _check_ecs_network(values: Mapping[str, Any]) -> str | None:
     )
 
 
+# An HTTP API waits at most 30 seconds for its integration, a quota that cannot be raised
+# (API Gateway's HTTP API quotas, "Maximum integration timeout").
+HTTP_API_TIMEOUT_SECONDS = 30
+
+
+def _check_lambda_api_timeout(values: Mapping[str, Any]) -> str | None:
+    timeout = values["lambda_timeout_seconds"]
+    if timeout <= HTTP_API_TIMEOUT_SECONDS:
+        return None
+    return (
+        f"lambda_endpoint='api-gateway' with lambda_timeout_seconds={timeout}: an API Gateway "
+        f"HTTP API answers 503 after waiting {HTTP_API_TIMEOUT_SECONDS} seconds for the "
+        "function (its integration timeout, which cannot be raised); allowed: "
+        f"lambda_timeout_seconds from 1 to {HTTP_API_TIMEOUT_SECONDS}, or "
+        "lambda_endpoint='function-url'"
+    )
+
+
 def _check_lambda_traffic_interval(values: Mapping[str, Any]) -> str | None:
     strategy, wait = values["deployment_strategy"], values["wait_minutes"]
     if strategy == "all-at-once" or wait >= 1:
@@ -1136,6 +1154,13 @@ def _all_rules() -> tuple[Rule, ...]:
             "CodeDeploy shifts Lambda traffic in steps of whole minutes",
             _check_lambda_traffic_interval,
             on_lambda,
+        ),
+        Rule(
+            "lambda-api-timeout",
+            ("lambda_endpoint", "lambda_timeout_seconds"),
+            "an HTTP API waits 30 seconds at most for the function",
+            _check_lambda_api_timeout,
+            lambda values: on_lambda(values) and values["lambda_endpoint"] == "api-gateway",
         ),
         *_own_image_refusals(
             "ecs",

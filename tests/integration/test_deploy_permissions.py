@@ -39,6 +39,17 @@ NOT_NEEDED = {
     ("AWS::SNS::Topic", "sns:PutDataProtectionPolicy"): "no DataProtectionPolicy is set",
     ("AWS::SNS::Topic", "iam:GetRole"): "no delivery status logging roles",
     ("AWS::SageMaker::Pipeline", "s3:GetObject"): "the definition is inline, not in S3",
+    ("AWS::ApiGatewayV2::Api", "s3:getObject"): "the API is declared inline, not imported from S3",
+    **{
+        ("AWS::ApiGatewayV2::Stage", f"apigateway:{action}"): (
+            "not an IAM action: API Gateway authorizes tagging as POST and DELETE on /tags/*"
+        )
+        for action in ("TagResource", "UntagResource")
+    },
+    ("AWS::ApiGatewayV2::Integration", "iam:PassRole"): (
+        "a Lambda proxy integration takes no CredentialsArn: the alias's resource policy lets "
+        "API Gateway invoke it"
+    ),
     ("AWS::CodeDeploy::DeploymentGroup", "codedeploy:RegisterOnPremisesInstance"): (
         "a Lambda deployment group has no on-premises instances"
     ),

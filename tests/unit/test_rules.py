@@ -149,6 +149,20 @@ BAD_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["lambda_timeout_seconds=901", "1 to 900"],
     ),
     (
+        "lambda_endpoint-choice",
+        {**LAMBDA, "lambda_endpoint": "alb"},
+        ["lambda_endpoint", "'alb'", "function-url, api-gateway"],
+    ),
+    (
+        "lambda-api-timeout",
+        {**LAMBDA, "lambda_endpoint": "api-gateway", "lambda_timeout_seconds": 31},
+        [
+            "lambda_endpoint='api-gateway' with lambda_timeout_seconds=31",
+            "integration timeout",
+            "allowed: lambda_timeout_seconds from 1 to 30, or lambda_endpoint='function-url'",
+        ],
+    ),
+    (
         "deployment_target-choice",
         {"deployment_target": "eks"},
         ["deployment_target='eks'", "sagemaker, lambda, ecs"],
@@ -1068,6 +1082,21 @@ def test_an_existing_mwaa_environment_brings_its_own_network() -> None:
         "shared-airflow-execution",
     )
     assert options.vpc_subnet_ids == ""
+
+
+def test_an_http_api_serves_lambda_where_function_urls_are_missing() -> None:
+    """CloudFormation has no AWS::Lambda::Url in il-central-1, but API Gateway's HTTP API
+    resources are in every Region; its 30-second integration limit bounds the timeout."""
+    answers = {**default_answers(), **LAMBDA, "aws_region": "il-central-1"}
+    with pytest.raises(ValidationErrors) as refused:
+        parse_options(answers)
+    assert [e.rule_id for e in refused.value.errors] == ["region-offers-resources"]
+    behind_api = {**answers, "lambda_endpoint": "api-gateway"}
+    assert parse_options(behind_api).lambda_endpoint == "api-gateway"
+    assert parse_options({**behind_api, "lambda_timeout_seconds": 30}).lambda_timeout_seconds == 30
+    with pytest.raises(ValidationErrors) as refused:
+        parse_options({**behind_api, "lambda_timeout_seconds": 31})
+    assert [e.rule_id for e in refused.value.errors] == ["lambda-api-timeout"]
 
 
 def test_a_lambda_target_is_not_sized_like_an_endpoint() -> None:

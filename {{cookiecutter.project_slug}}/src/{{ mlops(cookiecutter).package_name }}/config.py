@@ -49,7 +49,7 @@ INFERENCE_INSTANCE_TYPES: list[str] = {{ p.inference_instance_types | tojson }}
 TRANSFORM_INSTANCE_TYPES: list[str] = {{ p.transform_instance_types | tojson }}
 ENDPOINTS = {{ p.endpoints | tojson }}
 {%- if p.lambda_target %}
-# Each stage's Lambda function, and the alias its function URL serves, which CodeDeploy moves
+# Each stage's Lambda function, and the alias its {{ "HTTP API" if p.api_gateway else "function URL" }} serves, which CodeDeploy moves
 # from version to version.
 FUNCTIONS = {{ p.functions | tojson }}
 LAMBDA_ALIAS = "{{ p.lambda_alias }}"

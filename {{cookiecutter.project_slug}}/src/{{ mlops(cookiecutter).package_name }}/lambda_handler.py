@@ -1,5 +1,5 @@
 {%- set p = mlops(cookiecutter) -%}
-"""The Lambda function serving the model: a function URL (or a direct invocation with the same
+"""The Lambda function serving the model: {{ "the HTTP API's POST /invocations route" if p.api_gateway else "a function URL" }} (or a direct invocation with the same
 event shape) posts ``text/csv`` or ``application/json`` rows and gets JSON predictions, through
 the handler functions the SageMaker container would call (``inference.py``).
 
@@ -49,7 +49,7 @@ def _error(status: int, message: str) -> dict[str, Any]:
 
 
 def handle(event: dict[str, Any], model: Any) -> dict[str, Any]:
-    """Answer one function URL request (payload format 2.0) with ``model``."""
+    """Answer one {{ "HTTP API" if p.api_gateway else "function URL" }} request (payload format 2.0) with ``model``."""
     method = event.get("requestContext", {}).get("http", {}).get("method", "POST")
     if method != "POST":
         return _error(405, f"method {method} not allowed; POST rows to score")

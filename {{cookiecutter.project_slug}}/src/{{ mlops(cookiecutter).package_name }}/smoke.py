@@ -6,11 +6,22 @@ from __future__ import annotations
 import json
 {%- if p.asynchronous or p.batch %}
 import time
+{%- endif %}
+{%- if p.api_gateway %}
+import urllib.error
+import urllib.request
+{%- endif %}
+{%- if p.asynchronous or p.batch %}
 import uuid
 {%- endif %}
 from typing import Any
 {%- if p.asynchronous or p.batch or p.multi_model %}
 from urllib.parse import urlparse
+{%- endif %}
+{%- if p.api_gateway %}
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 {%- endif %}
 {%- if p.multi_model %}
 
@@ -108,6 +119,39 @@ def verify_function(lambda_client: Any, function_name: str, expected_package_arn
     if described.get("State", "Active") != "Active":
         raise SmokeTestError(f"{function_name} version {version} is {described['State']}")
     return version
+{%- if p.api_gateway %}
+
+
+def invoke_url(cloudformation: Any, stack_name: str) -> str:
+    """The URL of the stage's HTTP API route (its model service stack's ``InvokeUrl``)."""
+    [stack] = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    if "InvokeUrl" not in outputs:
+        raise SmokeTestError(f"{stack_name} has no InvokeUrl output")
+    return str(outputs["InvokeUrl"])
+
+
+def invoke_api(session: Any, url: str, rows: list[list[float]], timeout: float = 35
+               ) -> list[dict]:
+    """POST ``rows`` as CSV to the HTTP API route at ``url``, signed with ``session``'s
+    credentials (SigV4 for execute-api, which the route's IAM authorization checks); returns
+    the predictions. Raises :class:`SmokeTestError` on an error answer."""
+    if not url.startswith(("https://", "http://127.0.0.1:")):  # the API, or a local stand-in
+        raise SmokeTestError(f"{url} is not an HTTPS URL")
+    body = csv_body(rows).encode()
+    request = AWSRequest(method="POST", url=url, data=body,
+                         headers={"Content-Type": "text/csv", "Accept": "application/json"})
+    credentials = session.get_credentials().get_frozen_credentials()
+    SigV4Auth(credentials, "execute-api", config.region()).add_auth(request)
+    signed = urllib.request.Request(url, data=body, method="POST",
+                                    headers=dict(request.headers.items()))
+    try:
+        with urllib.request.urlopen(signed, timeout=timeout) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise SmokeTestError(f"{url} answered {error.code}: {error.read()[:300]!r}") from error
+    return list(answer["predictions"])
+{%- endif %}
 {%- else -%}
 {% if not p.multi_model -%}
 def _check_model_serves(sagemaker: Any, model_name: str, expected_package_arn: str,

@@ -53,6 +53,14 @@ def test_function_answers_requests(expected, aws) -> None:
     function = f"{expected['FunctionName']}:{config.LAMBDA_ALIAS}"
     predictions, _ = smoke.invoke_function(lambda_client, function, features[:5].tolist())
     smoke.check_predictions(predictions, 5)
+{%- if p.api_gateway %}
+
+
+def test_the_http_api_answers_signed_requests(aws) -> None:
+    features, _ = preprocess.load_dataset(None)
+    url = smoke.invoke_url(aws.client("cloudformation"), config.STACKS[STAGE])
+    smoke.check_predictions(smoke.invoke_api(aws, url, features[:5].tolist()), 5)
+{%- endif %}
 {%- elif p.batch %}
 
 

@@ -6,8 +6,9 @@ second deployment with nothing to change is a no-op, and a newer package publish
 version.
 
 moto builds the Lambda functions and versions, keeping their image, environment, size and role
-(not their package type, key, log group, image command or a version's own description); it skips the
-alias, the function URL, CodeDeploy and the alarms. cfn-lint checks those instead, and the
+(not their package type, key, log group, image command or a version's own description){% if p.api_gateway %}, and
+the HTTP API's permission to invoke the function{% endif %}; it skips the
+alias, the {{ "HTTP API (its integration, route and stage)" if p.api_gateway else "function URL" }}, CodeDeploy and the alarms. cfn-lint checks those instead, and the
 traffic hooks' tests exercise the calls CodeDeploy's shift depends on.
 """
 
@@ -51,12 +52,19 @@ def _deploy(aws, package_arn: str, tmp_path: Path, stage: str) -> tuple[str, dic
     document = json.loads((tmp_path / f"{stage}.json").read_text())
     template, problems = decode_str((PROJECT_ROOT / "infra" / "model-service.yaml").read_text())
     assert not problems
-    # moto refuses an output read from a resource type it does not model (the function URL),
+    # moto refuses an output read from a resource type it does not model (the {{ "HTTP API" if p.api_gateway else "function URL" }}),
     # and cannot name a version by Ref, which tells each hook the version it checks.
-    del template["Outputs"]["FunctionUrl"]
+    del template["Outputs"]["{{ "InvokeUrl" if p.api_gateway else "FunctionUrl" }}"]
     for hook in ("BeforeTrafficHook", "AfterTrafficHook"):
         variables = template["Resources"][hook]["Properties"]["Environment"]["Variables"]
         assert variables.pop("CANDIDATE_VERSION") == {"Ref": "FunctionVersion"}
+{%- if p.api_gateway %}
+    # Nor does it model the alias, so the HTTP API's permission to invoke it lands on the
+    # function here.
+    permission = template["Resources"]["ApiInvokesAlias"]["Properties"]
+    assert permission["FunctionName"] == {"Ref": "FunctionAlias"}
+    permission["FunctionName"] = {"Ref": "Function"}
+{%- endif %}
     result = deploy.deploy_stack(boto3.client("cloudformation"), config.STACKS[stage],
                                  json.dumps(template), document, None)
     return result, document["Parameters"]
@@ -90,6 +98,17 @@ def test_stage_deploys_a_version_serving_the_approved_package(aws, register_pack
     variables = lambdas.get_function(FunctionName=parameters["AfterTrafficHookName"])[
         "Configuration"]["Environment"]["Variables"]
     assert variables["LIVE_ALIAS"] == f"{configuration['FunctionArn']}:{config.LAMBDA_ALIAS}"
+{%- if p.api_gateway %}
+    # API Gateway (and nothing else) may invoke it, for the POST /invocations route only.
+    [statement] = json.loads(lambdas.get_policy(FunctionName=config.FUNCTIONS[stage])["Policy"])[
+        "Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert statement["Action"] == "lambda:InvokeFunction"
+    # (moto does not model the API, so its id stays unresolved.)
+    source = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+    assert source.startswith(f"arn:aws:execute-api:{config.REGION}:{ACCOUNT}:")
+    assert source.endswith("/*/POST/invocations")
+{%- endif %}
 
     assert _deploy(aws, package_arn, tmp_path, stage)[0] == "UNCHANGED"
 

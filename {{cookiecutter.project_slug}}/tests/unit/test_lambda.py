@@ -1,7 +1,12 @@
 {%- set p = mlops(cookiecutter) -%}
 """The Lambda function's handler, called with function URL events on a model archive in (moto's)
 S3, and CodeDeploy's traffic hooks, whose calls to Lambda and CodeDeploy are checked against
-botocore's models of those APIs (moto runs neither a container image nor CodeDeploy hooks)."""
+botocore's models of those APIs (moto runs neither a container image nor CodeDeploy hooks).
+{%- if p.api_gateway %}
+The smoke test's signed request to the HTTP API is answered by a stand-in for the API on
+127.0.0.1, which checks the signature's scope and passes the request on to the handler as the
+event API Gateway sends.
+{%- endif %}"""
 
 from __future__ import annotations
 
@@ -9,6 +14,12 @@ import base64
 import io
 import json
 import tarfile
+{%- if p.api_gateway %}
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+{%- endif %}
 
 import boto3
 import pytest
@@ -16,7 +27,7 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from {{ p.package_name }} import inference, lambda_handler, preprocess, smoke, traffic_hooks
+from {{ p.package_name }} import {% if p.api_gateway %}config, {% endif %}inference, lambda_handler, preprocess, smoke, traffic_hooks
 
 FUNCTION = "arn:aws:lambda:{{ cookiecutter.aws_region }}:123456789012:function:{{ p.stages[0].endpoint_name }}"
 
@@ -131,3 +142,86 @@ def test_traffic_hooks_report_what_they_find(model_url, monkeypatch, hook, execu
         assert run(EVENT, None, lambda_client=lambda_client, codedeploy=codedeploy) == outcome
         lambdas.assert_no_pending_responses()
         deployments.assert_no_pending_responses()
+{%- if p.api_gateway %}
+
+
+def _http_api(model) -> ThreadingHTTPServer:
+    """The HTTP API's part, on 127.0.0.1: POST /invocations only, signed with SigV4 for
+    execute-api in the project's Region (else 403, as the route's IAM authorization answers),
+    passed to the handler as API Gateway's payload-2.0 event."""
+
+    class Route(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            signature = self.headers.get("Authorization", "")
+            scope = f"/{config.region()}/execute-api/aws4_request"
+            if self.path != "/invocations":
+                self._answer(404, json.dumps({"message": "Not Found"}))
+                return
+            if not signature.startswith("AWS4-HMAC-SHA256 Credential=") or scope not in signature:
+                self._answer(403, json.dumps({"message": "Forbidden"}))
+                return
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            event = {"version": "2.0", "routeKey": "POST /invocations", "rawPath": self.path,
+                     "headers": {key.lower(): value for key, value in self.headers.items()},
+                     "requestContext": {"http": {"method": "POST", "path": self.path}},
+                     "body": body, "isBase64Encoded": False}
+            answer = lambda_handler.handle(event, model)
+            self._answer(answer["statusCode"], answer["body"])
+
+        def _answer(self, status: int, body: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Route)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def http_api(model_url):
+    server = _http_api(lambda_handler.load_model(model_url))
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_the_smoke_test_scores_rows_through_the_http_api_signed(http_api, model_url) -> None:
+    session = boto3.Session(aws_access_key_id="AKIDSMOKE", aws_secret_access_key="secret",
+                            region_name=config.region())
+    rows = _rows(4)
+    predictions = smoke.invoke_api(session, f"{http_api}/invocations", rows)
+    direct = lambda_handler.handler(smoke.rows_event(rows), None)
+    assert predictions == json.loads(direct["body"])["predictions"]
+    smoke.check_predictions(predictions, 4)
+
+
+def test_unsigned_requests_and_other_routes_are_refused(http_api, model_url) -> None:
+    unsigned = urllib.request.Request(f"{http_api}/invocations", data=b"1,2", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(unsigned, timeout=5)
+    assert refused.value.code == 403
+    session = boto3.Session(aws_access_key_id="AKIDSMOKE", aws_secret_access_key="secret",
+                            region_name=config.region())
+    with pytest.raises(smoke.SmokeTestError, match="answered 404"):
+        smoke.invoke_api(session, f"{http_api}/predict", _rows(1))
+    with pytest.raises(smoke.SmokeTestError, match="not an HTTPS URL"):
+        smoke.invoke_api(session, "http://example.com/invocations", _rows(1))
+
+
+def test_the_smoke_test_finds_the_route_in_the_stack_outputs() -> None:
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation", region_name=config.region())
+        url = "https://a1b2c3d4e5.execute-api.{{ cookiecutter.aws_region }}.amazonaws.com/invocations"
+        cloudformation.create_stack(StackName="with-api", TemplateBody=json.dumps({
+            "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+            "Outputs": {"InvokeUrl": {"Value": url}}}))
+        cloudformation.create_stack(StackName="without-api", TemplateBody=json.dumps({
+            "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+        assert smoke.invoke_url(cloudformation, "with-api") == url
+        with pytest.raises(smoke.SmokeTestError, match="no InvokeUrl output"):
+            smoke.invoke_url(cloudformation, "without-api")
+{%- endif %}

@@ -1,0 +1,1 @@
+"""claims-triage: training, evaluation, inference and delivery code."""
