@@ -93,6 +93,26 @@ def _role_statements(iam: Any, role: str) -> dict[str, dict[str, Any]]:
     return {s["Sid"]: s for s in policy["Statement"]}
 
 
+def _granted(statements: list[dict[str, Any]], sid: str) -> list[str]:
+    """The principals the statement ``sid`` of a resource policy grants (by PrincipalArn)."""
+    (statement,) = [s for s in statements if s.get("Sid") == sid]
+    return [_sub(a) for a in statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]]
+
+
+def _assert_tooling_key_and_bucket_grant(platform: dict[str, Any], serving_role: str) -> None:
+    """The tooling key and artifact bucket let each stage account's deployer and the role
+    serving the model there (``serving_role``) read the archives, and nothing else."""
+    readers = [
+        f"arn:aws:iam::{account}:role/{name}"
+        for stage, account in (("staging", STAGING), ("prod", PROD))
+        for name in (f"{PREFIX}-{stage}-deployer", serving_role)
+    ]
+    key = platform["ProjectKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert _granted(key, "StageAccountsDecryptModelsAndArtifacts") == readers
+    bucket = platform["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert _granted(bucket, "StageAccountsReadModelsAndArtifacts") == readers
+
+
 def test_the_model_service_deploys_in_a_stage_account_from_its_own_exports(
     project: Path,
 ) -> None:
@@ -853,20 +873,10 @@ def test_the_tooling_repository_lets_exactly_the_stage_functions_and_their_creat
     assert [_sub(p) for p in creators["Principal"]["AWS"]] == [
         f"arn:aws:iam::{account}:root" for account in (STAGING, PROD)
     ]
-    assert [_sub(a) for a in creators["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == [
+    assert _granted([creators], creators["Sid"]) == [
         f"arn:aws:iam::{account}:role/{PREFIX}-cloudformation-deploy" for account in (STAGING, PROD)
     ]
-    readers = [
-        f"arn:aws:iam::{account}:role/{name}"
-        for stage, account in (("staging", STAGING), ("prod", PROD))
-        for name in (f"{PREFIX}-{stage}-deployer", f"{PREFIX}-lambda-serving")
-    ]
-    key = platform["ProjectKey"]["Properties"]["KeyPolicy"]["Statement"]
-    (grant,) = [s for s in key if s.get("Sid") == "StageAccountsDecryptModelsAndArtifacts"]
-    assert [_sub(a) for a in grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == readers
-    bucket = platform["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    (grant,) = [s for s in bucket if s.get("Sid") == "StageAccountsReadModelsAndArtifacts"]
-    assert [_sub(a) for a in grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == readers
+    _assert_tooling_key_and_bucket_grant(platform, f"{PREFIX}-lambda-serving")
     report = lint_report(lambda_project, cfn_linter=CfnLinter([REGION]))
     assert report.findings == [], "\n".join(map(str, report.findings))
 
@@ -1063,21 +1073,12 @@ def test_the_tooling_repository_lets_the_stage_accounts_tasks_and_traffic_checks
         for stage, account in (("staging", STAGING), ("prod", PROD))
     ]
     assert creators["Sid"] == "StageAccountsCreateFunctionsFromServingImage"
-    assert tasks["Sid"] == "StageAccountsPullServingImage"
-    assert [_sub(a) for a in tasks["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == [
+    assert _granted([tasks], "StageAccountsPullServingImage") == [
         f"arn:aws:iam::{account}:role/{PREFIX}-ecs-execution" for account in (STAGING, PROD)
     ]
-    readers = [
-        f"arn:aws:iam::{account}:role/{name}"
-        for stage, account in (("staging", STAGING), ("prod", PROD))
-        for name in (f"{PREFIX}-{stage}-deployer", f"{PREFIX}-ecs-task")
-    ]
-    key = platform["ProjectKey"]["Properties"]["KeyPolicy"]["Statement"]
-    (grant,) = [s for s in key if s.get("Sid") == "StageAccountsDecryptModelsAndArtifacts"]
-    assert [_sub(a) for a in grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == readers
+    _assert_tooling_key_and_bucket_grant(platform, f"{PREFIX}-ecs-task")
     group = platform["ModelPackageGroup"]["Properties"]["ModelPackageGroupPolicy"]["Statement"]
-    (grant,) = [s for s in group if s.get("Sid") == "StageAccountsUseApprovedModels"]
-    assert [_sub(a) for a in grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]] == [
+    assert _granted(group, "StageAccountsUseApprovedModels") == [
         f"arn:aws:iam::{account}:role/{PREFIX}-cloudformation-deploy" for account in (STAGING, PROD)
     ]
     report = lint_report(ecs_project, cfn_linter=CfnLinter([REGION]))
