@@ -1446,18 +1446,23 @@ class ProjectContext:
     @property
     def service_log_groups(self) -> list[str]:
         """The log groups the model service stacks create, which their deploy role manages."""
+        return self.service_log_groups_of(self.stages)
+
+    def service_log_groups_of(self, stages: Iterable[Stage]) -> list[str]:
+        """The log groups the model service stacks of ``stages`` create."""
+        stages = tuple(stages)
         if self.ecs_target:
             return [
-                *(self.ecs_log_group(stage) for stage in self.stages),
-                *self.traffic_hook_log_groups,
+                *(self.ecs_log_group(stage) for stage in stages),
+                *self.traffic_hook_log_groups_of(stages),
             ]
         if self.lambda_target:
             return [
-                *self.function_log_groups,
-                *self.traffic_hook_log_groups,
-                *(self.api_access_log_group(stage) for stage in self.stages if self.api_gateway),
+                *self.function_log_groups_of(stages),
+                *self.traffic_hook_log_groups_of(stages),
+                *(self.api_access_log_group(stage) for stage in stages if self.api_gateway),
             ]
-        return [f"/aws/sagemaker/Endpoints/{stage.endpoint_name}" for stage in self.stages]
+        return [f"/aws/sagemaker/Endpoints/{stage.endpoint_name}" for stage in stages]
 
     @property
     def api_access_log_format(self) -> str:
@@ -1720,11 +1725,15 @@ class ProjectContext:
     @property
     def async_topic_names(self) -> list[str]:
         """The SNS topics asynchronous endpoints report results and errors to, every stage."""
+        return self.async_topic_names_of(self.stages)
+
+    def async_topic_names_of(self, stages: Iterable[Stage]) -> list[str]:
+        """The SNS topics of the asynchronous endpoints of ``stages``."""
         if not self.asynchronous:
             return []
         return [
             f"{stage.endpoint_name}-async-{outcome}"
-            for stage in self.stages
+            for stage in stages
             for outcome in ("success", "errors")
         ]
 

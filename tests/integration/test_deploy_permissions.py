@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
-from tests.helpers import example_names, render_example
+from mlopscutter.profile import parse_profile
+from tests.helpers import example_answers, example_names, example_profile, render, render_example
 
 HANDLERS = ("create", "read", "update", "delete")
 
@@ -156,18 +157,26 @@ def missing_actions(model_service: dict[str, Any], role: dict[str, Any]) -> dict
     return missing
 
 
-def _templates(example: str, tmp_path: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The model service template and every role that deploys it: the tooling account's, and
-    the stage accounts' when stages have accounts of their own."""
-    project = render_example(example, tmp_path)
-    model_service, matches = decode(str(project / "infra" / "model-service.yaml"))
-    assert not matches and model_service is not None
-    roles = []
+def _deploy_roles(project: Any) -> dict[str, dict[str, Any]]:
+    """Template name -> the role that deploys the model service there: the tooling account's
+    when a stage is served there, the stage accounts' when stages have accounts of their own."""
+    roles = {}
     for name in ("platform.yaml", "stage-account.yaml"):
         if (project / "infra" / name).is_file():
             template, matches = decode(str(project / "infra" / name))
             assert not matches and template is not None
-            roles.append(template["Resources"]["CloudFormationDeployRole"])
+            if "CloudFormationDeployRole" in template["Resources"]:
+                roles[name] = template["Resources"]["CloudFormationDeployRole"]
+    return roles
+
+
+def _templates(example: str, tmp_path: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The model service template and every role that deploys it."""
+    project = render_example(example, tmp_path)
+    model_service, matches = decode(str(project / "infra" / "model-service.yaml"))
+    assert not matches and model_service is not None
+    roles = list(_deploy_roles(project).values())
+    assert roles
     return model_service, roles
 
 
@@ -188,9 +197,23 @@ def test_a_role_short_of_an_action_is_reported(tmp_path: Any) -> None:
     assert missing_actions(model_service, role) == {"AWS::Logs::LogGroup": ["logs:CreateLogGroup"]}
 
 
-def test_a_stage_account_has_a_deploy_role_of_its_own(tmp_path: Any) -> None:
-    _, roles = _templates("acme-ml-accounts", tmp_path)
-    assert len(roles) == 2
+def test_the_deploy_role_is_where_stages_are_served(tmp_path: Any) -> None:
+    """Every stage of acme-ml-accounts has an account of its own, so the tooling account has
+    no deploy role; a profile that keeps staging in tooling gives tooling one, for staging
+    only."""
+    project = render_example("acme-ml-accounts", tmp_path / "both")
+    assert list(_deploy_roles(project)) == ["stage-account.yaml"]
+    document = example_profile("acme-ml-accounts").as_document()
+    document["accounts"]["staging"] = document["accounts"]["tooling"]
+    del document["networks"]["staging"]
+    project = render(
+        example_answers("acme-ml-accounts"), tmp_path / "prod", parse_profile(document, "x")
+    )
+    roles = _deploy_roles(project)
+    assert list(roles) == ["platform.yaml", "stage-account.yaml"]
+    tooling = json.dumps(roles["platform.yaml"])
+    assert "endpoint/acme-pricing-model-staging" in tooling
+    assert "endpoint/acme-pricing-model-prod" not in tooling
 
 
 def test_every_exclusion_names_an_action_its_handlers_call() -> None:
