@@ -31,7 +31,9 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # framework, stage accounts, drift, the VPC, the orchestrator and edge compilation, not on the
 # CI provider or the branch model (the matrix and the snapshots cover those files). The
 # PyTorch serving path runs in edge (SageMaker images) and airflow-existing-mwaa (own image);
-# an org profile's cfn-lint rules run in acme-ml-accounts's `make lint`.
+# an org profile's cfn-lint rules run in acme-ml-accounts's `make lint`. The Lambda tests run
+# in lambda-api-gateway, whose handler and stack tests are the function URL project's plus the
+# HTTP API's (the function URL's stack is created in moto by test_stage_accounts).
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "example",
@@ -49,7 +51,7 @@ def shared_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "acme-ml-accounts-multi-model",
         "airflow",
         "airflow-existing-mwaa",
-        "lambda",
+        "lambda-api-gateway",
         "ecs",
     ],
 )
