@@ -481,11 +481,17 @@ class ProjectContext:
         return {stage.name: self.multi_model_prefix(stage) for stage in self.stages}
 
     @property
+    def multi_model_uploads_code(self) -> bool:
+        """The multi-model container imports inference.py once from an archive the build stage
+        uploads (scikit-learn, XGBoost), so it downloads it and is not network-isolated;
+        PyTorch's image imports each target's own code/ instead."""
+        return self.multi_model and not self.repacks_model
+
+    @property
     def multi_model_code_prefix(self) -> str:
         """Where in the artifact bucket the build stage puts the multi-model endpoint's
-        inference code (``<digest>/sourcedir.tar.gz``), which the container imports once
-        (empty: none is uploaded, as PyTorch's image imports each target's own code/)."""
-        return "multi-model/code/" if self.multi_model and not self.repacks_model else ""
+        inference code (``<digest>/sourcedir.tar.gz``) when it uploads it."""
+        return "multi-model/code/"
 
     @property
     def sklearn_framework_version(self) -> str:
@@ -1465,6 +1471,12 @@ class ProjectContext:
         return [f"/aws/sagemaker/Endpoints/{stage.endpoint_name}" for stage in stages]
 
     @property
+    def api_integration_timeout_ms(self) -> int:
+        """How long the HTTP API waits for the function: its timeout (lambda-api-timeout keeps
+        it within the API's 30 seconds)."""
+        return self.options.lambda_timeout_seconds * 1000
+
+    @property
     def api_access_log_format(self) -> str:
         """One JSON line per request to an HTTP API: who called (the IAM principal that signed
         it), what, the answer and how long the function took."""
@@ -1540,9 +1552,42 @@ class ProjectContext:
             {
                 **self.model_networks[stage.name],
                 "stage": stage.name,
-                "condition": f"{stage.title}Network",
+                "condition": self.network_condition(stage),
             }
             for stage in self.cross_account_stages
+        ]
+
+    @staticmethod
+    def network_condition(stage: Stage) -> str:
+        """The condition, in a template taking Stage, that the stage's network is the one."""
+        return f"{stage.title}Network"
+
+    @property
+    def stage_network_conditions(self) -> dict[str, str]:
+        """Stage name -> its network's condition, when the stages run in more than one network
+        (the model service template's Conditions)."""
+        if not self.model_networks:
+            return {}
+        return {stage.name: self.network_condition(stage) for stage in self.stages}
+
+    @property
+    def ecs_client_ingress(self) -> list[dict[str, Any]]:
+        """Who may call an ECS stage's load balancer when the stages run in more than one
+        network: a rule (``logical_id``, ``condition``, ``group``, ``listener``) per stage,
+        client group and listener, each under its stage's condition, since a mapping cannot
+        give the load balancer's security group a varying number of inline rules."""
+        if not self.ecs_target or not self.model_networks:
+            return []
+        return [
+            {
+                "logical_id": f"{stage.title}Caller{index}To{listener.logical_id}",
+                "condition": self.network_condition(stage),
+                "group": group,
+                "listener": listener,
+            }
+            for stage in self.stages
+            for index, group in enumerate(self.model_networks[stage.name]["SecurityGroupIds"], 1)
+            for listener in ECS_LISTENERS
         ]
 
     @property

@@ -54,8 +54,7 @@ _KMS_KEY = re.compile(
     r"arn:aws(-cn|-us-gov)?:kms:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:key/"
     r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 )
-
-
+# The keys of a stage's network in the profile (vpc_id optional: ECS services need it).
 _NETWORK_KEYS = frozenset({"vpc_id", "subnet_ids", "security_group_ids"})
 
 _KEYS = (

@@ -98,10 +98,10 @@ ALERTS_TOPIC = "{{ p.names["alerts-topic"] }}"
 {%- endif %}
 {%- if p.multi_model %}
 # The multi-model endpoints serve every target model (v<version>.tar.gz) a stage has published
-# under its prefix of the artifact bucket{% if p.multi_model_code_prefix %}; the build stage puts the inference code the
+# under its prefix of the artifact bucket{% if p.multi_model_uploads_code %}; the build stage puts the inference code the
 # containers import under the code prefix{% else %}, each with the inference code the container imports for it{% endif %}.
 MULTI_MODEL_PREFIXES = {{ p.multi_model_prefixes | tojson }}
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
 MULTI_MODEL_CODE_PREFIX = "{{ p.multi_model_code_prefix }}"
 {%- endif %}
 {%- endif %}

@@ -4,7 +4,7 @@ per-stage CloudFormation parameter files (``params``), and deploy a stage's stac
 change set (``stack``, used where CI is not CodePipeline's CloudFormation action).
 {%- if p.multi_model %}
 
-The stages serve multi-model endpoints. ``params`` {% if p.multi_model_code_prefix %}also uploads the inference code the
+The stages serve multi-model endpoints. ``params`` {% if p.multi_model_uploads_code %}also uploads the inference code the
 containers import and {% endif %}names the package's image; ``publish`` makes the package a target model
 of one stage's endpoint by copying its artifact under the stage's prefix.
 {%- elif p.lambda_target %}
@@ -20,14 +20,14 @@ new task definition revision runs, and the service's blue/green deployment shift
 from __future__ import annotations
 
 import argparse
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
 import gzip
 import hashlib
 import io
 {%- endif %}
 import json
 import os
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
 import tarfile
 {%- endif %}
 import time
@@ -82,7 +82,7 @@ def serving_container(sagemaker: Any, package_arn: str) -> dict[str, Any]:
 {% if p.multi_model -%}
 # The file, next to the stage parameter files, naming the package `publish` deploys.
 PACKAGE_FILE = "model-package.json"
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
 INFERENCE_CODE = Path(__file__).resolve().with_name("inference.py")
 
 
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> list[Path] | str:
         written = [*write_stage_parameters(
             args.config_dir, args.out_dir,
             ServingImage=serving_container(sagemaker, package_arn)["Image"],
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
             ServingCodeUri=upload_serving_code(boto3.client("s3", region_name=config.region()),
                                                config.artifact_bucket()),
 {%- endif %}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-{%- if p.multi_model and not p.multi_model_code_prefix %}
+{%- if p.multi_model and not p.multi_model_uploads_code %}
 from cfnlint.decode import decode_str
 {%- endif %}
 from moto import mock_aws
@@ -74,7 +74,7 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
                                                        stage) -> None:
 {%- if p.multi_model %}
     package_arn = _register(aws, register_package)
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
     code_uri = deploy.upload_serving_code(boto3.client("s3"), BUCKET)
     deploy.write_stage_parameters(PROJECT_ROOT / "infra" / "config", tmp_path,
                                   ServingImage=IMAGE, ServingCodeUri=code_uri)
@@ -117,7 +117,7 @@ def test_stage_deploys_and_serves_the_approved_package(aws, register_package, tm
                                  f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES[stage]}")
     container = aws.describe_model(ModelName=live["ModelName"])["PrimaryContainer"]
     assert container["Image"] == IMAGE
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
     assert container["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"] == code_uri
 {%- else %}
     # Each target carries its inference code: the container downloads nothing itself, and

@@ -1,8 +1,8 @@
 {%- set p = mlops(cookiecutter) -%}
-"""The multi-model endpoints against moto's S3 and model registry: the build stage {% if p.multi_model_code_prefix %}uploads the
+"""The multi-model endpoints against moto's S3 and model registry: the build stage {% if p.multi_model_uploads_code %}uploads the
 inference code and {% endif %}names the image; each stage's deployment publishes the approved version as
 a target model under the stage's prefix; a request names the target model it wants, and gets
-that version's predictions{% if not p.multi_model_code_prefix %}, served by the inference code packed with that version{% endif %}."""
+that version's predictions{% if not p.multi_model_uploads_code %}, served by the inference code packed with that version{% endif %}."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_params_name_the_serving_container_the_stacks_accept(aws, tmp_path) -> N
         assert parameters["ServingImage"] == IMAGE
     package = json.loads((tmp_path / deploy.PACKAGE_FILE).read_text())
     assert package == {"ModelPackageArn": newest}
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
     code = urlparse(parameters["ServingCodeUri"])
     archive = aws["s3"].get_object(Bucket=code.netloc, Key=code.path.lstrip("/"))["Body"].read()
     with tarfile.open(fileobj=io.BytesIO(archive)) as unpacked:
@@ -171,7 +171,7 @@ def _import_handler(path: Path, name: str):
 
 class MultiModelContainer:
     """What the SageMaker {{ p.framework.title }} image does on a multi-model endpoint, in this process:
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
     it imports inference.py from ``SAGEMAKER_SUBMIT_DIRECTORY`` (the archive the build stage
     uploaded) when it starts, and loads a target model from ``<ModelDataUrl><TargetModel>``
     the first time a request names it."""
@@ -224,7 +224,7 @@ def test_a_request_gets_the_predictions_of_the_target_model_it_names(aws, tmp_pa
     s3, sagemaker, packages = aws["s3"], aws["sagemaker"], aws["packages"]
     for package in packages.values():
         deploy.publish(sagemaker, s3, package, "staging", BUCKET)
-{%- if p.multi_model_code_prefix %}
+{%- if p.multi_model_uploads_code %}
     code_uri = deploy.upload_serving_code(s3, BUCKET)
     container = MultiModelContainer(
         s3, code_uri, f"s3://{BUCKET}/{config.MULTI_MODEL_PREFIXES['staging']}", tmp_path)

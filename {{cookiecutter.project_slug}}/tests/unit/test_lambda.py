@@ -189,9 +189,14 @@ def http_api(model_url):
     server.shutdown()
 
 
-def test_the_smoke_test_scores_rows_through_the_http_api_signed(http_api, model_url) -> None:
-    session = boto3.Session(aws_access_key_id="AKIDSMOKE", aws_secret_access_key="secret",
-                            region_name=config.region())
+@pytest.fixture
+def session():
+    """Credentials the smoke test signs with."""
+    return boto3.Session(aws_access_key_id="AKIDSMOKE", aws_secret_access_key="secret",
+                         region_name=config.region())
+
+
+def test_the_smoke_test_scores_rows_through_the_http_api_signed(http_api, session) -> None:
     rows = _rows(4)
     predictions = smoke.invoke_api(session, f"{http_api}/invocations", rows)
     direct = lambda_handler.handler(smoke.rows_event(rows), None)
@@ -199,13 +204,11 @@ def test_the_smoke_test_scores_rows_through_the_http_api_signed(http_api, model_
     smoke.check_predictions(predictions, 4)
 
 
-def test_unsigned_requests_and_other_routes_are_refused(http_api, model_url) -> None:
+def test_unsigned_requests_and_other_routes_are_refused(http_api, session) -> None:
     unsigned = urllib.request.Request(f"{http_api}/invocations", data=b"1,2", method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(unsigned, timeout=5)
     assert refused.value.code == 403
-    session = boto3.Session(aws_access_key_id="AKIDSMOKE", aws_secret_access_key="secret",
-                            region_name=config.region())
     with pytest.raises(smoke.SmokeTestError, match="answered 404"):
         smoke.invoke_api(session, f"{http_api}/predict", _rows(1))
     with pytest.raises(smoke.SmokeTestError, match="not an HTTPS URL"):
