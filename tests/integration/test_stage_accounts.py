@@ -23,6 +23,11 @@ from tests.helpers import example_answers, example_profile, render, render_examp
 TOOLING, STAGING, PROD = "111122223333", "222233334444", "555566667777"
 REGION = "eu-west-1"
 PREFIX = "acme-pricing-model"
+TOOLING_KEY = f"arn:aws:kms:{REGION}:{TOOLING}:key/11111111-2222-3333-4444-555555555555"
+# What a stage account's Lambda functions or ECS tasks serve: the tooling account's image and
+# archive.
+TOOLING_IMAGE = f"{TOOLING}.dkr.ecr.{REGION}.amazonaws.com/{PREFIX}-serving:0123abc"
+TOOLING_ARCHIVE = "s3://tooling-artifacts/pipeline/models/job-1/output/model.tar.gz"
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +63,7 @@ def _create_stage_stack(project: Path, stage: str, prefix: str = PREFIX) -> dict
         Parameters=[
             {"ParameterKey": "Stage", "ParameterValue": stage},
             {"ParameterKey": "ToolingArtifactBucket", "ParameterValue": "tooling-artifacts"},
-            {
-                "ParameterKey": "ToolingKeyArn",
-                "ParameterValue": f"arn:aws:kms:{REGION}:{TOOLING}:key/"
-                "11111111-2222-3333-4444-555555555555",
-            },
+            {"ParameterKey": "ToolingKeyArn", "ParameterValue": TOOLING_KEY},
         ],
         Capabilities=["CAPABILITY_NAMED_IAM"],
     )
@@ -111,6 +112,22 @@ def _assert_tooling_key_and_bucket_grant(platform: dict[str, Any], serving_role:
     assert _granted(key, "StageAccountsDecryptModelsAndArtifacts") == readers
     bucket = platform["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert _granted(bucket, "StageAccountsReadModelsAndArtifacts") == readers
+
+
+def _assert_exports_own_serving_roles(exports: dict[str, str], roles: dict[str, str]) -> Any:
+    """A Lambda or ECS stage-account stack exports its key, its deploy role and the serving
+    roles ``roles`` (export -> role name) under the platform stack's names, and creates no
+    SageMaker role: nothing of the stage runs on SageMaker. Returns an IAM client."""
+    assert set(exports) == {
+        f"{PREFIX}-ProjectKeyArn",
+        f"{PREFIX}-CloudFormationDeployRoleArn",
+        *(f"{PREFIX}-{name}" for name in roles),
+    }
+    for export, role in roles.items():
+        assert exports[f"{PREFIX}-{export}"].endswith(f":role/{role}")
+    iam = boto3.client("iam", region_name=REGION)
+    assert f"{PREFIX}-sagemaker-execution" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
+    return iam
 
 
 def test_the_model_service_deploys_in_a_stage_account_from_its_own_exports(
@@ -765,28 +782,15 @@ def test_lambda_functions_deploy_in_a_stage_account_from_its_own_exports(
     CodeDeploy run as, under the platform stack's export names; the model service then creates
     the stage's functions there from the tooling account's image and model archive. (moto
     skips the alias, the function URL and CodeDeploy, which cfn-lint checks.)"""
-    image = f"{TOOLING}.dkr.ecr.{REGION}.amazonaws.com/{PREFIX}-serving:0123abc"
-    archive = "s3://tooling-artifacts/pipeline/models/job-1/output/model.tar.gz"
-    tooling_key = f"arn:aws:kms:{REGION}:{TOOLING}:key/11111111-2222-3333-4444-555555555555"
+    image, archive = TOOLING_IMAGE, TOOLING_ARCHIVE
     with mock_aws():
         exports = _create_stage_stack(lambda_project, "prod")
-        assert set(exports) == {
-            f"{PREFIX}-ProjectKeyArn",
-            f"{PREFIX}-CloudFormationDeployRoleArn",
-            *(f"{PREFIX}-{name}" for name in LAMBDA_ROLES),
-        }
-        iam = boto3.client("iam", region_name=REGION)
-        for export, role in LAMBDA_ROLES.items():
-            assert exports[f"{PREFIX}-{export}"].endswith(f":role/{role}")
-        # No SageMaker role: nothing in the stage account runs on SageMaker.
-        assert f"{PREFIX}-sagemaker-execution" not in [
-            r["RoleName"] for r in iam.list_roles()["Roles"]
-        ]
+        iam = _assert_exports_own_serving_roles(exports, LAMBDA_ROLES)
         serving = _role_statements(iam, f"{PREFIX}-lambda-serving")
         assert serving["ReadModelArchives"]["Resource"] == (
             "arn:aws:s3:::tooling-artifacts/*.tar.gz"
         )
-        assert serving["DecryptModelArchives"]["Resource"] == tooling_key
+        assert serving["DecryptModelArchives"]["Resource"] == TOOLING_KEY
         assert serving["DecryptWithProjectKey"]["Resource"] == exports[f"{PREFIX}-ProjectKeyArn"]
         creator = _role_statements(iam, f"{PREFIX}-cloudformation-deploy")
         assert creator["ReadServingImage"]["Resource"] == (
@@ -949,24 +953,12 @@ def test_ecs_services_deploy_in_a_stage_account_in_the_network_the_profile_names
     and traffic check there, in production's VPC, subnets and security groups from the profile
     (not staging's, nor the tooling account's), from the tooling account's image and model
     archive."""
-    image = f"{TOOLING}.dkr.ecr.{REGION}.amazonaws.com/{PREFIX}-serving:0123abc"
-    archive = "s3://tooling-artifacts/pipeline/models/job-1/output/model.tar.gz"
-    tooling_key = f"arn:aws:kms:{REGION}:{TOOLING}:key/11111111-2222-3333-4444-555555555555"
+    image, archive = TOOLING_IMAGE, TOOLING_ARCHIVE
     networks = example_profile("acme-ml-accounts").networks
     prod, staging = networks["prod"], networks["staging"]
     with mock_aws():
         exports = _create_stage_stack(ecs_project, "prod")
-        assert set(exports) == {
-            f"{PREFIX}-ProjectKeyArn",
-            f"{PREFIX}-CloudFormationDeployRoleArn",
-            *(f"{PREFIX}-{name}" for name in ECS_ROLES),
-        }
-        iam = boto3.client("iam", region_name=REGION)
-        for export, role in ECS_ROLES.items():
-            assert exports[f"{PREFIX}-{export}"].endswith(f":role/{role}")
-        assert f"{PREFIX}-sagemaker-execution" not in [
-            r["RoleName"] for r in iam.list_roles()["Roles"]
-        ]
+        iam = _assert_exports_own_serving_roles(exports, ECS_ROLES)
         repository = f"arn:aws:ecr:{REGION}:{TOOLING}:repository/{PREFIX}-serving"
         starter = _role_statements(iam, f"{PREFIX}-ecs-execution")
         assert starter["PullServingImage"]["Resource"] == repository
@@ -976,7 +968,7 @@ def test_ecs_services_deploy_in_a_stage_account_in_the_network_the_profile_names
         ]
         task = _role_statements(iam, f"{PREFIX}-ecs-task")
         assert task["ReadModelArchives"]["Resource"] == "arn:aws:s3:::tooling-artifacts/*.tar.gz"
-        assert task["DecryptModelArchives"]["Resource"] == tooling_key
+        assert task["DecryptModelArchives"]["Resource"] == TOOLING_KEY
         creator = _role_statements(iam, f"{PREFIX}-cloudformation-deploy")
         assert creator["ReadServingImage"]["Resource"] == repository
         assert (
