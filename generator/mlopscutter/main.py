@@ -21,10 +21,16 @@ from jinja2 import TemplateError
 
 from mlopscutter.errors import OutputExistsError, RenderError, ValidationErrors
 from mlopscutter.escaping import jinja_literal
+from mlopscutter.layout import prune
 from mlopscutter.metadata import cruft_state, write_cruft_file
 from mlopscutter.options import SPECS_BY_NAME, early_errors, parse_options
 from mlopscutter.profile import PROFILE_CONTEXT_KEY, OrgProfile
-from mlopscutter.template import git_commit, importable_template, local_template_dir
+from mlopscutter.template import (
+    git_commit,
+    importable_template,
+    is_installed_template,
+    local_template_dir,
+)
 
 
 def render_project(
@@ -111,6 +117,10 @@ def _render(
         context["cookiecutter"]["_commit"] = commit
         context["cookiecutter"]["_repo_dir"] = str(template_dir)
         context["cookiecutter"]["_checkout"] = checkout
+        # The template's hook scripts call this installation's own code when the template is
+        # the one it carries (mlopscutter.hooks: validation, done above, and pruning): run that
+        # here rather than in two Python subprocesses. Any other template runs its own hooks.
+        in_process_hooks = is_installed_template(template_dir)
         output_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".mlopscutter-", dir=output_dir))
         try:
@@ -121,11 +131,13 @@ def _render(
                         repo_dir=str(template_dir),
                         context=context,
                         output_dir=str(staging),
-                        accept_hooks=True,
+                        accept_hooks=not in_process_hooks,
                     )
                 )
             except (CookiecutterException, TemplateError) as error:
                 raise RenderError(f"rendering failed: {error}") from error
+            if in_process_hooks:
+                prune(rendered, options)
             write_cruft_file(
                 rendered, cruft_state(source, commit, context["cookiecutter"], checkout)
             )

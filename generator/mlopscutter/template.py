@@ -26,6 +26,15 @@ def default_template_dir() -> Path:
     )
 
 
+def is_installed_template(directory: Path) -> bool:
+    """Whether ``directory`` is the template this installation carries, whose hook scripts
+    run this installation's own code."""
+    try:
+        return directory.resolve() == default_template_dir().resolve()
+    except TemplateNotFoundError:
+        return False
+
+
 def local_template_dir(template: str | None) -> Path | None:
     """The template directory for a local ``template`` argument, or None for a remote one.
 

@@ -5,10 +5,13 @@ quoting, and every CloudFormation template is cfn-lint clean."""
 from __future__ import annotations
 
 import ast
+import atexit
+import functools
 import json
 import multiprocessing
 import os
 import re
+import shutil
 import sys
 import tempfile
 import tomllib
@@ -23,11 +26,12 @@ from hypothesis import strategies as st
 
 from mlopscutter.errors import ProfileError, ValidationErrors
 from mlopscutter.lint import _CfnTagLoader, lint_project
+from mlopscutter.main import render_project
 from mlopscutter.matrix import pairwise_answers
 from mlopscutter.options import OPTION_SPECS, SPECS_BY_NAME, parse_options
 from mlopscutter.profile import parse_profile
 from mlopscutter.regions import COMMERCIAL_REGIONS
-from tests.helpers import REPO_ROOT, render, run
+from tests.helpers import REPO_ROOT, make_template_repo, render, run
 
 EXAMPLES = 100
 FRAGMENTS = [
@@ -104,6 +108,26 @@ renderable_answers = st.builds(
 )
 
 
+# One case in ten renders from a copy of the template. A template other than the one this
+# installation carries runs its own hook scripts, in Python subprocesses, and those scripts
+# carry the answers too; the other cases run the same hook code in-process.
+HOOK_SCRIPT_SHARE = 10
+
+
+@functools.cache
+def _template_copy() -> Path:
+    """A git repository holding a copy of the template, made once per process."""
+    directory = Path(tempfile.mkdtemp(prefix="template-copy-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return make_template_repo(directory)
+
+
+def _render_case(answers: dict[str, Any], output_dir: Path, through_hook_scripts: bool) -> Path:
+    if through_hook_scripts:
+        return render_project(answers, output_dir, str(_template_copy()), no_input=True)
+    return render(answers, output_dir)
+
+
 def _check_project(project: Path, given: dict[str, Any], linters: Any) -> None:
     for path in project.rglob("*"):
         if not path.is_file():
@@ -132,10 +156,10 @@ def _check_project(project: Path, given: dict[str, Any], linters: Any) -> None:
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(renderable_answers)
-def test_adversarial_free_text_renders_safely(cfn_linters, given_answers: dict) -> None:
+@given(renderable_answers, st.integers(0, HOOK_SCRIPT_SHARE - 1))
+def test_adversarial_free_text_renders_safely(cfn_linters, given_answers: dict, n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        project = render(given_answers, Path(tmp))
+        project = _render_case(given_answers, Path(tmp), through_hook_scripts=n == 0)
         _check_project(project, given_answers, cfn_linters)
 
 
@@ -201,7 +225,7 @@ SLOW_EXAMPLES = 1000
 _WORKER_LINTERS: dict[str, Any] = {}
 
 
-def _render_and_check(given_answers: dict[str, Any]) -> str | None:
+def _render_and_check(given_answers: dict[str, Any], through_hook_scripts: bool) -> str | None:
     """Worker: render and check one case; the failure, or None. Runs in a child process."""
     from mlopscutter.lint import CfnLinter
 
@@ -212,9 +236,11 @@ def _render_and_check(given_answers: dict[str, Any]) -> str | None:
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            _check_project(render(given_answers, Path(tmp)), given_answers, linter_for)
+            project = _render_case(given_answers, Path(tmp), through_hook_scripts)
+            _check_project(project, given_answers, linter_for)
     except Exception as error:  # reported with the answers that caused it
-        return f"{given_answers!r}: {type(error).__name__}: {error}"
+        way = "through the hook scripts" if through_hook_scripts else "hooks in-process"
+        return f"{given_answers!r} ({way}): {type(error).__name__}: {error}"
     return None
 
 
@@ -238,7 +264,8 @@ def test_a_thousand_adversarial_answers_render_safely() -> None:
     assert len(cases) >= SLOW_EXAMPLES
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context) as pool:
-        failures = [f for f in pool.map(_render_and_check, cases, chunksize=25) if f]
+        ways = [index % HOOK_SCRIPT_SHARE == 0 for index in range(len(cases))]
+        failures = [f for f in pool.map(_render_and_check, cases, ways, chunksize=25) if f]
     assert failures == [], "\n".join(failures[:5])
 
 

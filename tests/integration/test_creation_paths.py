@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import BIN, make_template_repo, read_tree, run
+from mlopscutter.template import is_installed_template
+from tests.helpers import BIN, REPO_ROOT, make_template_repo, read_tree, render, run
 
 ANSWERS = {
     "project_name": "Three Paths",
@@ -68,16 +69,20 @@ def test_three_paths_give_identical_trees(template_repo: Path, tmp_path: Path) -
         ]
     )
     assert ours.returncode == 0, ours.stderr
+    # The template this installation carries: its hook code runs in-process, not as scripts.
+    assert is_installed_template(REPO_ROOT)
+    render(ANSWERS, tmp_path / "installed")
 
     trees = {
         name: read_tree(tmp_path / name / "three-paths")
-        for name in ("cookiecutter", "cruft", "mlopscutter")
+        for name in ("cookiecutter", "cruft", "mlopscutter", "installed")
     }
     without_metadata = {
         name: {k: v for k, v in tree.items() if k != ".cruft.json"} for name, tree in trees.items()
     }
     assert without_metadata["cookiecutter"] == without_metadata["mlopscutter"]
     assert without_metadata["cruft"] == without_metadata["mlopscutter"]
+    assert without_metadata["installed"] == without_metadata["mlopscutter"]
     assert len(without_metadata["mlopscutter"]) > 30
     for name, tree in trees.items():
         state = json.loads(tree[".cruft.json"])
