@@ -37,7 +37,9 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # The 1,000 adversarial renders use both cores in bursts and the rest of the suite one: they
-# run side by side, the former's report printed after the rest, and either failing fails.
+# run side by side, the former's report printed after the rest, and either failing fails. The
+# renders run at a lower priority: they take the core the rest leaves idle, and finish on both
+# once the rest is done, instead of the rest finishing alone on one core.
 # They draw from the same strategy and make the same checks as the fast tier's 100-case test,
 # which the full run therefore leaves out.
 ADVERSARIAL_1000 := tests/integration/test_adversarial.py::test_a_thousand_adversarial_answers_render_safely
@@ -45,7 +47,7 @@ ADVERSARIAL_100 := tests/integration/test_adversarial.py::test_adversarial_free_
 
 test: install
 	@log=$$(mktemp); \
-	$(BIN)/python -m pytest -p no:cacheprovider $(ADVERSARIAL_1000) > "$$log" 2>&1 & alongside=$$!; \
+	nice -n 10 $(BIN)/python -m pytest -p no:cacheprovider $(ADVERSARIAL_1000) > "$$log" 2>&1 & alongside=$$!; \
 	$(BIN)/python -m pytest --durations=15 --deselect $(ADVERSARIAL_1000) --deselect $(ADVERSARIAL_100); rest=$$?; \
 	wait $$alongside; adversarial=$$?; \
 	echo "---- $(ADVERSARIAL_1000), run alongside ----"; cat "$$log"; rm -f "$$log"; \
