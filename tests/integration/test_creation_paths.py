@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mlopscutter.main import render_project
 from mlopscutter.template import is_installed_template
 from tests.helpers import BIN, REPO_ROOT, make_template_repo, read_tree, render, run
 
@@ -117,3 +118,22 @@ def test_cruft_check_and_diff_work_on_our_metadata(template_repo: Path, tmp_path
     changed = [line for line in diff.stdout.splitlines() if line.startswith("diff --git")]
     assert changed == ["diff --git upstream-template-old/README.md upstream-template-new/README.md"]
     assert "-Local note." in diff.stdout
+
+
+def test_a_template_other_than_the_installed_one_runs_its_own_hook_scripts(
+    tmp_path: Path,
+) -> None:
+    """The installation's own template runs its hook code in-process; any other template (here
+    a copy whose post-generation script leaves a mark) runs its own scripts, so a template
+    commit renders with that commit's logic."""
+    template = make_template_repo(tmp_path / "template")
+    hook = template / "hooks" / "post_gen_project.py"
+    lines = hook.read_text().splitlines(keepends=True)
+    hook.write_text(lines[0] + 'open("hook-scripts-ran", "w").close()\n' + "".join(lines[1:]))
+    assert is_installed_template(REPO_ROOT)
+    assert not is_installed_template(template)
+
+    project = render_project({}, tmp_path / "out", str(template), no_input=True)
+
+    assert (project / "hook-scripts-ran").is_file()
+    assert not (project / "dags").exists()  # pruned by the script: no Airflow by default
