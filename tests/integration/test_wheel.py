@@ -71,3 +71,27 @@ def test_wheel_renders_the_same_project_outside_the_checkout(tmp_path: Path) -> 
     assert sorted(from_wheel) == sorted(from_checkout)
     differing = [k for k in from_wheel if k != ".cruft.json" and from_wheel[k] != from_checkout[k]]
     assert differing == []
+
+    # `mlopscutter new` runs the hook code in-process; plain cookiecutter on the installed
+    # template runs its hook scripts, which must find the wheel's code just as well.
+    plain = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            str(installed / "mlopscutter" / "template"),
+            "--no-input",
+            "-o",
+            str(tmp_path / "plain"),
+            "deployment_strategy=all-at-once",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert plain.returncode == 0, plain.stderr
+    from_plain = read_tree(tmp_path / "plain" / "customer-churn")
+    assert sorted(from_plain) == sorted(from_wheel)
+    assert [k for k in from_plain if k != ".cruft.json" and from_plain[k] != from_wheel[k]] == []
