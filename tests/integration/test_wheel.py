@@ -46,27 +46,26 @@ def test_wheel_renders_the_same_project_outside_the_checkout(tmp_path: Path) -> 
     elsewhere.mkdir()
     # Only the extracted wheel provides mlopscutter; dependencies come from this environment.
     env = {**os.environ, "PYTHONPATH": str(installed), "HOME": str(tmp_path)}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from mlopscutter.cli import main; main()",
-            "new",
-            "--no-input",
-            "-o",
-            str(elsewhere),
-            "deployment_strategy=all-at-once",
-        ],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    state = json.loads((elsewhere / "customer-churn" / ".cruft.json").read_text())
-    assert state["template"] == str(installed / "mlopscutter" / "template")
-    from_wheel = read_tree(elsewhere / "customer-churn")
+    template = installed / "mlopscutter" / "template"
+
+    def run_elsewhere(*args: str) -> Path:
+        """Run Python with ``args`` outside the checkout; the project it renders."""
+        result = subprocess.run(
+            [sys.executable, *args, "deployment_strategy=all-at-once"],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return Path(args[-1]) / "customer-churn"
+
+    cli = "from mlopscutter.cli import main; main()"
+    project = run_elsewhere("-c", cli, "new", "--no-input", "-o", str(elsewhere))
+    state = json.loads((project / ".cruft.json").read_text())
+    assert state["template"] == str(template)
+    from_wheel = read_tree(project)
     from_checkout = read_tree(render({"deployment_strategy": "all-at-once"}, tmp_path / "co"))
     assert sorted(from_wheel) == sorted(from_checkout)
     differing = [k for k in from_wheel if k != ".cruft.json" and from_wheel[k] != from_checkout[k]]
@@ -74,24 +73,7 @@ def test_wheel_renders_the_same_project_outside_the_checkout(tmp_path: Path) -> 
 
     # `mlopscutter new` runs the hook code in-process; plain cookiecutter on the installed
     # template runs its hook scripts, which must find the wheel's code just as well.
-    plain = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cookiecutter",
-            str(installed / "mlopscutter" / "template"),
-            "--no-input",
-            "-o",
-            str(tmp_path / "plain"),
-            "deployment_strategy=all-at-once",
-        ],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert plain.returncode == 0, plain.stderr
-    from_plain = read_tree(tmp_path / "plain" / "customer-churn")
+    plain = run_elsewhere("-m", "cookiecutter", str(template), "--no-input", "-o", str(tmp_path))
+    from_plain = read_tree(plain)
     assert sorted(from_plain) == sorted(from_wheel)
     assert [k for k in from_plain if k != ".cruft.json" and from_plain[k] != from_wheel[k]] == []
