@@ -21,7 +21,7 @@ from jinja2 import TemplateError
 
 from mlopscutter.errors import OutputExistsError, RenderError, ValidationErrors
 from mlopscutter.escaping import jinja_literal
-from mlopscutter.layout import prune
+from mlopscutter.hooks import post_generate
 from mlopscutter.metadata import cruft_state, write_cruft_file
 from mlopscutter.options import SPECS_BY_NAME, early_errors, parse_options
 from mlopscutter.profile import PROFILE_CONTEXT_KEY, OrgProfile
@@ -118,8 +118,9 @@ def _render(
         context["cookiecutter"]["_repo_dir"] = str(template_dir)
         context["cookiecutter"]["_checkout"] = checkout
         # The template's hook scripts call this installation's own code when the template is
-        # the one it carries (mlopscutter.hooks: validation, done above, and pruning): run that
-        # here rather than in two Python subprocesses. Any other template runs its own hooks.
+        # the one it carries (mlopscutter.hooks: pre_generate's validation, done above, and
+        # post_generate): call it here rather than in two Python subprocesses. Any other
+        # template runs its own hook scripts.
         in_process_hooks = is_installed_template(template_dir)
         output_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".mlopscutter-", dir=output_dir))
@@ -137,7 +138,7 @@ def _render(
             except (CookiecutterException, TemplateError) as error:
                 raise RenderError(f"rendering failed: {error}") from error
             if in_process_hooks:
-                prune(rendered, options)
+                post_generate(context["cookiecutter"], rendered, template_dir)
             write_cruft_file(
                 rendered, cruft_state(source, commit, context["cookiecutter"], checkout)
             )
