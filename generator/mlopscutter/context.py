@@ -1518,6 +1518,12 @@ class ProjectContext:
         return id_list(self.options.vpc_security_group_ids)
 
     @property
+    def project_network(self) -> dict[str, list[str]]:
+        """The answered network under the keys of a VpcConfig (and of the StageNetwork
+        mapping): ``Subnets`` and ``SecurityGroupIds``."""
+        return {"Subnets": self.vpc_subnets, "SecurityGroupIds": self.vpc_security_groups}
+
+    @property
     def model_networks(self) -> dict[str, dict[str, Any]]:
         """Stage name -> its model's VpcConfig when the stages run in more than one network:
         the answered subnets and groups in the tooling account, the org profile's network in a
@@ -1528,13 +1534,15 @@ class ProjectContext:
             return {}
         networks: dict[str, dict[str, Any]] = {}
         for stage in self.stages:
-            subnets, groups = self.vpc_subnets, self.vpc_security_groups
+            networks[stage.name] = dict(self.project_network)
             vpc = self.options.vpc_id.strip()
             if stage in self.cross_account_stages:
                 network = profile.networks[stage.name]
-                subnets, groups = list(network.subnet_ids), list(network.security_group_ids)
+                networks[stage.name] = {
+                    "Subnets": list(network.subnet_ids),
+                    "SecurityGroupIds": list(network.security_group_ids),
+                }
                 vpc = network.vpc_id
-            networks[stage.name] = {"Subnets": subnets, "SecurityGroupIds": groups}
             # An ECS service's load balancer, target groups and security groups are created in
             # the stage's VPC.
             if self.ecs_target:
